@@ -1,0 +1,44 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+// Layering (lower never imports higher):
+//   CloudModel  <-  CloudScheduler, CloudControl  <-  CloudSim  <-  CloudScenario  <-  cloudplane
+// The deterministic core (CloudModel, CloudScheduler, CloudControl, CloudSim) imports no SwiftNIO,
+// no database driver and no Foundation networking.
+let package = Package(
+    name: "CloudPlane",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "cloudplane", targets: ["cloudplane"]),
+        .library(name: "CloudModel", targets: ["CloudModel"]),
+        .library(name: "CloudSim", targets: ["CloudSim"]),
+        .library(name: "CloudScenario", targets: ["CloudScenario"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .target(name: "CloudModel"),
+        .target(name: "CloudScheduler", dependencies: ["CloudModel"]),
+        .target(name: "CloudControl", dependencies: ["CloudModel"]),
+        .target(name: "CloudSim", dependencies: ["CloudModel", "CloudScheduler", "CloudControl"]),
+        .target(
+            name: "CloudScenario",
+            dependencies: ["CloudSim", .product(name: "Yams", package: "Yams")]
+        ),
+        // Bench-only C reference implementation of a radix heap (the baseline of `bench sim`).
+        .target(name: "CRadixBaseline", cSettings: [.unsafeFlags(["-O2"])]),
+        .executableTarget(
+            name: "cloudplane",
+            dependencies: [
+                "CloudScenario", "CRadixBaseline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CloudModelTests", dependencies: ["CloudModel"]),
+        .testTarget(name: "CloudSimTests", dependencies: ["CloudSim"]),
+        .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario"]),
+        .testTarget(name: "CLITests"),
+    ]
+)
