@@ -9,6 +9,9 @@ public struct HardwareTemplate: Sendable {
     /// How many 64-bit random words one host needs (2 per GPU UUID).
     public let randomWordsPerHost: Int
 
+    /// GPUs per host (each GPU UUID takes two random words).
+    public var gpuCount: Int { randomWordsPerHost / 2 }
+
     /// Instantiates the template for host number `hostIndex` (its BMC address derives from it),
     /// drawing GPU UUIDs from `entropy`.
     public func instantiate<S: IDEntropySource>(hostIndex: Int, entropy: inout S) -> HostTopology {

@@ -1,8 +1,28 @@
 import ArgumentParser
+import Foundation
 
 struct CloudplaneCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cloudplane",
         abstract: "CloudPlane: a private-cloud control plane with a deterministic simulator.",
-        subcommands: [BenchCommand.self])
+        subcommands: [ScenarioCommand.self, BenchCommand.self])
+
+    /// Runs the command line with the contract's exit codes: 0 success, 1 failure, 2 bad input
+    /// (argument-parser's usage errors, normally 64, are reported as 2).
+    static func runMain() -> Never {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+            Foundation.exit(0)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            let message = fullMessage(for: error)
+            if !message.isEmpty { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+            Foundation.exit(code == .validationFailure ? 2 : code.rawValue)
+        }
+    }
 }

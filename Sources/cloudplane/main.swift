@@ -1,3 +1,1 @@
-import ArgumentParser
-
-CloudplaneCommand.main()
+CloudplaneCommand.runMain()

@@ -1,0 +1,109 @@
+import CloudModel
+import CloudSim
+
+extension ScenarioParser {
+    static func parseTopology(_ f: Field) throws(ScenarioError) -> [DatacenterSpec] {
+        let m = try f.mapping(allowed: ["datacenters"])
+        guard let dcs = m["datacenters"] else { throw f.fail("required key 'datacenters' is missing") }
+        var out: [DatacenterSpec] = []
+        var seenHosts: [String: Int] = [:]
+        var seenClusters: Set<String> = []
+        for d in try dcs.sequence() {
+            let dm = try d.mapping(allowed: ["name", "clusters"])
+            guard let name = dm["name"], let clusters = dm["clusters"] else {
+                throw d.fail("a datacenter needs 'name' and 'clusters'")
+            }
+            var cs: [ClusterSpec] = []
+            for c in try clusters.sequence() {
+                let cluster = try parseCluster(c)
+                guard seenClusters.insert(cluster.name).inserted else {
+                    throw c.fail("duplicate cluster name '\(cluster.name)'")
+                }
+                for g in cluster.hostGroups {
+                    for h in g.hostNames {
+                        if let line = seenHosts[h] {
+                            throw c.fail("host name '\(h)' is generated twice (first at line \(line))")
+                        }
+                        seenHosts[h] = c.line ?? 0
+                    }
+                }
+                cs.append(cluster)
+            }
+            out.append(DatacenterSpec(name: try name.string(), clusters: cs))
+        }
+        guard !out.isEmpty else { throw dcs.fail("at least one datacenter is required") }
+        return out
+    }
+
+    static func parseCluster(_ c: Field) throws(ScenarioError) -> ClusterSpec {
+        let cm = try c.mapping(allowed: ["name", "zone", "hosts"])
+        guard let cname = cm["name"], let hosts = cm["hosts"] else {
+            throw c.fail("a cluster needs 'name' and 'hosts'")
+        }
+        var groups: [HostGroupSpec] = []
+        for g in try hosts.sequence() {
+            let gm = try g.mapping(allowed: ["name", "template", "count", "rack", "racks"])
+            guard let gname = gm["name"], let tmpl = gm["template"] else {
+                throw g.fail("a host group needs 'name' and 'template'")
+            }
+            let template = try tmpl.string()
+            guard HardwareTemplate.named(template) != nil else {
+                let known = HardwareTemplate.builtIn.map(\.name).joined(separator: ", ")
+                throw tmpl.fail("unknown template '\(template)' (known: \(known))")
+            }
+            let count = try gm["count"]?.int(in: 1...100_000) ?? 1
+            var racks = try gm["racks"]?.strings() ?? []
+            if let r = gm["rack"] { racks.append(try r.string()) }
+            let prefix = try gname.string()
+            guard prefix.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
+                throw gname.fail("host group names use letters, digits, '-' and '_' only")
+            }
+            groups.append(HostGroupSpec(name: prefix, template: template, count: count, racks: racks.isEmpty
+                ? ["rack-1"] : racks))
+        }
+        return ClusterSpec(name: try cname.string(), zone: try cm["zone"]?.string() ?? "zone-1", hostGroups: groups)
+    }
+
+    static func parseWorkload(_ f: Field, clusters: [String]) throws(ScenarioError) -> WorkloadSpec {
+        let m = try f.mapping(allowed: [
+            "name", "count", "flavor", "vcpus", "memory_mb", "gpus", "tenant", "ha", "cluster",
+        ])
+        guard let name = m["name"] else { throw f.fail("a workload group needs 'name'") }
+        var flavor: Flavor
+        if let fl = m["flavor"] {
+            let fname = try fl.string()
+            guard let known = Flavor.named(fname) else {
+                let all = Flavor.builtIn.map(\.name).joined(separator: ", ")
+                throw fl.fail("unknown flavor '\(fname)' (known: \(all))")
+            }
+            flavor = known
+        } else {
+            guard let v = m["vcpus"], let mem = m["memory_mb"] else {
+                throw f.fail("give either 'flavor' or 'vcpus' and 'memory_mb'")
+            }
+            flavor = Flavor(name: "custom", vcpus: try v.int(in: 1...1024), memoryMB: try mem.int(in: 64...16_777_216))
+        }
+        if let g = m["gpus"] { flavor.gpus = try g.int(in: 0...16) }
+        let ha: HAPriority
+        if let h = m["ha"] {
+            let text = try h.string()
+            guard let p = HAPriority(rawValue: text) else {
+                throw h.fail("unknown HA priority '\(text)' (critical, high, normal, none)")
+            }
+            ha = p
+        } else {
+            ha = .normal
+        }
+        var cluster: String?
+        if let c = m["cluster"] {
+            let cname = try c.string()
+            guard clusters.contains(cname) else {
+                throw c.fail("no cluster named '\(cname)' (clusters: \(clusters.joined(separator: ", ")))")
+            }
+            cluster = cname
+        }
+        return WorkloadSpec(
+            name: try name.string(), count: try m["count"]?.int(in: 0...1_000_000) ?? 1, flavor: flavor,
+            tenant: try m["tenant"]?.string() ?? "default", haPriority: ha, cluster: cluster)
+    }
+}

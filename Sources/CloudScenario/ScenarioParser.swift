@@ -1,0 +1,125 @@
+import CloudModel
+import CloudSim
+import Yams
+
+/// Reads scenario YAML into a validated `ScenarioSpec`. Every error names file, line and field.
+public enum ScenarioParser {
+    static let topKeys = ["name", "description", "seed", "duration", "settings", "topology", "workload", "timeline",
+        "expect"]
+
+    /// Parses `text`; `file` is used in error messages.
+    public static func parse(_ text: String, file: String) throws(ScenarioError) -> ScenarioSpec {
+        let root: Yams.Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ScenarioError(file: file, line: nil, field: "", message: "the file is empty")
+            }
+            root = node
+        } catch let e as ScenarioError {
+            throw e
+        } catch {
+            throw yamlError(error, file: file)
+        }
+        let top = try Field(node: root, path: "", file: file).mapping(allowed: topKeys)
+        func required(_ k: String) throws(ScenarioError) -> Field {
+            guard let f = top[k] else {
+                throw ScenarioError(file: file, line: root.mark?.line, field: k, message: "required key is missing")
+            }
+            return f
+        }
+        let name = try required("name").string()
+        let duration = try required("duration").duration()
+        guard duration > 0 else { throw try required("duration").fail("duration must be positive") }
+        let seed = try top["seed"]?.uint64() ?? 1
+        let settings = try top["settings"].map { f throws(ScenarioError) in try parseSettings(f) } ?? SimSettings()
+        let datacenters = try parseTopology(try required("topology"))
+        let hostNames = datacenters.flatMap { $0.clusters.flatMap { $0.hostGroups.flatMap(\.hostNames) } }
+        let clusterNames = datacenters.flatMap { $0.clusters.map(\.name) }
+        let context = try Context(datacenters: datacenters, hostNames: hostNames, duration: duration)
+        var workload: [WorkloadSpec] = []
+        for f in try top["workload"]?.sequence() ?? [] {
+            workload.append(try parseWorkload(f, clusters: clusterNames))
+        }
+        var timeline: [TimedAction] = []
+        for f in try top["timeline"]?.sequence() ?? [] { timeline.append(try parseTimed(f, context)) }
+        var expectations: [Expectation] = []
+        for f in try top["expect"]?.sequence() ?? [] { expectations.append(try parseExpectation(f, context)) }
+        return ScenarioSpec(
+            name: name, description: try top["description"]?.string() ?? "", seed: seed, duration: duration,
+            settings: settings, datacenters: datacenters, workload: workload, timeline: timeline,
+            expectations: expectations)
+    }
+
+    static func yamlError(_ error: any Error, file: String) -> ScenarioError {
+        if let y = error as? YamlError {
+            switch y {
+            case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _),
+                .composer(let ctx, let problem, let mark, _):
+                let context = ctx.map { " (\($0.text))" } ?? ""
+                return ScenarioError(
+                    file: file, line: mark.line, field: "", message: "malformed YAML: \(problem)\(context)")
+            default:
+                return ScenarioError(file: file, line: nil, field: "", message: "malformed YAML: \(y)")
+            }
+        }
+        return ScenarioError(file: file, line: nil, field: "", message: "malformed YAML: \(error)")
+    }
+
+    /// Names known to the topology, for checking references.
+    struct Context {
+        let hostNames: Set<String>
+        let hostGPUs: [String: Int]
+        let duration: UInt64
+
+        init(datacenters: [DatacenterSpec], hostNames: [String], duration: UInt64) throws(ScenarioError) {
+            self.hostNames = Set(hostNames)
+            var gpus: [String: Int] = [:]
+            for dc in datacenters {
+                for c in dc.clusters {
+                    for g in c.hostGroups {
+                        let n = HardwareTemplate.named(g.template)?.gpuCount ?? 0
+                        for h in g.hostNames { gpus[h] = n }
+                    }
+                }
+            }
+            hostGPUs = gpus
+            self.duration = duration
+        }
+
+        func host(_ f: Field) throws(ScenarioError) -> String {
+            let name = try f.string()
+            guard hostNames.contains(name) else {
+                throw f.fail("no host named '\(name)' (hosts are named like '\(hostNames.sorted().first ?? "?")')")
+            }
+            return name
+        }
+    }
+
+    static func parseSettings(_ f: Field) throws(ScenarioError) -> SimSettings {
+        let m = try f.mapping(allowed: [
+            "heartbeat_interval", "suspect_after", "unreachable_after", "check_interval", "boot_time",
+            "bmc_latency", "cpu_overcommit",
+        ])
+        var s = SimSettings()
+        if let v = m["heartbeat_interval"] { s.heartbeatInterval = try positive(v) }
+        if let v = m["suspect_after"] { s.suspectAfter = try positive(v) }
+        if let v = m["unreachable_after"] { s.unreachableAfter = try positive(v) }
+        if let v = m["check_interval"] { s.checkInterval = try positive(v) }
+        if let v = m["boot_time"] { s.bootMedian = try positive(v) }
+        if let v = m["bmc_latency"] { s.bmcMedian = try positive(v) }
+        if let v = m["cpu_overcommit"] { s.cpuOvercommit = try v.int(in: 1...16) }
+        guard s.suspectAfter >= 2 * s.heartbeatInterval else {
+            throw (m["suspect_after"] ?? f).fail("suspect_after must be at least twice heartbeat_interval")
+        }
+        guard s.unreachableAfter > s.suspectAfter else {
+            throw (m["unreachable_after"] ?? f).fail("unreachable_after must be longer than suspect_after")
+        }
+        return s
+    }
+
+    static func positive(_ f: Field) throws(ScenarioError) -> UInt64 {
+        let v = try f.duration()
+        guard v > 0 else { throw f.fail("must be positive") }
+        return v
+    }
+}

@@ -1,0 +1,152 @@
+import CloudSim
+
+/// One executed scenario file, ready for reporting.
+public struct ScenarioRun: Sendable {
+    public let file: String
+    public let result: SimulationResult
+    public let wallSeconds: Double
+
+    public init(file: String, result: SimulationResult, wallSeconds: Double) {
+        self.file = file
+        self.result = result
+        self.wallSeconds = wallSeconds
+    }
+
+    /// The one-line command that replays this run.
+    public var replayCommand: String { "cloudplane scenario run \(file) --seed \(result.seed)" }
+}
+
+/// Renders runs as the JSON of the command-line contract, as text and as JUnit XML.
+public enum ScenarioReport {
+    /// `{"passed", "scenarios": [...]}` as fixed in DESIGN.md.
+    public static func json(_ runs: [ScenarioRun]) -> JSON {
+        .object([
+            ("passed", .bool(runs.allSatisfy(\.result.passed))),
+            ("scenarios", .array(runs.map(scenarioJSON))),
+        ])
+    }
+
+    static func scenarioJSON(_ run: ScenarioRun) -> JSON {
+        let r = run.result
+        let violations: [JSON] = r.violation.map { v in
+            [
+                .object([
+                    ("seed", .int(Int64(bitPattern: r.seed))), ("invariant", .string(v.invariant)),
+                    ("detail", .string(v.detail)), ("time_seconds", JSON.rounded(Double(v.time) / 1e9, 3)),
+                    ("event", .int(Int64(v.event))), ("event_description", .string(v.eventDescription)),
+                    ("replay", .string(run.replayCommand)),
+                ])
+            ]
+        } ?? []
+        return .object([
+            ("file", .string(run.file)),
+            ("name", .string(r.name)),
+            ("passed", .bool(r.passed)),
+            ("seed", .int(Int64(bitPattern: r.seed))),
+            ("trace_hash", .string(r.traceHash)),
+            ("events", .int(Int64(r.events))),
+            ("simulated_seconds", JSON.rounded(Double(r.simulatedNanoseconds) / 1e9, 3)),
+            ("wall_seconds", JSON.rounded(run.wallSeconds, 4)),
+            ("rto_seconds", .null),
+            ("expectations", .array(r.expectations.map { e in
+                .object([("name", .string(e.name)), ("passed", .bool(e.passed)), ("detail", .string(e.detail))])
+            })),
+            ("violations", .array(violations)),
+            ("instances", .object(r.summary.instanceCounts.map { ($0.0, .int(Int64($0.1))) })),
+            ("hosts", .array(r.summary.hosts.map(hostJSON))),
+            ("log", .array(r.log.map { .string(String($0.drop(while: { $0 == " " }))) })),
+        ])
+    }
+
+    static func hostJSON(_ h: HostSummary) -> JSON {
+        .object([
+            ("name", .string(h.name)), ("id", .string(h.id)), ("template", .string(h.template)),
+            ("rack", .string(h.rack)), ("power", .string(h.power)), ("health", .string(h.health)),
+            ("instances", .int(Int64(h.instances))), ("heartbeats", .int(Int64(h.heartbeats))),
+            ("failed_gpus", .int(Int64(h.failedGPUs))),
+        ])
+    }
+
+    /// A human-readable report: the decision log, the hosts, the expectations, the verdict.
+    public static func text(_ runs: [ScenarioRun]) -> String {
+        var out = ""
+        for run in runs {
+            let r = run.result
+            out += "== \(r.name) (\(run.file)) seed \(r.seed)\n"
+            out += "-- decision log (virtual seconds)\n"
+            for line in r.log { out += line + "\n" }
+            out += "-- hosts\n"
+            out += pad("HOST", 14) + pad("TEMPLATE", 16) + pad("RACK", 8) + pad("POWER", 8) + pad("HEALTH", 12)
+                + pad("VMS", 5) + "HEARTBEATS\n"
+            for h in r.summary.hosts {
+                out += pad(h.name, 14) + pad(h.template, 16) + pad(h.rack, 8) + pad(h.power, 8) + pad(h.health, 12)
+                    + pad(String(h.instances), 5) + String(h.heartbeats) + "\n"
+            }
+            out += "-- instances: " + r.summary.instanceCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+                + "\n-- expectations\n"
+            for e in r.expectations { out += "  [\(e.passed ? "PASS" : "FAIL")] \(e.name): \(e.detail)\n" }
+            if let v = r.violation {
+                out += "  [FAIL] invariant \(v.invariant) at \(SimTime.format(v.time)) after \(v.eventDescription): "
+                    + "\(v.detail)\n  replay: \(run.replayCommand)\n"
+            }
+            out += "-- \(r.passed ? "PASSED" : "FAILED"): \(r.events) events, "
+                + "\(SimTime.format(r.simulatedNanoseconds)) simulated in \(formatWall(run.wallSeconds)), "
+                + "trace \(r.traceHash)\n\n"
+        }
+        let failed = runs.count(where: { !$0.result.passed })
+        out += "\(runs.count - failed) passed, \(failed) failed\n"
+        return out
+    }
+
+    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+
+    static func formatWall(_ s: Double) -> String {
+        let ms = (s * 1000).rounded()
+        return "\(Int(ms)) ms"
+    }
+
+    /// JUnit XML: one testsuite per scenario, one testcase per expectation (plus the invariants).
+    public static func junit(_ runs: [ScenarioRun]) -> String {
+        var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        let total = runs.reduce(0) { $0 + $1.result.expectations.count + 1 }
+        let failures = runs.reduce(0) { acc, run in
+            acc + run.result.expectations.count(where: { !$0.passed }) + (run.result.violation == nil ? 0 : 1)
+        }
+        out += "<testsuites name=\"cloudplane scenarios\" tests=\"\(total)\" failures=\"\(failures)\">\n"
+        for run in runs {
+            let r = run.result
+            let cases = r.expectations.map { ($0.name, $0.passed, $0.detail) }
+                + [("invariants", r.violation == nil,
+                    r.violation.map { "\($0.invariant): \($0.detail); replay: \(run.replayCommand)" } ?? "held")]
+            out += "  <testsuite name=\"\(xml(r.name))\" tests=\"\(cases.count)\" "
+                + "failures=\"\(cases.count(where: { !$0.1 }))\" time=\"\(run.wallSeconds)\">\n"
+            out += "    <properties><property name=\"seed\" value=\"\(r.seed)\"/>"
+                + "<property name=\"trace_hash\" value=\"\(r.traceHash)\"/></properties>\n"
+            for (name, passed, detail) in cases {
+                out += "    <testcase classname=\"\(xml(run.file))\" name=\"\(xml(name))\""
+                if passed {
+                    out += "/>\n"
+                } else {
+                    out += ">\n      <failure message=\"\(xml(detail))\">\(xml(detail))</failure>\n    </testcase>\n"
+                }
+            }
+            out += "  </testsuite>\n"
+        }
+        return out + "</testsuites>\n"
+    }
+
+    static func xml(_ s: String) -> String {
+        var o = ""
+        for c in s {
+            switch c {
+            case "&": o += "&amp;"
+            case "<": o += "&lt;"
+            case ">": o += "&gt;"
+            case "\"": o += "&quot;"
+            case "'": o += "&apos;"
+            default: o.append(c)
+            }
+        }
+        return o
+    }
+}

@@ -1,0 +1,153 @@
+import CloudControl
+import CloudModel
+import CloudScheduler
+
+/// The simulated infrastructure and its workload.
+public struct SimWorld: Sendable {
+    public var organizations: [Organization] = []
+    public var datacenters: [Datacenter] = []
+    public var clusters: [Cluster] = []
+    public var hosts: [SimHost] = []
+    public var instances: [SimInstance] = []
+    /// Instance indices per host, in placement order.
+    public var hostInstances: [[Int]] = []
+    var capacity: [HostCapacity] = []
+    var buildLog: [String] = []
+    /// Host index by name, for lookups from scenario text; never iterated.
+    var hostIndex: [String: Int] = [:]
+
+    /// Looks a host up by name.
+    public func host(named name: String) -> Int? { hostIndex[name] }
+
+    static func build(spec: ScenarioSpec, rng: inout Xoshiro256StarStar) throws(SimulationError) -> SimWorld {
+        var w = SimWorld()
+        var gen = IDGenerator(source: rng.split())
+        let epoch = Timestamp.epoch
+        let provider = Organization(id: gen.next(.organization), name: "provider", isRoot: true, creation: epoch)
+        w.organizations.append(provider)
+        var hostNumber = 0
+        for dc in spec.datacenters {
+            let d = Datacenter(id: gen.next(.datacenter), organizationID: provider.id, name: dc.name, creation: epoch)
+            w.datacenters.append(d)
+            for cl in dc.clusters {
+                var c = Cluster(
+                    id: gen.next(.cluster), organizationID: provider.id, datacenterID: d.id, name: cl.name,
+                    creation: epoch, zone: cl.zone)
+                let clusterIndex = w.clusters.count
+                for group in cl.hostGroups {
+                    guard let template = HardwareTemplate.named(group.template) else {
+                        throw SimulationError("cluster '\(cl.name)': unknown template '\(group.template)'")
+                    }
+                    for (i, name) in group.hostNames.enumerated() {
+                        let hw = template.instantiate(hostIndex: hostNumber, entropy: &gen.source)
+                        let node = Node(
+                            id: gen.next(.node), organizationID: provider.id, clusterID: c.id, name: name,
+                            ipAddress: "10.0.\(hostNumber >> 8).\(hostNumber & 255)", creation: epoch,
+                            rack: group.racks[i % group.racks.count], hardware: hw)
+                        try w.addHost(node, cluster: clusterIndex, spec: spec, rng: &rng)
+                        hostNumber += 1
+                    }
+                }
+                c.nodeCount = w.hosts.count(where: { $0.cluster == clusterIndex })
+                c.leaderID = w.hosts.first(where: { $0.cluster == clusterIndex })?.node.id
+                w.clusters.append(c)
+            }
+        }
+        try w.placeWorkload(spec: spec, gen: &gen)
+        let placed = w.instances.count(where: { $0.host != nil })
+        let used = w.hostInstances.count(where: { !$0.isEmpty })
+        w.buildLog.append("placement: \(placed) of \(w.instances.count) instance(s) placed on \(used) of "
+            + "\(w.hosts.count) host(s)")
+        return w
+    }
+
+    mutating func addHost(_ node: Node, cluster: Int, spec: ScenarioSpec, rng: inout Xoshiro256StarStar)
+        throws(SimulationError)
+    {
+        guard hostIndex[node.name] == nil else { throw SimulationError("duplicate host name '\(node.name)'") }
+        hostIndex[node.name] = hosts.count
+        let interval = spec.settings.heartbeatInterval
+        var hb = HeartbeatState(phase: rng.below(interval))
+        hb.setFlowing(true, now: 0, interval: interval)
+        hosts.append(
+            SimHost(
+                node: node, cluster: cluster, gpus: Array(repeating: SimGPU(), count: node.hardware.gpus.count),
+                heartbeat: hb))
+        hostInstances.append([])
+        capacity.append(
+            HostCapacity(
+                cluster: cluster, schedulable: true, vcpuCapacity: node.hardware.cpuCount * spec.settings.cpuOvercommit,
+                memoryCapacityMB: node.hardware.memoryMB, gpus: node.hardware.gpus.count))
+    }
+
+    mutating func placeWorkload(spec: ScenarioSpec, gen: inout IDGenerator<Xoshiro256StarStar>)
+        throws(SimulationError)
+    {
+        var tenantIndex: [String: Int] = [:]
+        for group in spec.workload {
+            let org: Int
+            if let o = tenantIndex[group.tenant] {
+                org = o
+            } else {
+                org = organizations.count
+                tenantIndex[group.tenant] = org
+                organizations.append(
+                    Organization(id: gen.next(.organization), name: group.tenant, creation: .epoch))
+            }
+            var clusterIndex: Int?
+            if let name = group.cluster {
+                guard let c = clusters.firstIndex(where: { $0.name == name }) else {
+                    throw SimulationError("workload '\(group.name)': unknown cluster '\(name)'")
+                }
+                clusterIndex = c
+            }
+            for n in 1...max(group.count, 1) where n <= group.count {
+                place(group: group, number: n, org: org, cluster: clusterIndex, gen: &gen)
+            }
+        }
+    }
+
+    mutating func place(
+        group: WorkloadSpec, number: Int, org: Int, cluster: Int?, gen: inout IDGenerator<Xoshiro256StarStar>
+    ) {
+        let f = group.flavor
+        let name = HostGroupSpec.hostName(group.name, number)
+        var inst = Instance(
+            id: gen.next(.instance), name: name, cpu: CPUShape(cores: f.vcpus), memory: f.memoryMB, creation: .epoch,
+            organizationID: organizations[org].id, flavor: f.name, haPriority: group.haPriority, gpuCount: f.gpus)
+        let request = PlacementRequest(vcpus: f.vcpus, memoryMB: f.memoryMB, gpus: f.gpus, cluster: cluster)
+        let index = instances.count
+        guard let claim = BasicPlacer.place(request, on: capacity) else {
+            inst.state = .error
+            instances.append(SimInstance(instance: inst, status: .pending, host: nil, gpuIndices: [], cluster: cluster))
+            buildLog.append("placement: instance '\(name)' not placed: no host has \(f.vcpus) vCPUs, "
+                + "\(f.memoryMB) MB and \(f.gpus) free GPUs")
+            return
+        }
+        BasicPlacer.apply(claim, request, to: &capacity)
+        inst.nodeID = hosts[claim.host].node.id
+        inst.state = .running
+        for g in claim.gpuIndices { hosts[claim.host].gpus[g].holder = index }
+        instances.append(
+            SimInstance(instance: inst, status: .running, host: claim.host, gpuIndices: claim.gpuIndices,
+                cluster: cluster))
+        hostInstances[claim.host].append(index)
+    }
+
+    /// Per-host and per-instance state for reports.
+    func summary(monitor: HostHealthMonitor, now: UInt64, interval: UInt64) -> SimulationSummary {
+        var counts: [InstanceStatus: Int] = [:]
+        for i in instances { counts[i.status, default: 0] += 1 }
+        let hostRows = hosts.indices.map { h in
+            HostSummary(
+                name: hosts[h].name, id: hosts[h].node.id.rawValue, template: hosts[h].node.hardware.template,
+                rack: hosts[h].node.rack ?? "", power: hosts[h].power.rawValue, health: monitor.health[h].rawValue,
+                instances: hostInstances[h].count,
+                heartbeats: hosts[h].heartbeat.count(now: now, interval: interval),
+                failedGPUs: hosts[h].gpus.count(where: { $0.health == .failed }))
+        }
+        return SimulationSummary(
+            hosts: hostRows,
+            instanceCounts: InstanceStatus.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
+    }
+}

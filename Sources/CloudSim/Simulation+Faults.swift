@@ -1,0 +1,176 @@
+import CloudModel
+
+/// How the simulator treats an NVIDIA Xid error code.
+public enum XidClass: Sendable, Equatable {
+    /// The GPU is lost until replaced (fallen off the bus, uncorrectable ECC, NVLink or GSP failure).
+    case fatal
+    /// The GPU keeps working but needs attention (row remapping pending …).
+    case degrading
+    /// An application-level error; the GPU stays healthy.
+    case application
+
+    /// Classification of the common Xid codes; unknown codes count as application errors.
+    public static func of(_ xid: Int) -> XidClass {
+        switch xid {
+        case 48, 74, 79, 92, 95, 119, 120: .fatal
+        case 63, 64, 94: .degrading
+        default: .application
+        }
+    }
+}
+
+extension Simulation {
+    /// Timeout an operator's BMC command waits before giving up.
+    static let bmcCommandTimeout: UInt64 = 10 * SimTime.second
+
+    mutating func apply(_ action: FaultAction) {
+        switch action {
+        case .powerOff(let names):
+            for h in names.compactMap(world.host(named:)) { powerOff(h, reason: "power lost") }
+        case .powerOn(let names):
+            for h in names.compactMap(world.host(named:)) { powerOn(h, reason: "power restored") }
+        case .networkCut(let name, let net):
+            guard let h = world.host(named: name) else { return }
+            var a = world.hosts[h].network(net)
+            a.linkUp = false
+            world.hosts[h].setNetwork(net, a)
+            world.hosts[h].lastFaultAt = kernel.now
+            record("node '\(name)': \(net.rawValue) network link down")
+            refreshHeartbeat(h)
+        case .partition(let net, let groups):
+            for (i, group) in groups.enumerated() {
+                for h in group.compactMap(world.host(named:)) {
+                    var a = world.hosts[h].network(net)
+                    a.island = UInt16(i + 1)
+                    world.hosts[h].setNetwork(net, a)
+                    world.hosts[h].lastFaultAt = kernel.now
+                    refreshHeartbeat(h)
+                }
+                record("\(net.rawValue) network: island \(i + 1) split off: \(group.joined(separator: ", "))")
+            }
+        case .bmcFault(let name, let mode):
+            guard let h = world.host(named: name) else { return }
+            world.hosts[h].bmc.mode = mode
+            record("node '\(name)': BMC now \(mode.rawValue)")
+        case .gpuFault(let name, let gpu, let xid):
+            guard let h = world.host(named: name) else { return }
+            gpuFault(h, gpu: gpu, xid: xid)
+        case .bmcCommand(let name, let command):
+            guard let h = world.host(named: name) else { return }
+            bmcCommand(h, command)
+        case .heal(let name):
+            if let name {
+                if let h = world.host(named: name) { heal(h) }
+            } else {
+                for h in world.hosts.indices { heal(h) }
+            }
+        }
+    }
+
+    mutating func refreshHeartbeat(_ h: Int) {
+        world.hosts[h].heartbeat.setFlowing(
+            world.hosts[h].heartbeatPathOpen, now: kernel.now, interval: spec.settings.heartbeatInterval)
+    }
+
+    mutating func powerOff(_ h: Int, reason: String) {
+        guard world.hosts[h].power != .off else { return }
+        world.hosts[h].power = .off
+        world.hosts[h].powerEpoch &+= 1
+        world.hosts[h].lastFaultAt = kernel.now
+        refreshHeartbeat(h)
+        var lost = 0
+        for i in world.hostInstances[h] where world.instances[i].status == .running {
+            world.instances[i].status = .down
+            world.instances[i].instance.state = .unknown
+            lost += 1
+        }
+        record("node '\(world.hosts[h].name)': \(reason); \(lost) instance(s) down")
+    }
+
+    mutating func powerOn(_ h: Int, reason: String) {
+        guard world.hosts[h].power == .off else { return }
+        world.hosts[h].power = .booting
+        world.hosts[h].powerEpoch &+= 1
+        let boot = Variates.latencyNanoseconds(
+            median: spec.settings.bootMedian, p99Ratio: spec.settings.bootP99Ratio, using: &kernel.rng)
+        defer_(.bootComplete(host: h, epoch: world.hosts[h].powerEpoch), after: boot)
+        record("node '\(world.hosts[h].name)': \(reason); booting")
+    }
+
+    mutating func gpuFault(_ h: Int, gpu: Int, xid: Int) {
+        guard world.hosts[h].gpus.indices.contains(gpu) else { return }
+        var g = world.hosts[h].gpus[gpu]
+        g.xidErrors += 1
+        g.lastXid = xid
+        let cls = XidClass.of(xid)
+        switch cls {
+        case .fatal: g.health = .failed
+        case .degrading: if g.health == .healthy { g.health = .degraded }
+        case .application: break
+        }
+        world.hosts[h].gpus[gpu] = g
+        let uuid = world.hosts[h].node.hardware.gpus[gpu].uuid
+        record("node '\(world.hosts[h].name)': gpu\(gpu) \(uuid) Xid \(xid) (\(cls)); health \(g.health.rawValue)")
+        if cls == .fatal, let i = g.holder, world.instances[i].status == .running {
+            world.instances[i].status = .error
+            world.instances[i].instance.state = .error
+            record("instance '\(world.instances[i].instance.name)': error (lost gpu\(gpu))")
+        }
+    }
+
+    mutating func bmcCommand(_ h: Int, _ command: BMCCommand) {
+        world.hosts[h].bmc.commandsReceived += 1
+        let host = world.hosts[h]
+        let unreachable = host.bmc.mode == .timeout || (host.bmc.mode == .sharedPower && host.power == .off)
+        record("node '\(host.name)': BMC \(command.rawValue) requested")
+        if unreachable {
+            defer_(.bmcReply(host: h, command: command, outcome: .timeout), after: Self.bmcCommandTimeout)
+            return
+        }
+        let latency = Variates.latencyNanoseconds(
+            median: spec.settings.bmcMedian, p99Ratio: spec.settings.bmcP99Ratio, using: &kernel.rng)
+        let outcome: BMCOutcome = host.bmc.mode == .error ? .error : .success
+        defer_(.bmcReply(host: h, command: command, outcome: outcome), after: min(latency, Self.bmcCommandTimeout))
+    }
+
+    mutating func complete(_ work: DeferredWork) {
+        switch work {
+        case .bootComplete(let h, let epoch):
+            guard world.hosts[h].power == .booting, world.hosts[h].powerEpoch == epoch else { return }
+            world.hosts[h].power = .on
+            refreshHeartbeat(h)
+            record("node '\(world.hosts[h].name)': booted; agent started")
+        case .bmcReply(let h, let command, let outcome):
+            bmcReply(h, command, outcome)
+        }
+    }
+
+    mutating func bmcReply(_ h: Int, _ command: BMCCommand, _ outcome: BMCOutcome) {
+        let name = world.hosts[h].name
+        guard outcome == .success else {
+            record("node '\(name)': BMC \(command.rawValue) \(outcome.rawValue)")
+            return
+        }
+        let acts = world.hosts[h].bmc.mode != .falseSuccess
+        switch command {
+        case .powerOff:
+            if acts { powerOff(h, reason: "powered off by BMC") }
+            record("node '\(name)': BMC power_off success")
+        case .powerOn:
+            if acts { powerOn(h, reason: "powered on by BMC") }
+            record("node '\(name)': BMC power_on success")
+        case .powerStatus:
+            record("node '\(name)': BMC power_status success: \(world.hosts[h].power == .off ? "off" : "on")")
+        }
+    }
+
+    mutating func heal(_ h: Int) {
+        for k in NetworkKind.allCases { world.hosts[h].setNetwork(k, NetworkAttachment()) }
+        world.hosts[h].bmc.mode = .healthy
+        for g in world.hosts[h].gpus.indices where world.hosts[h].gpus[g].health != .healthy {
+            world.hosts[h].gpus[g].health = .healthy
+        }
+        refreshHeartbeat(h)
+        record("node '\(world.hosts[h].name)': healed (networks, BMC, GPUs)")
+    }
+}

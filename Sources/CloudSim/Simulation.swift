@@ -1,0 +1,151 @@
+import CloudControl
+import CloudModel
+import CloudScheduler
+
+/// A run that could not start: the scenario references something the runtime cannot build.
+public struct SimulationError: Error, Equatable, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ d: String) { description = d }
+}
+
+/// Event kinds dispatched by the simulated runtime.
+enum SimEventKind: UInt32 {
+    case timeline = 1
+    case healthCheck = 2
+    case deferred = 3
+}
+
+/// Work scheduled for later whose details do not fit in an event's 32-bit argument.
+enum DeferredWork: Sendable {
+    case bootComplete(host: Int, epoch: UInt32)
+    case bmcReply(host: Int, command: BMCCommand, outcome: BMCOutcome)
+}
+
+/// What a BMC answered.
+public enum BMCOutcome: String, Sendable {
+    case success, error, timeout
+}
+
+/// The simulated runtime: drives the deterministic core (placement, health monitor) over
+/// simulated hosts, BMCs, networks and GPUs in virtual time. One instance per (scenario, seed).
+public struct Simulation: ~Copyable {
+    var kernel: EventKernel
+    let spec: ScenarioSpec
+    /// The seed actually used (the scenario's or an override).
+    public let seed: UInt64
+    var world: SimWorld
+    var monitor: HostHealthMonitor
+    var deferred: [DeferredWork?] = []
+    var freeDeferred: [Int] = []
+    var log: [String] = []
+    var violation: InvariantViolation?
+
+    /// Builds the world of `spec`; `seed` overrides the scenario's seed.
+    public init(spec: ScenarioSpec, seed: UInt64? = nil) throws(SimulationError) {
+        let seed = seed ?? spec.seed
+        // the world (IDs, UUIDs, heartbeat phases) draws from its own stream, the run from the kernel's
+        var buildRNG = Xoshiro256StarStar(seed: seed ^ 0x1D5E_ED00_C10D_D00D)
+        let world = try SimWorld.build(spec: spec, rng: &buildRNG)
+        let timeouts: HealthTimeouts
+        do {
+            timeouts = try HealthTimeouts(
+                heartbeatInterval: spec.settings.heartbeatInterval, suspectAfter: spec.settings.suspectAfter,
+                unreachableAfter: spec.settings.unreachableAfter, checkInterval: spec.settings.checkInterval)
+        } catch {
+            throw SimulationError("settings: \(error.description)")
+        }
+        self.spec = spec
+        self.seed = seed
+        self.world = world
+        kernel = EventKernel(seed: seed)
+        monitor = HostHealthMonitor(hostCount: world.hosts.count, timeouts: timeouts)
+        for line in world.buildLog { record(line) }
+    }
+
+    /// Runs to the scenario's duration (or the first invariant violation) and reports.
+    public mutating func run() -> SimulationResult {
+        for (i, t) in spec.timeline.enumerated() {
+            kernel.schedule(at: t.at, kind: SimEventKind.timeline.rawValue, arg: UInt32(i))
+        }
+        kernel.schedule(at: spec.settings.checkInterval, kind: SimEventKind.healthCheck.rawValue, arg: 0)
+        checkInvariants(event: "start")
+        while violation == nil, let e = kernel.next(until: spec.duration) {
+            dispatch(e)
+        }
+        return finish()
+    }
+
+    mutating func dispatch(_ e: Event) {
+        switch SimEventKind(rawValue: e.kind) {
+        case .timeline:
+            let action = spec.timeline[Int(e.arg)].action
+            apply(action)
+            checkInvariants(event: "timeline[\(e.arg)] \(action.kindName)")
+        case .healthCheck:
+            healthCheck()
+            kernel.schedule(after: spec.settings.checkInterval, kind: SimEventKind.healthCheck.rawValue, arg: 0)
+        case .deferred:
+            let slot = Int(e.arg)
+            guard let work = deferred[slot] else { preconditionFailure("deferred slot \(slot) dispatched twice") }
+            deferred[slot] = nil
+            freeDeferred.append(slot)
+            complete(work)
+            checkInvariants(event: "deferred")
+        case nil:
+            preconditionFailure("unknown event kind \(e.kind)")
+        }
+    }
+
+    mutating func defer_(_ work: DeferredWork, after delay: UInt64) {
+        let slot: Int
+        if let s = freeDeferred.popLast() {
+            slot = s
+            deferred[s] = work
+        } else {
+            slot = deferred.count
+            deferred.append(work)
+        }
+        kernel.schedule(after: delay, kind: SimEventKind.deferred.rawValue, arg: UInt32(slot))
+    }
+
+    /// Appends a decision to the run's log and mixes it into the trace hash.
+    mutating func record(_ message: String) {
+        let line = SimTime.formatFixed(kernel.now) + " " + message
+        kernel.trace.mix(line)
+        log.append(line)
+    }
+
+    mutating func healthCheck() {
+        let interval = spec.settings.heartbeatInterval
+        let now = kernel.now
+        let beats = world.hosts.map { $0.heartbeat.lastHeartbeat(now: now, interval: interval) }
+        for t in monitor.evaluate(now: now, lastHeartbeats: beats) {
+            let last = t.lastHeartbeat.map { "last heartbeat " + SimTime.format($0) } ?? "no heartbeat yet"
+            record("monitor: node '\(world.hosts[t.host].name)': state changed from '\(t.from.rawValue)' => "
+                + "'\(t.to.rawValue)' (\(last))")
+        }
+    }
+
+    mutating func finish() -> SimulationResult {
+        let now = kernel.now
+        let hash = kernel.finalTraceHash()
+        var results = [ExpectationResult]()
+        for exp in spec.expectations { results.append(evaluate(exp)) }
+        let passed = violation == nil && results.allSatisfy(\.passed)
+        return SimulationResult(
+            name: spec.name, seed: seed, traceHash: hash, events: kernel.dispatched, simulatedNanoseconds: now,
+            log: log, violation: violation, expectations: results, passed: passed,
+            summary: world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatInterval))
+    }
+}
+
+extension SimTime {
+    /// Seconds with exactly three decimals, right-aligned to 10 characters, for log lines.
+    public static func formatFixed(_ ns: UInt64) -> String {
+        let ms = ns / millisecond
+        var frac = String(ms % 1000)
+        frac = String(repeating: "0", count: 3 - frac.count) + frac
+        let text = "\(ms / 1000).\(frac)"
+        return String(repeating: " ", count: max(0, 10 - text.count)) + text
+    }
+}

@@ -1,0 +1,95 @@
+/// The outcome of one expectation.
+public struct ExpectationResult: Sendable, Equatable {
+    public let name: String
+    public let passed: Bool
+    public let detail: String
+}
+
+/// One host's end state, for reports.
+public struct HostSummary: Sendable, Equatable {
+    public let name: String
+    public let id: String
+    public let template: String
+    public let rack: String
+    public let power: String
+    public let health: String
+    public let instances: Int
+    public let heartbeats: UInt64
+    public let failedGPUs: Int
+}
+
+/// End state of a run, for reports.
+public struct SimulationSummary: Sendable {
+    public let hosts: [HostSummary]
+    /// Instance counts by status, in `InstanceStatus.allCases` order.
+    public let instanceCounts: [(String, Int)]
+}
+
+/// What a run produced.
+public struct SimulationResult: Sendable {
+    public let name: String
+    public let seed: UInt64
+    /// 128-bit trace hash as 32 hex digits.
+    public let traceHash: String
+    /// Events dispatched.
+    public let events: UInt64
+    /// Virtual time reached, in nanoseconds.
+    public let simulatedNanoseconds: UInt64
+    /// Decision log, one line per decision.
+    public let log: [String]
+    public let violation: InvariantViolation?
+    public let expectations: [ExpectationResult]
+    public let passed: Bool
+    public let summary: SimulationSummary
+}
+
+extension Simulation {
+    func evaluate(_ e: Expectation) -> ExpectationResult {
+        let (ok, detail) = check(e)
+        return ExpectationResult(name: e.name, passed: ok, detail: detail)
+    }
+
+    private func check(_ e: Expectation) -> (Bool, String) {
+        switch e {
+        case .noViolations:
+            guard let v = violation else { return (true, "no invariant violated") }
+            return (false, "\(v.invariant) violated at \(SimTime.format(v.time)): \(v.detail)")
+        case .hostPower(let name, let on):
+            guard let h = world.host(named: name) else { return (false, "no host '\(name)'") }
+            let p = world.hosts[h].power
+            return ((p == .on) == on, "power is \(p.rawValue)")
+        case .hostHealth(let name, let state):
+            guard let h = world.host(named: name) else { return (false, "no host '\(name)'") }
+            let s = monitor.health[h].rawValue
+            return (s == state, "state is \(s)")
+        case .detectedWithin(let name, let seconds):
+            return detected(name, within: seconds)
+        case .instances(let status, let lo, let hi):
+            let n = world.instances.count(where: { $0.status == status })
+            return ((lo.map { n >= $0 } ?? true) && (hi.map { n <= $0 } ?? true), "\(n) \(status.rawValue)")
+        case .gpuHealth(let name, let gpu, let state):
+            guard let h = world.host(named: name), world.hosts[h].gpus.indices.contains(gpu) else {
+                return (false, "no gpu\(gpu) on '\(name)'")
+            }
+            let s = world.hosts[h].gpus[gpu].health
+            return (s == state, "gpu\(gpu) is \(s.rawValue)")
+        case .logContains(let text):
+            let hit = log.first(where: { $0.contains(text) })
+            return (hit != nil, hit.map { "found: \($0.trimmingLeadingSpaces)" } ?? "not in \(log.count) log lines")
+        }
+    }
+
+    private func detected(_ name: String, within seconds: UInt64) -> (Bool, String) {
+        guard let h = world.host(named: name) else { return (false, "no host '\(name)'") }
+        guard let fault = world.hosts[h].lastFaultAt else { return (false, "no fault hit '\(name)'") }
+        guard let seen = monitor.unreachableSince[h], seen >= fault else {
+            return (false, "not detected (state \(monitor.health[h].rawValue))")
+        }
+        let took = seen - fault
+        return (took <= seconds * SimTime.second, "detected after \(SimTime.format(took))")
+    }
+}
+
+extension String {
+    var trimmingLeadingSpaces: Substring { drop(while: { $0 == " " }) }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import CloudScenario
+import CloudSim
+import Foundation
+
+struct ScenarioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "scenario", abstract: "Validate and run fault scenarios in virtual time.",
+        subcommands: [ScenarioRun.self, ScenarioCheck.self])
+}
+
+/// Reads and parses scenario files; on any error prints every error and exits with 2.
+func loadScenarios(_ files: [String]) throws -> [(String, ScenarioSpec)] {
+    var specs: [(String, ScenarioSpec)] = []
+    var errors: [String] = []
+    for file in files {
+        guard let data = FileManager.default.contents(atPath: file) else {
+            errors.append("\(file): cannot read the file")
+            continue
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            errors.append("\(file): not UTF-8 text")
+            continue
+        }
+        do {
+            specs.append((file, try ScenarioParser.parse(text, file: file)))
+        } catch {
+            errors.append(error.description)
+        }
+    }
+    if !errors.isEmpty {
+        for e in errors { printError("error: " + e) }
+        throw ExitCode(2)
+    }
+    return specs
+}
+
+func printError(_ s: String) {
+    FileHandle.standardError.write(Data((s + "\n").utf8))
+}
+
+struct ScenarioCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "Validate scenario files without running them (exit 2 on errors).")
+
+    @Argument(help: "Scenario YAML files.") var files: [String]
+    @Option(help: "text or json.") var format: OutputFormat = .text
+
+    func run() throws {
+        let specs = try loadScenarios(files)
+        if format == .json {
+            let items: [JSON] = specs.map { f, s in
+                .object([
+                    ("file", .string(f)), ("name", .string(s.name)), ("hosts", .int(Int64(s.hostNames.count))),
+                    ("timeline", .int(Int64(s.timeline.count))), ("expectations", .int(Int64(s.expectations.count))),
+                ])
+            }
+            print(JSON.object([("valid", .bool(true)), ("scenarios", .array(items))]).serialized())
+        } else {
+            for (f, s) in specs {
+                print("\(f): ok (\(s.name): \(s.hostNames.count) hosts, \(s.timeline.count) timeline entries, "
+                    + "\(s.expectations.count) expectations)")
+            }
+        }
+    }
+}
+
+struct ScenarioRun: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run", abstract: "Run scenarios in virtual time and report (exit 1 if any fails).")
+
+    @Argument(help: "Scenario YAML files.") var files: [String]
+    @Option(help: "Override every scenario's seed.") var seed: UInt64?
+    @Option(help: "text or json.") var format: OutputFormat = .text
+    @Option(help: "Write a JUnit XML report to this path.") var junit: String?
+
+    func run() throws {
+        let specs = try loadScenarios(files)
+        var runs: [CloudScenario.ScenarioRun] = []
+        let clock = ContinuousClock()
+        for (file, spec) in specs {
+            let start = clock.now
+            var sim: Simulation
+            do {
+                sim = try Simulation(spec: spec, seed: seed)
+            } catch {
+                printError("error: \(file): \(error.description)")
+                throw ExitCode(2)
+            }
+            let result = sim.run()
+            runs.append(.init(file: file, result: result, wallSeconds: seconds(clock.now - start)))
+        }
+        if let junit {
+            do {
+                try ScenarioReport.junit(runs).write(toFile: junit, atomically: true, encoding: .utf8)
+            } catch {
+                printError("error: cannot write JUnit report to \(junit): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        switch format {
+        case .json: print(ScenarioReport.json(runs).serialized())
+        case .text: print(ScenarioReport.text(runs), terminator: "")
+        }
+        if !runs.allSatisfy(\.result.passed) { throw ExitCode.failure }
+    }
+}
