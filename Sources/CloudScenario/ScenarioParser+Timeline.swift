@@ -97,7 +97,7 @@ extension ScenarioParser {
         "no_violations", "host_power", "host_state", "detected_within", "instances", "gpu_health", "log_contains",
     ]
 
-    static func parseExpectation(_ f: Field, _ ctx: Context) throws(ScenarioError) -> Expectation {
+    static func parseExpectation(_ f: Field, _ ctx: Context) throws(ScenarioError) -> ScenarioExpectation {
         let m = try f.mapping(allowed: expectationKinds)
         guard m.count == 1, let (kind, v) = m.first else { throw f.fail("one expectation per list entry") }
         switch kind {

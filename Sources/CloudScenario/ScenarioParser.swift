@@ -42,7 +42,7 @@ public enum ScenarioParser {
         }
         var timeline: [TimedAction] = []
         for f in try top["timeline"]?.sequence() ?? [] { timeline.append(try parseTimed(f, context)) }
-        var expectations: [Expectation] = []
+        var expectations: [ScenarioExpectation] = []
         for f in try top["expect"]?.sequence() ?? [] { expectations.append(try parseExpectation(f, context)) }
         return ScenarioSpec(
             name: name, description: try top["description"]?.string() ?? "", seed: seed, duration: duration,
@@ -58,8 +58,15 @@ public enum ScenarioParser {
                 let context = ctx.map { " (\($0.text))" } ?? ""
                 return ScenarioError(
                     file: file, line: mark.line, field: "", message: "malformed YAML: \(problem)\(context)")
+            case .duplicatedKeysInMapping(let duplicates, let ctx):
+                let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+                return ScenarioError(
+                    file: file, line: ctx.mark.line, field: duplicates.sorted().first ?? "",
+                    message: "duplicate key \(keys) in the mapping that ends here")
+            case .reader(let problem, _, _, _):
+                return ScenarioError(file: file, line: nil, field: "", message: "malformed YAML: \(problem)")
             default:
-                return ScenarioError(file: file, line: nil, field: "", message: "malformed YAML: \(y)")
+                return ScenarioError(file: file, line: nil, field: "", message: "malformed YAML")
             }
         }
         return ScenarioError(file: file, line: nil, field: "", message: "malformed YAML: \(error)")

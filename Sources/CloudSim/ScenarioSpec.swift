@@ -11,12 +11,12 @@ public struct ScenarioSpec: Sendable {
     public var datacenters: [DatacenterSpec]
     public var workload: [WorkloadSpec]
     public var timeline: [TimedAction]
-    public var expectations: [Expectation]
+    public var expectations: [ScenarioExpectation]
 
     public init(
         name: String, description: String = "", seed: UInt64, duration: UInt64, settings: SimSettings = .init(),
         datacenters: [DatacenterSpec], workload: [WorkloadSpec], timeline: [TimedAction],
-        expectations: [Expectation]
+        expectations: [ScenarioExpectation]
     ) {
         self.name = name
         self.description = description
@@ -191,7 +191,7 @@ public enum GPUHealth: String, Sendable, CaseIterable {
 }
 
 /// A check made at the end of a run.
-public enum Expectation: Sendable, Equatable {
+public enum ScenarioExpectation: Sendable, Equatable {
     case noViolations
     case hostPower(host: String, on: Bool)
     case hostHealth(host: String, state: String)

@@ -44,12 +44,12 @@ public struct SimulationResult: Sendable {
 }
 
 extension Simulation {
-    func evaluate(_ e: Expectation) -> ExpectationResult {
+    func evaluate(_ e: ScenarioExpectation) -> ExpectationResult {
         let (ok, detail) = check(e)
         return ExpectationResult(name: e.name, passed: ok, detail: detail)
     }
 
-    private func check(_ e: Expectation) -> (Bool, String) {
+    private func check(_ e: ScenarioExpectation) -> (Bool, String) {
         switch e {
         case .noViolations:
             guard let v = violation else { return (true, "no invariant violated") }
