@@ -1,0 +1,191 @@
+import Foundation
+import Testing
+
+/// Runs the built `cloudplane` binary as a subprocess: the command-line contract as users and CI
+/// see it. The binary is `$CLOUDPLANE_BIN` (make test passes the release build) or the debug build.
+struct CLI {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    static var binary: String {
+        if let b = ProcessInfo.processInfo.environment["CLOUDPLANE_BIN"], !b.isEmpty { return b }
+        return packageRoot.appendingPathComponent(".build/debug/cloudplane").path
+    }
+
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+
+        var json: [String: Any]? {
+            (try? JSONSerialization.jsonObject(with: Data(stdout.utf8))) as? [String: Any]
+        }
+    }
+
+    /// Runs with `args`; `env` entries set (value) or remove (nil) variables.
+    static func run(_ args: [String], env: [String: String?] = [:]) throws -> Output {
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw CLIError("cloudplane binary not found at \(binary): build it first (make test does)")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: binary)
+        p.arguments = args
+        p.currentDirectoryURL = packageRoot
+        var environment = ProcessInfo.processInfo.environment
+        for (k, v) in env { environment[k] = v }
+        p.environment = environment
+        let out = Pipe()
+        let err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile()
+        let e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+            stderr: String(decoding: e, as: UTF8.self))
+    }
+}
+
+struct CLIError: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[String: Any]])?.first }
+
+@Suite(.serialized) struct DeterminismTests {
+    @Test func sameSeedSameTraceHashWithAndWithoutDeterministicHashing() throws {
+        let args = ["scenario", "run", "Scenarios/demo.yaml", "--format", "json"]
+        let a = try CLI.run(args, env: ["SWIFT_DETERMINISTIC_HASHING": nil])
+        let b = try CLI.run(args, env: ["SWIFT_DETERMINISTIC_HASHING": nil])
+        let c = try CLI.run(args, env: ["SWIFT_DETERMINISTIC_HASHING": "1"])
+        #expect(a.status == 0, "\(a.stderr)")
+        let hash = scenario(a)?["trace_hash"] as? String
+        #expect(hash?.count == 32)
+        #expect(hash == scenario(b)?["trace_hash"] as? String)
+        #expect(hash == scenario(c)?["trace_hash"] as? String)
+        #expect(scenario(a)?["events"] as? Int == scenario(c)?["events"] as? Int)
+    }
+
+    @Test func differentSeedsGiveDifferentHashes() throws {
+        var hashes = Set<String>()
+        for seed in [1, 2, 3] {
+            let o = try CLI.run(["scenario", "run", "Scenarios/demo.yaml", "--format", "json", "--seed", "\(seed)"])
+            #expect(scenario(o)?["seed"] as? Int == seed)
+            if let h = scenario(o)?["trace_hash"] as? String { hashes.insert(h) }
+        }
+        #expect(hashes.count == 3)
+    }
+}
+
+@Suite struct ScenarioCommandTests {
+    func tempFile(_ name: String, _ text: String) throws -> String {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("cloudplane-cli-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let url = dir.appendingPathComponent(name)
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url.path
+    }
+
+    func demoWithTimeline(_ timeline: String) throws -> String {
+        let demo = try String(
+            contentsOf: CLI.packageRoot.appendingPathComponent("Scenarios/demo.yaml"), encoding: .utf8)
+        let head = demo.components(separatedBy: "\ntimeline:")[0]
+        return head + "\n" + timeline
+    }
+
+    @Test(arguments: [
+        ("unknown-kind", "timeline:\n  - at: 120s\n    explode: cpu-03\n", "timeline[0].explode"),
+        ("negative-time", "timeline:\n  - at: -5s\n    power_off: cpu-03\n", "timeline[0].at"),
+        ("missing-host", "timeline:\n  - at: 5s\n    power_off: cpu-99\n", "timeline[0].power_off"),
+        ("malformed", "timeline:\n  - at: 5s\n    power_off: [cpu-01\n", "malformed YAML"),
+    ])
+    func badInputExitsTwoNamingFileLineAndField(name: String, timeline: String, field: String) throws {
+        let path = try tempFile(name + ".yaml", try demoWithTimeline(timeline))
+        for verb in ["check", "run"] {
+            let o = try CLI.run(["scenario", verb, path])
+            #expect(o.status == 2, "\(verb) \(name): \(o.stderr)")
+            #expect(o.stderr.contains(path + ":"), "\(o.stderr)")
+            #expect(o.stderr.range(of: #"\.yaml:\d+: "#, options: .regularExpression) != nil, "\(o.stderr)")
+            #expect(o.stderr.contains(field), "\(o.stderr)")
+            #expect(o.stdout.isEmpty)
+        }
+    }
+
+    @Test func unknownOptionExitsTwo() throws {
+        let o = try CLI.run(["scenario", "run", "Scenarios/demo.yaml", "--no-such-option"])
+        #expect(o.status == 2)
+        #expect(o.stderr.contains("--no-such-option"))
+    }
+
+    @Test func failedExpectationExitsOneAndWritesJUnit() throws {
+        let text = try demoWithTimeline("""
+            timeline:
+              - at: 120s
+                power_off: cpu-03
+            expect:
+              - host_power: {host: cpu-03, state: on}
+              - no_violations: true
+            """)
+        let path = try tempFile("failing.yaml", text)
+        let junit = path + ".junit.xml"
+        let o = try CLI.run(["scenario", "run", path, "--format", "json", "--junit", junit])
+        #expect(o.status == 1)
+        #expect(o.json?["passed"] as? Bool == false)
+        let exps = scenario(o)?["expectations"] as? [[String: Any]]
+        #expect(exps?.map { $0["passed"] as? Bool } == [false, true])
+        let xml = try String(contentsOfFile: junit, encoding: .utf8)
+        #expect(xml.components(separatedBy: "<testcase ").count - 1 == 3)
+        #expect(xml.contains("<failure message=\"power is off\""))
+    }
+
+    @Test func demoPassesAndReportsTheContractFields() throws {
+        let o = try CLI.run(["scenario", "run", "Scenarios/demo.yaml", "--format", "json"])
+        #expect(o.status == 0)
+        let s = scenario(o)
+        #expect(s?["passed"] as? Bool == true)
+        #expect(s?["simulated_seconds"] as? Int == 600)
+        #expect((s?["events"] as? Int ?? 0) > 600)
+        #expect(s?["rto_seconds"] is NSNull)
+        #expect((s?["hosts"] as? [Any])?.count == 12)
+        let text = try CLI.run(["scenario", "run", "Scenarios/demo.yaml"])
+        #expect(text.stdout.contains("node 'cpu-03': power lost"))
+        #expect(text.stdout.contains("1 passed, 0 failed"))
+    }
+
+    @Test func checkValidatesEveryShippedScenario() throws {
+        let files = try FileManager.default.contentsOfDirectory(
+            atPath: CLI.packageRoot.appendingPathComponent("Scenarios").path
+        ).filter { $0.hasSuffix(".yaml") }.sorted().map { "Scenarios/" + $0 }
+        let o = try CLI.run(["scenario", "check", "--format", "json"] + files)
+        #expect(o.status == 0, "\(o.stderr)")
+        #expect((o.json?["scenarios"] as? [Any])?.count == files.count)
+        let run = try CLI.run(["scenario", "run", "--format", "json"] + files)
+        #expect(run.status == 0, "\(run.stdout)")
+    }
+}
+
+@Suite struct BenchCommandTests {
+    @Test func benchSimPrintsOneJSONObjectWithTheBaseline() throws {
+        let o = try CLI.run(["bench", "sim", "--pending", "2000", "--events", "200000", "--runs", "5", "--format",
+            "json"])
+        #expect(o.status == 0, "\(o.stderr)")
+        let j = o.json
+        for key in ["events_per_second", "pending", "bytes_per_pending_event", "baseline_events_per_second",
+            "ratio_to_baseline"]
+        {
+            #expect(j?[key] != nil, "missing \(key)")
+        }
+        #expect(j?["pending"] as? Int == 2000)
+        #expect(j?["orders_match"] as? Bool == true)
+        #expect((j?["events_per_second_runs"] as? [Any])?.count == 5)
+        #expect(j?["queue_growth_bytes_during_run"] as? Int == 0)
+    }
+
+    @Test func benchRejectsBadArguments() throws {
+        let o = try CLI.run(["bench", "sim", "--pending", "0"])
+        #expect(o.status == 2)
+        #expect(o.stderr.contains("--pending"))
+    }
+}
