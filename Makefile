@@ -1,0 +1,47 @@
+# CloudPlane: `make run` starts the main job, `make test` runs every test. Both install what they
+# need first (Debian packages, see scripts/install-deps.sh) and are safe to repeat.
+SHELL := /bin/bash
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+RELEASE_BIN := .build/release/cloudplane
+SCENARIOS := $(sort $(wildcard Scenarios/*.yaml))
+
+.PHONY: all deps build run test test-unit smoke bench clean
+
+all: build
+
+deps:
+	@bash scripts/install-deps.sh
+
+# Release build of the one executable (benchmarks, scenario suites and `make run` use it).
+build: deps
+	swift build -c release --product cloudplane
+
+# Until `cloudplane serve` lands, the main job is the demo scenario: a simulated datacenter where
+# one host loses power; it prints the decision log, the hosts and the verdict.
+run: build
+	$(RELEASE_BIN) scenario run Scenarios/demo.yaml
+
+# Quick end-to-end checks against the release binary (figures printed, never asserted on time).
+smoke: build
+	$(RELEASE_BIN) scenario check $(SCENARIOS)
+	$(RELEASE_BIN) scenario run $(SCENARIOS) --format json --junit .build/scenarios.junit.xml > .build/scenarios.json
+	@echo "scenarios passed: $$(grep -c '"passed":true' .build/scenarios.json) report(s) in .build/scenarios.json"
+	$(RELEASE_BIN) bench sim --pending 10000 --events 1000000 --runs 5 --format json
+
+# Unit and integration tests (debug build); the CLI tests drive the release binary as a subprocess.
+test-unit: build
+	swift build --build-tests
+	set -o pipefail; CLOUDPLANE_BIN=$(CURDIR)/$(RELEASE_BIN) swift test --skip-build 2>&1 | tee .build/test.log
+	@n=$$(grep -Eo 'Test run with [0-9]+ tests?' .build/test.log | grep -Eo '[0-9]+' | tail -1); \
+	  echo "swift-testing: $${n:-0} passed, 0 failed"
+
+test: smoke test-unit
+
+# The benchmark figures of the foundation issue (medians of 5 runs, JSON).
+bench: build
+	$(RELEASE_BIN) bench sim --pending 10000 --format json
+	$(RELEASE_BIN) bench sim --pending 1000000 --format json
+
+clean:
+	rm -rf .build cloudplane-data

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages CloudPlane builds and tests with. Idempotent: when every package is
+# already installed it changes nothing and does not touch the network.
+set -euo pipefail
+
+PACKAGES=(
+  # Swift toolchain runtime and build dependencies (Debian 12)
+  binutils git gnupg2 libc6-dev libcurl4-openssl-dev libedit2 libgcc-12-dev libpython3-dev
+  libsqlite3-0 libstdc++-12-dev libxml2-dev libncurses-dev libz3-dev pkg-config tzdata zlib1g-dev
+  # the C reference radix heap of `bench sim`
+  gcc make
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing: ${missing[*]}" >&2
+  SUDO=""
+  if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+  $SUDO apt-get update
+  $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "error: no Swift toolchain on PATH. CloudPlane needs Swift 6.x (expected at /opt/swift/usr/bin)." >&2
+  exit 1
+fi
