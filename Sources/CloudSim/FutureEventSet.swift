@@ -23,16 +23,16 @@ public struct Event: Sendable, Equatable {
 /// The future-event set: a monotone radix heap over integer-nanosecond time with a FIFO lane for
 /// events at the current time, ordered by (time, seq).
 ///
-/// Buckets are chains of fixed-size chunks (16 to 256 events) carved from 64-chunk pages that are never returned
-/// while the set lives, so the steady state allocates nothing per event and memory stays close to
+/// Buckets are chains of fixed-size chunks (32 to 256 events) carved from 16-chunk pages that
+/// are never returned while the set lives, so the steady state allocates nothing per event and memory stays close to
 /// 24 bytes per pending event (one partly filled chunk per non-empty bucket is the only slack).
 /// Pushing a time earlier than the last popped time violates causality and traps.
 public struct FutureEventSet: ~Copyable {
-    /// log2 of events per chunk: 16 by default, up to 256 for large expected sizes (longer
+    /// log2 of events per chunk: 32 by default, up to 256 for large expected sizes (longer
     /// sequential runs help the cache; the slack of one partial chunk per bucket stays < 2%).
     private let chunkShift: Int
     private var chunkSize: Int { 1 << chunkShift }
-    static let pageShift = 6  // chunks per page = 64, events per page = 1024
+    static let pageShift = 4  // 16 chunks per page
     static let bucketCount = 65
 
     private var pages: UnsafeMutablePointer<UnsafeMutablePointer<Event>>
@@ -63,7 +63,7 @@ public struct FutureEventSet: ~Copyable {
     /// Creates an empty set, optionally pre-sizing for `expectedPending` events so that a
     /// benchmark's warm-up does not count growth.
     public init(expectedPending: Int = 0) {
-        var shift = 4
+        var shift = 5
         while shift < 8 && (expectedPending >> (shift + 1)) >= 65 * 64 { shift += 1 }
         chunkShift = shift
         pages = .allocate(capacity: pageCapacity)
@@ -78,8 +78,9 @@ public struct FutureEventSet: ~Copyable {
         writePtr.initialize(repeating: sentinel, count: Self.bucketCount)
         writeEnd.initialize(repeating: sentinel, count: Self.bucketCount)
         current = .allocate(capacity: currentCapacity)
-        // every pending event in a full chunk, plus one partial chunk per bucket
-        let wantedChunks = (expectedPending + chunkSize - 1) >> chunkShift + Self.bucketCount
+        // every pending event in a full chunk, plus a partial chunk for each bucket a spread of
+        // up to 2^48 ns keeps busy
+        let wantedChunks = (expectedPending + chunkSize - 1) >> chunkShift + 48
         if expectedPending > 0 {
             while pageCount << Self.pageShift < wantedChunks { addPage() }
         }
@@ -160,7 +161,7 @@ public struct FutureEventSet: ~Copyable {
         let tail = tails[b]
         if tail < 0 {
             heads[b] = c
-            nonEmpty |= 1 << UInt64(b - 1)
+            nonEmpty |= 1 &<< UInt64(b - 1)
         } else {
             links[Int(tail)] = c
         }
@@ -230,7 +231,7 @@ public struct FutureEventSet: ~Copyable {
         tails[b] = -1
         writePtr[b] = sentinel
         writeEnd[b] = sentinel
-        nonEmpty &= ~(1 << UInt64(b - 1))
+        nonEmpty &= ~(1 &<< UInt64(b - 1))
         // pass 1: minimum time
         var minTime = UInt64.max
         var c = head
