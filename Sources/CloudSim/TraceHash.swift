@@ -53,8 +53,12 @@ public struct TraceHasher: Sendable, Equatable {
     /// The digest as 32 lower-case hex digits.
     public var hex: String {
         let (x, y) = digest
-        return hex64(x) + hex64(y)
+        return Self.hex(x, y)
     }
+
+    /// Two digest words as 32 lower-case hex digits (also used for digests computed elsewhere,
+    /// such as the C baseline's).
+    public static func hex(_ x: UInt64, _ y: UInt64) -> String { hex64(x) + hex64(y) }
 }
 
 func hex64(_ v: UInt64) -> String {

@@ -53,7 +53,7 @@ struct BenchSim: ParsableCommand {
             let r = cp_baseline_hold(UInt64(pending), UInt64(events), seed, &ns)
             base.append(Double(events) / (Double(ns) / 1e9))
             baseBytes = Double(r.allocated_bytes) / Double(pending)
-            match = match && hash == hexDigest(r.hash_hi, r.hash_lo)
+            match = match && hash == TraceHasher.hex(r.hash_hi, r.hash_lo)
         }
         let m = median(ours)
         let mb = median(base)
@@ -92,12 +92,3 @@ func median(_ xs: [Double]) -> Double {
     guard !s.isEmpty else { return 0 }
     return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
 }
-
-func hexDigest(_ a: UInt64, _ b: UInt64) -> String {
-    func h(_ v: UInt64) -> String {
-        let s = String(v, radix: 16)
-        return String(repeating: "0", count: 16 - s.count) + s
-    }
-    return h(a) + h(b)
-}
-
