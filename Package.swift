@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "CloudSim", dependencies: ["CloudModel", "CloudScheduler", "CloudControl"]),
         .target(
             name: "CloudScenario",
-            dependencies: ["CloudSim", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CloudSim", "CloudScheduler", .product(name: "Yams", package: "Yams")]
         ),
         // Bench-only C reference implementation of a radix heap (the baseline of `bench sim`).
         .target(name: "CRadixBaseline", cSettings: [.unsafeFlags(["-O2"])]),

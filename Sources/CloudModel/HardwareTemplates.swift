@@ -52,7 +52,7 @@ extension HardwareTemplate {
     static func numa(perSocket: Int, sockets: Int, cpusPerNode: Int, memoryMB: Int, huge1G: Int) -> [NUMANode] {
         (0..<(perSocket * sockets)).map {
             NUMANode(id: $0, socket: $0 / perSocket, cpus: cpusPerNode, memoryMB: memoryMB,
-                hugepages2M: 4096, hugepages1G: huge1G)
+                hugepages2M: 2048, hugepages1G: huge1G)
         }
     }
 
@@ -86,7 +86,7 @@ extension HardwareTemplate {
         build: { host, _ in
             HostTopology(
                 template: "cpu-2s", sockets: sockets("Intel Xeon Platinum 8480+", count: 2, cores: 56, smt: 2),
-                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 112, memoryMB: 524_288, huge1G: 64),
+                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 112, memoryMB: 524_288, huge1G: 32),
                 gpus: [], gpuLinks: [], nics: nics(vmSpeed: 100, numaNodes: 2),
                 bmc: BMCInfo(address: bmcAddress(host), vendor: "Dell iDRAC9"))
         }, randomWordsPerHost: 0)
@@ -101,7 +101,7 @@ extension HardwareTemplate {
                 vgpuTypes: ["H100XM-10C", "H100XM-20C", "H100XM-40C", "H100XM-80C"])
             return HostTopology(
                 template: "gpu-h100-sxm8", sockets: sockets("Intel Xeon Platinum 8480+", count: 2, cores: 56, smt: 2),
-                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 112, memoryMB: 1_048_576, huge1G: 512),
+                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 112, memoryMB: 1_048_576, huge1G: 128),
                 gpus: gpus(8, model: "H100-SXM5-80GB", vramMB: 81_559, perNUMA: 4, busBase: 0x18, caps: caps,
                     words: words),
                 gpuLinks: links(8) { _, _ in .nvswitch(links: 18) },
@@ -119,7 +119,7 @@ extension HardwareTemplate {
                 vgpuTypes: ["A100D-10C", "A100D-20C", "A100D-40C", "A100D-80C"])
             return HostTopology(
                 template: "gpu-a100-pcie8", sockets: sockets("AMD EPYC 7763", count: 2, cores: 64, smt: 2),
-                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 128, memoryMB: 524_288, huge1G: 256),
+                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 128, memoryMB: 524_288, huge1G: 64),
                 gpus: gpus(8, model: "A100-PCIE-80GB", vramMB: 81_920, perNUMA: 4, busBase: 0x21, caps: caps,
                     words: words),
                 gpuLinks: links(8) { i, j in
@@ -140,7 +140,7 @@ extension HardwareTemplate {
                 vgpuTypes: ["L40S-8Q", "L40S-12Q", "L40S-24Q", "L40S-48Q", "L40S-24C", "L40S-48C"])
             return HostTopology(
                 template: "gpu-l40s-4", sockets: sockets("AMD EPYC 9354", count: 2, cores: 32, smt: 2),
-                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 64, memoryMB: 393_216, huge1G: 128),
+                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 64, memoryMB: 393_216, huge1G: 32),
                 gpus: gpus(4, model: "L40S-48GB", vramMB: 46_068, perNUMA: 2, busBase: 0x41, caps: caps, words: words),
                 gpuLinks: links(4) { i, j in i / 2 == j / 2 ? .pcieHostBridge : .crossSocket },
                 nics: nics(vmSpeed: 100, numaNodes: 2),

@@ -1,4 +1,5 @@
 import CloudModel
+import CloudScheduler
 import CloudSim
 
 extension ScenarioParser {
@@ -36,7 +37,7 @@ extension ScenarioParser {
     }
 
     static func parseCluster(_ c: Field) throws(ScenarioError) -> ClusterSpec {
-        let cm = try c.mapping(allowed: ["name", "zone", "hosts"])
+        let cm = try c.mapping(allowed: ["name", "zone", "hosts", "policy"])
         guard let cname = cm["name"], let hosts = cm["hosts"] else {
             throw c.fail("a cluster needs 'name' and 'hosts'")
         }
@@ -61,7 +62,21 @@ extension ScenarioParser {
             groups.append(HostGroupSpec(name: prefix, template: template, count: count, racks: racks.isEmpty
                 ? ["rack-1"] : racks))
         }
-        return ClusterSpec(name: try cname.string(), zone: try cm["zone"]?.string() ?? "zone-1", hostGroups: groups)
+        let name = try cname.string()
+        let zone = try cm["zone"]?.string() ?? "zone-1"
+        let policy = try cm["policy"].map { f throws(ScenarioError) in try parsePolicy(f, cluster: name, zone: zone) }
+        return ClusterSpec(name: name, zone: zone, hostGroups: groups, policy: policy)
+    }
+
+    static func parsePolicy(_ f: Field, cluster: String, zone: String) throws(ScenarioError) -> ClusterPolicy {
+        let m = try f.mapping(allowed: ["strategy", "cpu_overcommit", "ram_overcommit", "prefer_first", "vgpu_mixed"])
+        var p = ClusterPolicy(name: cluster, zone: zone)
+        if let v = m["strategy"] { p.strategy = try enumValue(v, ClusterPolicy.Strategy.self) }
+        if let v = m["prefer_first"] { p.priority = try enumValue(v, ClusterPolicy.Priority.self) }
+        if let v = m["cpu_overcommit"] { p.cpuOvercommitPercent = try v.percent(in: 100...1600) }
+        if let v = m["ram_overcommit"] { p.ramOvercommitPercent = try v.percent(in: 100...400) }
+        if let v = m["vgpu_mixed"] { p.vgpuMixed = try v.bool() }
+        return p
     }
 
     static func parseWorkload(_ f: Field, clusters: [String]) throws(ScenarioError) -> WorkloadSpec {

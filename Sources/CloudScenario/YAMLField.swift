@@ -84,6 +84,27 @@ struct Field {
         return v
     }
 
+    /// A ratio such as `4`, `1.5` or `1.25` as an integer percentage (400, 150, 125).
+    func percent(in range: ClosedRange<Int>) throws(ScenarioError) -> Int {
+        let text = node.scalar?.string ?? ""
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let whole = Int(parts[0]), whole >= 0, whole < 1000 else {
+            throw fail("expected a ratio such as 4 or 1.5, found '\(text)'")
+        }
+        var value = whole * 100
+        if parts.count == 2 {
+            let frac = parts[1]
+            guard (1...2).contains(frac.count), let f = Int(frac), f >= 0 else {
+                throw fail("expected at most two decimals in '\(text)'")
+            }
+            value += frac.count == 1 ? f * 10 : f
+        }
+        guard range.contains(value) else {
+            throw fail("ratio \(text) is outside \(Double(range.lowerBound) / 100)...\(Double(range.upperBound) / 100)")
+        }
+        return value
+    }
+
     func bool() throws(ScenarioError) -> Bool {
         switch node.scalar?.string {
         case "true", "yes", "on": return true

@@ -1,3 +1,4 @@
+import CloudScheduler
 /// A broken safety invariant: the first one stops the run.
 public struct InvariantViolation: Sendable, Equatable {
     /// Invariant name, e.g. `capacity`.
@@ -13,8 +14,10 @@ public struct InvariantViolation: Sendable, Equatable {
 }
 
 extension Simulation {
-    /// Checks the first-cut invariants over every host:
-    /// - `capacity`: placed vCPUs and memory within capacity; GPU holders and instance claims agree;
+    /// Checks the invariants over every host:
+    /// - `capacity`: the scheduler's accounting invariant (claims add up to used capacity per host,
+    ///   NUMA node, GPU, VF pool, MIG slice map and vGPU type), and instances, claims and GPU
+    ///   holders agree;
     /// - `no_running_on_dead_host`: no instance counts as running on a host without power;
     /// - `no_running_on_failed_gpu`: no running instance holds a failed GPU.
     mutating func checkInvariants(event: String) {
@@ -29,6 +32,7 @@ extension Simulation {
 
 extension SimWorld {
     func firstViolation() -> (String, String)? {
+        if let v = scheduler.accountingViolation() { return ("capacity", v) }
         for h in hosts.indices {
             if let v = hostViolation(h) { return v }
         }
@@ -37,13 +41,11 @@ extension SimWorld {
 
     func hostViolation(_ h: Int) -> (String, String)? {
         let host = hosts[h]
-        var vcpus = 0
-        var memory = 0
         for i in hostInstances[h] {
             let inst = instances[i]
-            guard inst.host == h else { return ("capacity", "instance \(inst.instance.name) listed on \(host.name)") }
-            vcpus += inst.instance.vcpus
-            memory += inst.instance.memory
+            guard inst.host == h, let id = claims[i], scheduler.claim(id)?.host == h else {
+                return ("capacity", "instance \(inst.instance.name) listed on \(host.name) without a claim there")
+            }
             for g in inst.gpuIndices where host.gpus[g].holder != i {
                 return ("capacity", "\(inst.instance.name) claims gpu\(g) of \(host.name) held by another")
             }
@@ -58,15 +60,6 @@ extension SimWorld {
             if let i = gpu.holder, !(instances[i].host == h && instances[i].gpuIndices.contains(g)) {
                 return ("capacity", "gpu\(g) of \(host.name) held by \(instances[i].instance.name) without a claim")
             }
-        }
-        let cap = capacity[h]
-        guard vcpus == cap.vcpuUsed, memory == cap.memoryUsedMB else {
-            return ("capacity", "\(host.name): claims add up to \(vcpus) vCPUs/\(memory) MB, accounted "
-                + "\(cap.vcpuUsed)/\(cap.memoryUsedMB)")
-        }
-        guard vcpus <= cap.vcpuCapacity, memory <= cap.memoryCapacityMB else {
-            return ("capacity", "\(host.name) over capacity: \(vcpus)/\(cap.vcpuCapacity) vCPUs, "
-                + "\(memory)/\(cap.memoryCapacityMB) MB")
         }
         return nil
     }

@@ -1,4 +1,5 @@
 import CloudModel
+import CloudScheduler
 
 /// A validated scenario, independent of its file format: the simulated runtime's input.
 public struct ScenarioSpec: Sendable {
@@ -63,15 +64,18 @@ public struct DatacenterSpec: Sendable {
     }
 }
 
-/// A cluster with its host groups.
+/// A cluster with its host groups and placement policy.
 public struct ClusterSpec: Sendable {
     public var name: String
     public var zone: String
     public var hostGroups: [HostGroupSpec]
-    public init(name: String, zone: String, hostGroups: [HostGroupSpec]) {
+    /// Placement policy; its CPU overcommit defaults to the scenario's `cpu_overcommit`.
+    public var policy: ClusterPolicy?
+    public init(name: String, zone: String, hostGroups: [HostGroupSpec], policy: ClusterPolicy? = nil) {
         self.name = name
         self.zone = zone
         self.hostGroups = hostGroups
+        self.policy = policy
     }
 }
 
@@ -97,6 +101,9 @@ public struct HostGroupSpec: Sendable {
 
 /// `count` instances of one flavor for one tenant.
 public struct WorkloadSpec: Sendable {
+    /// What the scheduler is asked for each instance: the flavor's resources (multi-GPU
+    /// passthrough prefers NVLink), the cluster constraint, and any overrides of the scenario.
+    public var request: ResourceRequest
     public var name: String
     public var count: Int
     public var flavor: Flavor
@@ -113,6 +120,10 @@ public struct WorkloadSpec: Sendable {
         self.tenant = tenant
         self.haPriority = haPriority
         self.cluster = cluster
+        request = ResourceRequest(
+            vcpus: flavor.vcpus, memoryMB: flavor.memoryMB, cluster: cluster,
+            gpu: flavor.gpus > 0
+                ? GPURequest(mode: .passthrough, count: flavor.gpus, nvlink: flavor.gpus > 1 ? .preferred : .none) : nil)
     }
 }
 

@@ -11,7 +11,10 @@ public struct SimWorld: Sendable {
     public var instances: [SimInstance] = []
     /// Instance indices per host, in placement order.
     public var hostInstances: [[Int]] = []
-    var capacity: [HostCapacity] = []
+    /// The scheduler's capacity state: every instance is placed through it.
+    public var scheduler = Scheduler(hosts: [], policies: [])
+    /// Claim per instance (nil: not placed).
+    public var claims: [ClaimID?] = []
     var buildLog: [String] = []
     /// Host index by name, for lookups from scenario text; never iterated.
     var hostIndex: [String: Int] = [:]
@@ -26,6 +29,8 @@ public struct SimWorld: Sendable {
         let provider = Organization(id: gen.next(.organization), name: "provider", isRoot: true, creation: epoch)
         w.organizations.append(provider)
         var hostNumber = 0
+        var schedHosts: [HostState] = []
+        var policies: [ClusterPolicy] = []
         for dc in spec.datacenters {
             let d = Datacenter(id: gen.next(.datacenter), organizationID: provider.id, name: dc.name, creation: epoch)
             w.datacenters.append(d)
@@ -34,6 +39,8 @@ public struct SimWorld: Sendable {
                     id: gen.next(.cluster), organizationID: provider.id, datacenterID: d.id, name: cl.name,
                     creation: epoch, zone: cl.zone)
                 let clusterIndex = w.clusters.count
+                policies.append(cl.policy ?? ClusterPolicy(name: cl.name, zone: cl.zone,
+                    cpuOvercommitPercent: spec.settings.cpuOvercommit * 100))
                 for group in cl.hostGroups {
                     guard let template = HardwareTemplate.named(group.template) else {
                         throw SimulationError("cluster '\(cl.name)': unknown template '\(group.template)'")
@@ -45,6 +52,7 @@ public struct SimWorld: Sendable {
                             ipAddress: "10.0.\(hostNumber >> 8).\(hostNumber & 255)", creation: epoch,
                             rack: group.racks[i % group.racks.count], hardware: hw)
                         try w.addHost(node, cluster: clusterIndex, spec: spec, rng: &rng)
+                        schedHosts.append(HostState(name: name, cluster: clusterIndex, labels: [], hardware: hw))
                         hostNumber += 1
                     }
                 }
@@ -53,6 +61,7 @@ public struct SimWorld: Sendable {
                 w.clusters.append(c)
             }
         }
+        w.scheduler = Scheduler(hosts: schedHosts, policies: policies)
         try w.placeWorkload(spec: spec, gen: &gen)
         let placed = w.instances.count(where: { $0.host != nil })
         let used = w.hostInstances.count(where: { !$0.isEmpty })
@@ -74,10 +83,6 @@ public struct SimWorld: Sendable {
                 node: node, cluster: cluster, gpus: Array(repeating: SimGPU(), count: node.hardware.gpus.count),
                 heartbeat: hb))
         hostInstances.append([])
-        capacity.append(
-            HostCapacity(
-                cluster: cluster, schedulable: true, vcpuCapacity: node.hardware.cpuCount * spec.settings.cpuOvercommit,
-                memoryCapacityMB: node.hardware.memoryMB, gpus: node.hardware.gpus.count))
     }
 
     mutating func placeWorkload(spec: ScenarioSpec, gen: inout IDGenerator<Xoshiro256StarStar>)
@@ -115,22 +120,25 @@ public struct SimWorld: Sendable {
         var inst = Instance(
             id: gen.next(.instance), name: name, cpu: CPUShape(cores: f.vcpus), memory: f.memoryMB, creation: .epoch,
             organizationID: organizations[org].id, flavor: f.name, haPriority: group.haPriority, gpuCount: f.gpus)
-        let request = PlacementRequest(vcpus: f.vcpus, memoryMB: f.memoryMB, gpus: f.gpus, cluster: cluster)
         let index = instances.count
-        guard let claim = BasicPlacer.place(request, on: capacity) else {
+        let (decision, id) = scheduler.place(group.request)
+        guard case .placed(let placement) = decision, let id else {
             inst.state = .error
             instances.append(SimInstance(instance: inst, status: .pending, host: nil, gpuIndices: [], cluster: cluster))
-            buildLog.append("placement: instance '\(name)' not placed: no host has \(f.vcpus) vCPUs, "
-                + "\(f.memoryMB) MB and \(f.gpus) free GPUs")
+            claims.append(nil)
+            if case .rejected(let why) = decision {
+                buildLog.append("placement: instance '\(name)' not placed: \(why)")
+            }
             return
         }
-        BasicPlacer.apply(claim, request, to: &capacity)
+        let claim = placement.claim
+        let gpus = claim.gpus.map(\.gpu)
         inst.nodeID = hosts[claim.host].node.id
         inst.state = .running
-        for g in claim.gpuIndices { hosts[claim.host].gpus[g].holder = index }
+        for g in gpus { hosts[claim.host].gpus[g].holder = index }
         instances.append(
-            SimInstance(instance: inst, status: .running, host: claim.host, gpuIndices: claim.gpuIndices,
-                cluster: cluster))
+            SimInstance(instance: inst, status: .running, host: claim.host, gpuIndices: gpus, cluster: cluster))
+        claims.append(id)
         hostInstances[claim.host].append(index)
     }
 

@@ -109,6 +109,7 @@ extension Simulation {
         case .application: break
         }
         world.hosts[h].gpus[gpu] = g
+        world.scheduler.setGPU(host: h, gpu: gpu, healthy: g.health != .failed)
         let uuid = world.hosts[h].node.hardware.gpus[gpu].uuid
         record("node '\(world.hosts[h].name)': gpu\(gpu) \(uuid) Xid \(xid) (\(cls)); health \(g.health.rawValue)")
         if cls == .fatal, let i = g.holder, world.instances[i].status == .running {
@@ -169,6 +170,7 @@ extension Simulation {
         world.hosts[h].bmc.mode = .healthy
         for g in world.hosts[h].gpus.indices where world.hosts[h].gpus[g].health != .healthy {
             world.hosts[h].gpus[g].health = .healthy
+            world.scheduler.setGPU(host: h, gpu: g, healthy: true)
         }
         refreshHeartbeat(h)
         record("node '\(world.hosts[h].name)': healed (networks, BMC, GPUs)")

@@ -59,6 +59,11 @@ public struct Simulation: ~Copyable {
         self.world = world
         kernel = EventKernel(seed: seed)
         monitor = HostHealthMonitor(hostCount: world.hosts.count, timeouts: timeouts)
+        // the initial placement is part of the run: mix every instance's host and GPUs
+        for inst in world.instances {
+            kernel.trace.mix(UInt64(bitPattern: Int64(inst.host ?? -1)))
+            for g in inst.gpuIndices { kernel.trace.mix(UInt64(g)) }
+        }
         for line in world.buildLog { record(line) }
     }
 

@@ -1,0 +1,149 @@
+import CloudModel
+
+/// Placement policy of a cluster.
+public struct ClusterPolicy: Sendable, Equatable {
+    public enum Strategy: String, Sendable, CaseIterable { case pack, spread }
+    /// Which preference wins when a host can give only one of them.
+    public enum Priority: String, Sendable, CaseIterable {
+        case gpuModel = "gpu_model"
+        case numaLocality = "numa_locality"
+    }
+
+    public var name: String
+    public var zone: String
+    /// Shared vCPUs per logical CPU, in hundredths (400 = 4:1). Dedicated CPUs never overcommit.
+    public var cpuOvercommitPercent: Int
+    /// Memory overcommit in hundredths (100 = none). Hugepages never overcommit.
+    public var ramOvercommitPercent: Int
+    public var strategy: Strategy
+    public var priority: Priority
+    /// Put free GPUs that support it into mixed-size vGPU mode instead of homogeneous mode.
+    public var vgpuMixed: Bool
+
+    public init(
+        name: String, zone: String, cpuOvercommitPercent: Int = 400, ramOvercommitPercent: Int = 100,
+        strategy: Strategy = .pack, priority: Priority = .gpuModel, vgpuMixed: Bool = false
+    ) {
+        self.vgpuMixed = vgpuMixed
+        self.name = name
+        self.zone = zone
+        self.cpuOvercommitPercent = cpuOvercommitPercent
+        self.ramOvercommitPercent = ramOvercommitPercent
+        self.strategy = strategy
+        self.priority = priority
+    }
+}
+
+/// Capacity and use of one NUMA node.
+public struct NUMAState: Sendable, Equatable {
+    public var cpus: Int
+    public var dedicatedUsed = 0
+    public var sharedUsed = 0
+    /// Memory outside the hugepage pools, before overcommit.
+    public var memoryMB: Int
+    public var memoryUsedMB = 0
+    public var huge2M: Int
+    public var huge2MUsed = 0
+    public var huge1G: Int
+    public var huge1GUsed = 0
+
+    /// Shared vCPU capacity left on this node alone.
+    func sharedFree(ratio: Int) -> Int { (cpus - dedicatedUsed) * ratio / 100 - sharedUsed }
+    func memoryFree(ratio: Int) -> Int { memoryMB * ratio / 100 - memoryUsedMB }
+    /// Logical CPUs that can still be pinned without squeezing the shared vCPUs already placed.
+    func dedicatedFree(ratio: Int) -> Int {
+        let needed = (sharedUsed * 100 + ratio - 1) / ratio
+        return max(0, cpus - dedicatedUsed - needed)
+    }
+}
+
+/// What a GPU is doing right now. A GPU is in exactly one mode at a time; it returns to `free`
+/// when its last claim is released.
+public enum GPUUse: Sendable, Equatable {
+    case free
+    case passthrough
+    case sriov(usedVFs: Int)
+    /// Homogeneous vGPU: one type per GPU.
+    case vgpu(type: String, used: Int)
+    /// Mixed-size vGPU (where the GPU supports it): framebuffer GB in use.
+    case vgpuMixed(usedGB: Int)
+    /// MIG with the memory-slice occupancy mask.
+    case mig(occupied: UInt8)
+
+    public var isFree: Bool { self == .free }
+}
+
+/// Capacity and use of one GPU.
+public struct GPUState: Sendable, Equatable {
+    public let model: String
+    public let nominalGB: Int
+    public let numaNode: Int
+    public let migCapable: Bool
+    public let vgpuTypes: [VGPUType]
+    public let vgpuMixedCapable: Bool
+    public let sriovVFs: Int
+    public var use: GPUUse = .free
+    /// Failed or drained GPUs take no new claims.
+    public var healthy = true
+
+    /// Free VFs when in (or switchable to) SR-IOV mode.
+    var freeVFs: Int {
+        switch use {
+        case .free: sriovVFs
+        case .sriov(let used): sriovVFs - used
+        default: 0
+        }
+    }
+}
+
+/// The scheduler's view of one host.
+public struct HostState: Sendable {
+    public let name: String
+    public let cluster: Int
+    public var labels: [String]
+    public var maintenance = false
+    public var cordoned = false
+    public var numa: [NUMAState]
+    public var gpus: [GPUState]
+    /// Bandwidth in GB/s between GPU pairs (0 on the diagonal).
+    public let gpuBandwidth: [[Int]]
+    /// Per GPU, the bitmask of GPUs it reaches over NVLink or NVSwitch.
+    public let nvlinkPeers: [UInt8]
+    /// Instances per (anti-)affinity group on this host; looked up, never iterated.
+    public var groupMembers: [String: Int] = [:]
+    /// Claims live on this host.
+    public var claimCount = 0
+
+    /// Builds the scheduler state of a host from its hardware.
+    public init(name: String, cluster: Int, labels: [String] = [], hardware: HostTopology) {
+        self.name = name
+        self.cluster = cluster
+        self.labels = labels.sorted()
+        numa = hardware.numaNodes.map { n in
+            let hugeMB = n.hugepages2M * 2 + n.hugepages1G * 1024
+            return NUMAState(cpus: n.cpus, memoryMB: max(0, n.memoryMB - hugeMB), huge2M: n.hugepages2M,
+                huge1G: n.hugepages1G)
+        }
+        gpus = hardware.gpus.map { g in
+            let types = g.capabilities.vgpuTypes.compactMap(VGPUType.init)
+            return GPUState(
+                model: g.model, nominalGB: nominalGigabytes(ofModel: g.model) ?? g.vramMB / 1024,
+                numaNode: g.numaNode, migCapable: !g.capabilities.migProfiles.isEmpty, vgpuTypes: types,
+                vgpuMixedCapable: g.model.hasPrefix("L40S"), sriovVFs: g.capabilities.sriovVFs)
+        }
+        gpuBandwidth = hardware.gpuLinks.map { $0.map(\.bandwidthGBps) }
+        nvlinkPeers = hardware.gpuLinks.map { row in
+            row.enumerated().reduce(UInt8(0)) { acc, e in e.element.isNVLink ? acc | UInt8(1 << e.offset) : acc }
+        }
+    }
+
+    /// Bitmask of healthy free GPUs.
+    public var freeGPUMask: UInt8 {
+        gpus.enumerated().reduce(UInt8(0)) { acc, e in
+            e.element.use.isFree && e.element.healthy ? acc | UInt8(1 << e.offset) : acc
+        }
+    }
+
+    /// Total logical CPUs.
+    public var cpuCount: Int { numa.reduce(0) { $0 + $1.cpus } }
+}

@@ -1,0 +1,83 @@
+extension Scheduler {
+    /// The accounting invariant: per host, NUMA node, GPU, VF pool, MIG slice map and vGPU type,
+    /// the live claims add up exactly to the used capacity, and nothing exceeds capacity.
+    /// Returns the first discrepancy, or nil.
+    public func accountingViolation() -> String? {
+        var expected = hosts.map { h in
+            HostUse(numa: h.numa.map { _ in NUMAAllocation(node: 0) }, gpus: h.gpus.map { _ in GPUUse.free },
+                claims: 0, groups: [:])
+        }
+        for c in claims.compactMap({ $0 }) {
+            expected[c.host].claims += 1
+            for a in c.numa {
+                expected[c.host].numa[a.node].dedicatedCPUs += a.dedicatedCPUs
+                expected[c.host].numa[a.node].sharedVCPUs += a.sharedVCPUs
+                expected[c.host].numa[a.node].memoryMB += a.memoryMB
+                expected[c.host].numa[a.node].huge2M += a.huge2M
+                expected[c.host].numa[a.node].huge1G += a.huge1G
+            }
+            for g in c.gpus {
+                guard let next = Self.checkedAdding(g, to: expected[c.host].gpus[g.gpu]) else {
+                    return "\(hosts[c.host].name) gpu\(g.gpu): \(g) double-booked"
+                }
+                expected[c.host].gpus[g.gpu] = next
+            }
+            for group in c.groups { expected[c.host].groups[group, default: 0] += 1 }
+        }
+        for h in hosts.indices {
+            if let v = compare(h, expected[h]) { return v }
+        }
+        return nil
+    }
+
+    struct HostUse {
+        var numa: [NUMAAllocation]
+        var gpus: [GPUUse]
+        var claims: Int
+        var groups: [String: Int]
+    }
+
+    func compare(_ h: Int, _ e: HostUse) -> String? {
+        let host = hosts[h]
+        let p = policies[host.cluster]
+        guard host.claimCount == e.claims else { return "\(host.name): \(host.claimCount) claims counted, \(e.claims) live" }
+        for (i, n) in host.numa.enumerated() {
+            let x = e.numa[i]
+            guard n.dedicatedUsed == x.dedicatedCPUs, n.sharedUsed == x.sharedVCPUs, n.memoryUsedMB == x.memoryMB,
+                n.huge2MUsed == x.huge2M, n.huge1GUsed == x.huge1G
+            else { return "\(host.name) numa\(i): used \(n) but claims add up to \(x)" }
+            guard n.dedicatedUsed <= n.cpus, n.sharedFree(ratio: p.cpuOvercommitPercent) >= 0,
+                n.memoryFree(ratio: p.ramOvercommitPercent) >= 0, n.huge2MUsed <= n.huge2M, n.huge1GUsed <= n.huge1G
+            else { return "\(host.name) numa\(i): over capacity: \(n)" }
+        }
+        for (g, gpu) in host.gpus.enumerated() {
+            guard gpu.use == e.gpus[g] else { return "\(host.name) gpu\(g): state \(gpu.use), claims add up to \(e.gpus[g])" }
+            switch gpu.use {
+            case .sriov(let u) where u > gpu.sriovVFs: return "\(host.name) gpu\(g): \(u) VFs of \(gpu.sriovVFs)"
+            case .vgpu(let t, let u) where u > (VGPUType(t)?.capacity(onGPUOf: gpu.nominalGB) ?? 0):
+                return "\(host.name) gpu\(g): \(u) × \(t) over capacity"
+            case .vgpuMixed(let gb) where gb > gpu.nominalGB: return "\(host.name) gpu\(g): \(gb) GB of vGPU"
+            default: break
+            }
+        }
+        for (group, n) in e.groups.sorted(by: { $0.key < $1.key }) where host.groupMembers[group] != n {
+            return "\(host.name): group \(group) has \(host.groupMembers[group] ?? 0) members, claims say \(n)"
+        }
+        let counted = host.groupMembers.values.reduce(0, +)
+        guard counted == e.groups.values.reduce(0, +) else { return "\(host.name): stale group members" }
+        return nil
+    }
+
+    static func checkedAdding(_ a: GPUAllocation, to use: GPUUse) -> GPUUse? {
+        switch (a, use) {
+        case (.passthrough, .free), (.vfs, .free), (.vfs, .sriov), (.vgpu, .free), (.vgpuMixed, .free),
+            (.vgpuMixed, .vgpuMixed), (.mig, .free):
+            return adding(a, to: use)
+        case (.vgpu(_, let t, _), .vgpu(let t2, _)) where t == t2: return adding(a, to: use)
+        case (.mig(_, let p, let s), .mig(let m)):
+            guard let profile = MIGProfile.named(p), m & profile.mask(at: s) == 0 else { return nil }
+            return adding(a, to: use)
+        default: return nil
+        }
+    }
+}
