@@ -37,6 +37,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CloudModelTests", dependencies: ["CloudModel"]),
+        .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim"]),
         .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario"]),
         .testTarget(name: "CLITests"),
