@@ -21,7 +21,7 @@ extension Scheduler {
 
     /// What host `h` can offer `r`, trying NUMA-local and preferred-model options first in the
     /// cluster's priority order, or the reason it cannot.
-    mutating func fit(_ h: Int, _ r: ResourceRequest) -> Result<HostFit, RejectReason> {
+    mutating func fit(_ h: Int, _ r: ResourceRequest, onlyGPUs: UInt8 = 0xFF) -> Result<HostFit, RejectReason> {
         if let reason = staticReject(h, r) { return .failure(reason) }
         let host = hosts[h]
         let policy = policies[host.cluster]
@@ -45,7 +45,7 @@ extension Scheduler {
                 return .success(HostFit(numa: numa, gpus: [], numaLocal: numa.count == 1, modelMatched: nil,
                     gpuBandwidth: 0, fragmentationCost: 0))
             }
-            let allowed = gpuMask(host, node: node, model: model ? g.model : nil)
+            let allowed = gpuMask(host, node: node, model: model ? g.model : nil) & onlyGPUs
             switch GPUPicker.pick(host, g, allowed: allowed, topology: &topologies[topologyOf[h]],
                 mixedVGPU: policy.vgpuMixed)
             {

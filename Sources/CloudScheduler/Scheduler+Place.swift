@@ -66,6 +66,19 @@ extension Scheduler {
             let freeAfter = host.freeGPUMask.nonzeroBitCount - fit.gpus.filter { host.gpus[$0.gpu].use.isFree }.count
             if policy.strategy == .pack { s.append(("gpu_packing", (host.gpus.count - freeAfter) * 40)) }
             if fit.fragmentationCost > 0 { s.append(("gpu_fragmentation", -fit.fragmentationCost)) }
+            // keep large NVLink islands whole for gangs: losing k GPUs of the largest free
+            // island costs 150 × k², so breaking 4 or more outweighs a soft NUMA preference
+            var taken: UInt8 = 0
+            for a in fit.gpus where host.gpus[a.gpu].use.isFree { taken |= UInt8(1 << a.gpu) }
+            let free = host.freeGPUMask
+            let cliques = topologies[topologyOf[h]].maxClique
+            let loss = Int(cliques[Int(free)]) - Int(cliques[Int(free & ~taken)])
+            if loss > 0 { s.append(("nvlink_island_broken", -150 * loss * loss)) }
+            // keep MIG-capable GPUs for MIG when a GPU without MIG can serve
+            if g.mode != .mig {
+                let migGPUs = fit.gpus.filter { host.gpus[$0.gpu].use.isFree && host.gpus[$0.gpu].migCapable }.count
+                if migGPUs > 0 { s.append(("mig_capable_gpu_used", -300 * migGPUs)) }
+            }
             if g.count > 1 && g.mode == .passthrough && g.nvlink != .none { s.append(("nvlink_bandwidth", fit.gpuBandwidth)) }
         }
         for rule in r.groups where rule.strength == .soft {
