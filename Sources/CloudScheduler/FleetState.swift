@@ -64,13 +64,16 @@ public enum GPUUse: Sendable, Equatable {
     case passthrough
     case sriov(usedVFs: Int)
     /// Homogeneous vGPU: one type per GPU.
-    case vgpu(type: String, used: Int)
+    case vgpu(type: VGPUKey, used: Int)
     /// Mixed-size vGPU (where the GPU supports it): framebuffer GB in use.
     case vgpuMixed(usedGB: Int)
     /// MIG with the memory-slice occupancy mask.
     case mig(occupied: UInt8)
 
-    public var isFree: Bool { self == .free }
+    public var isFree: Bool {
+        if case .free = self { return true }
+        return false
+    }
 }
 
 /// Capacity and use of one GPU.
@@ -80,11 +83,26 @@ public struct GPUState: Sendable, Equatable {
     public let numaNode: Int
     public let migCapable: Bool
     public let vgpuTypes: [VGPUType]
+    /// The keys of `vgpuTypes`: plain values, for membership tests in hot loops.
+    public let vgpuKeys: [VGPUKey]
     public let vgpuMixedCapable: Bool
     public let sriovVFs: Int
     public var use: GPUUse = .free
     /// Failed or drained GPUs take no new claims.
     public var healthy = true
+
+    init(model: String, nominalGB: Int, numaNode: Int, migCapable: Bool, vgpuTypes: [VGPUType], vgpuMixedCapable: Bool,
+        sriovVFs: Int)
+    {
+        self.model = model
+        self.nominalGB = nominalGB
+        self.numaNode = numaNode
+        self.migCapable = migCapable
+        self.vgpuTypes = vgpuTypes
+        vgpuKeys = vgpuTypes.map(\.key)
+        self.vgpuMixedCapable = vgpuMixedCapable
+        self.sriovVFs = sriovVFs
+    }
 
     /// Free VFs when in (or switchable to) SR-IOV mode.
     var freeVFs: Int {
@@ -139,9 +157,9 @@ public struct HostState: Sendable {
 
     /// Bitmask of healthy free GPUs.
     public var freeGPUMask: UInt8 {
-        gpus.enumerated().reduce(UInt8(0)) { acc, e in
-            e.element.use.isFree && e.element.healthy ? acc | UInt8(1 << e.offset) : acc
-        }
+        var mask: UInt8 = 0
+        for i in gpus.indices where gpus[i].healthy && gpus[i].use.isFree { mask |= UInt8(1 << i) }
+        return mask
     }
 
     /// Total logical CPUs.

@@ -25,6 +25,13 @@ public struct MIGProfile: Sendable, Equatable {
     /// Looks a profile up by name.
     public static func named(_ name: String) -> MIGProfile? { a100h100.first { $0.name == name } }
 
+    /// True when some allowed start is free in `occupied`.
+    @inline(__always)
+    public func canPlace(in occupied: UInt8) -> Bool {
+        for s in starts where occupied & mask(at: s) == 0 { return true }
+        return false
+    }
+
     /// The first allowed start at which the profile fits into `occupied`, preferring the start that
     /// leaves the most placement value for other profiles (fragmentation awareness).
     public func bestStart(in occupied: UInt8) -> Int? {
@@ -48,18 +55,34 @@ public struct MIGProfile: Sendable, Equatable {
     }
 }
 
+/// A vGPU type within one GPU board: framebuffer size and series letter (`20C`). A GPU serves
+/// only its own board's types, so this names the type on that GPU; a plain value, cheap to copy.
+public struct VGPUKey: Hashable, Sendable, CustomStringConvertible {
+    public let gigabytes: Int
+    public let series: UInt8
+
+    public var description: String { "\(gigabytes)\(Character(Unicode.Scalar(series)))" }
+}
+
 /// A vGPU type such as `A100D-20C`: its framebuffer size in GB, parsed from the name.
 public struct VGPUType: Sendable, Equatable {
-    public let name: String
+    // size first: the synthesized == compares in declaration order, so most mismatches cost an
+    // integer compare
     public let framebufferGB: Int
+    public let key: VGPUKey
+    public let name: String
 
     /// Parses `<board>-<GB><series letter>`, e.g. `H100XM-10C` → 10 GB; nil when malformed.
     public init?(_ name: String) {
         guard let dash = name.lastIndex(of: "-") else { return nil }
-        let digits = name[name.index(after: dash)...].prefix(while: \.isNumber)
-        guard let gb = Int(digits), gb > 0 else { return nil }
+        let tail = name.utf8[name.utf8.index(after: dash)...]
+        let digits = tail.prefix { $0 >= 0x30 && $0 <= 0x39 }
+        guard let gb = Int(String(decoding: digits, as: UTF8.self)), gb > 0 else { return nil }
+        let rest = tail.dropFirst(digits.count)
+        guard rest.count == 1, let letter = rest.first, (0x41...0x5A).contains(letter) else { return nil }
         self.name = name
         framebufferGB = gb
+        key = VGPUKey(gigabytes: gb, series: letter)
     }
 
     /// How many of this type one GPU of `nominalGB` serves in homogeneous mode.

@@ -10,18 +10,19 @@ enum GPUPicker {
     /// Cost of breaking a whole free GPU for a fractional request (MIG, vGPU, SR-IOV).
     static let breakWholeGPU = 1000
 
-    static func pick(_ host: HostState, _ r: GPURequest, allowed: UInt8, topology: inout GPUTopology, mixedVGPU: Bool)
-        -> Result<GPUPick, RejectReason>
-    {
+    static func pick(
+        _ host: HostState, _ r: GPURequest, _ c: CompiledRequest, allowed: UInt8, topology: GPUTopology,
+        mixedVGPU: Bool
+    ) -> Result<GPUPick, RejectReason> {
         switch r.mode {
-        case .passthrough: passthrough(host, r, allowed: allowed, topology: &topology)
-        case .mig: mig(host, r, allowed: allowed)
-        case .vgpu: vgpu(host, r, allowed: allowed, mixed: mixedVGPU)
+        case .passthrough: passthrough(host, r, allowed: allowed, topology: topology)
+        case .mig: mig(host, r, c.mig, allowed: allowed)
+        case .vgpu: vgpu(host, r, c.vgpu, allowed: allowed, mixed: mixedVGPU)
         case .sriov: sriov(host, r, allowed: allowed)
         }
     }
 
-    static func passthrough(_ host: HostState, _ r: GPURequest, allowed: UInt8, topology: inout GPUTopology)
+    static func passthrough(_ host: HostState, _ r: GPURequest, allowed: UInt8, topology: GPUTopology)
         -> Result<GPUPick, RejectReason>
     {
         let free = host.freeGPUMask & allowed
@@ -37,10 +38,17 @@ enum GPUPicker {
         allowed & UInt8(1 << g) != 0 && host.gpus[g].healthy
     }
 
-    static func mig(_ host: HostState, _ r: GPURequest, allowed: UInt8) -> Result<GPUPick, RejectReason> {
+    static func mig(_ host: HostState, _ r: GPURequest, _ parsed: MIGProfile?, allowed: UInt8)
+        -> Result<GPUPick, RejectReason>
+    {
         let name = r.profile ?? ""
-        guard let profile = MIGProfile.named(name) else { return .failure(.unsupportedMode("MIG \(name)")) }
+        guard let profile = parsed else { return .failure(.unsupportedMode("MIG \(name)")) }
         guard host.gpus.contains(where: \.migCapable) else { return .failure(.unsupportedMode("MIG")) }
+        if r.count == 1 {
+            guard let b = bestMIG(host, profile, allowed: allowed, masks: nil) else { return .failure(.noMIGPlacement(name)) }
+            return .success(GPUPick(allocations: [.mig(gpu: b.gpu, profile: name, start: b.start)], bandwidth: 0,
+                fragmentationCost: b.cost))
+        }
         var masks = host.gpus.map { g -> UInt8? in
             switch g.use {
             case .free: g.migCapable ? 0 : nil
@@ -51,16 +59,9 @@ enum GPUPicker {
         var allocs: [GPUAllocation] = []
         var cost = 0
         for _ in 0..<r.count {
-            var best: (gpu: Int, start: Int, cost: Int)?
-            for g in host.gpus.indices where usable(host, g, allowed) {
-                guard let m = masks[g], let s = profile.bestStart(in: m) else { continue }
-                let wasFree = host.gpus[g].use.isFree && m == 0
-                let c = MIGProfile.placementValue(m) - MIGProfile.placementValue(m | profile.mask(at: s))
-                    + (wasFree ? breakWholeGPU : 0)
-                if let b = best, b.cost <= c { continue }
-                best = (g, s, c)
+            guard let b = bestMIG(host, profile, allowed: allowed, masks: masks) else {
+                return .failure(.noMIGPlacement(name))
             }
-            guard let b = best else { return .failure(.noMIGPlacement(name)) }
             masks[b.gpu] = (masks[b.gpu] ?? 0) | profile.mask(at: b.start)
             allocs.append(.mig(gpu: b.gpu, profile: name, start: b.start))
             cost += b.cost
@@ -68,33 +69,58 @@ enum GPUPicker {
         return .success(GPUPick(allocations: allocs, bandwidth: 0, fragmentationCost: cost))
     }
 
-    static func vgpu(_ host: HostState, _ r: GPURequest, allowed: UInt8, mixed: Bool) -> Result<GPUPick, RejectReason> {
+    /// The GPU and start where one more `profile` instance loses the least placement freedom;
+    /// GPUs already in MIG mode go before whole free GPUs.
+    static func bestMIG(_ host: HostState, _ profile: MIGProfile, allowed: UInt8, masks: [UInt8?]?)
+        -> (gpu: Int, start: Int, cost: Int)?
+    {
+        var best: (gpu: Int, start: Int, cost: Int)?
+        for g in host.gpus.indices where usable(host, g, allowed) {
+            let m: UInt8
+            if let masks {
+                guard let mm = masks[g] else { continue }
+                m = mm
+            } else {
+                switch host.gpus[g].use {
+                case .free where host.gpus[g].migCapable: m = 0
+                case .mig(let occupied): m = occupied
+                default: continue
+                }
+            }
+            guard let s = profile.bestStart(in: m) else { continue }
+            let wasFree = host.gpus[g].use.isFree && m == 0
+            let c = MIGProfile.placementValue(m) - MIGProfile.placementValue(m | profile.mask(at: s))
+                + (wasFree ? breakWholeGPU : 0)
+            if let b = best, b.cost <= c { continue }
+            best = (g, s, c)
+        }
+        return best
+    }
+
+    static func vgpu(_ host: HostState, _ r: GPURequest, _ parsed: VGPUType?, allowed: UInt8, mixed: Bool)
+        -> Result<GPUPick, RejectReason>
+    {
         let name = r.profile ?? ""
-        guard let type = VGPUType(name) else { return .failure(.unsupportedMode("vGPU \(name)")) }
-        guard host.gpus.contains(where: { $0.vgpuTypes.contains(type) }) else {
+        guard let type = parsed else { return .failure(.unsupportedMode("vGPU \(name)")) }
+        guard host.gpus.contains(where: { $0.vgpuKeys.contains(type.key) }) else {
             return .failure(.unsupportedMode("vGPU \(name)"))
+        }
+        if r.count == 1 {
+            guard let b = bestVGPU(host, type, allowed: allowed, uses: nil) else { return .failure(.noVGPUCapacity(name)) }
+            let mixedNow = isMixed(host.gpus[b.gpu].use, free: mixed && host.gpus[b.gpu].vgpuMixedCapable)
+            let alloc: GPUAllocation = mixedNow
+                ? .vgpuMixed(gpu: b.gpu, type: name, count: 1, gigabytes: type.framebufferGB)
+                : .vgpu(gpu: b.gpu, type: name, count: 1)
+            return .success(GPUPick(allocations: [alloc], bandwidth: 0, fragmentationCost: b.cost))
         }
         var uses = host.gpus.map(\.use)
         var counts = [Int](repeating: 0, count: host.gpus.count)
         var cost = 0
         for _ in 0..<r.count {
-            var best: (gpu: Int, cost: Int)?
-            for g in host.gpus.indices where usable(host, g, allowed) && host.gpus[g].vgpuTypes.contains(type) {
-                let cap = type.capacity(onGPUOf: host.gpus[g].nominalGB)
-                let c: Int
-                switch uses[g] {
-                case .free: c = breakWholeGPU
-                case .vgpu(let t, let used) where t == name && used < cap: c = 0
-                case .vgpuMixed(let gb) where gb + type.framebufferGB <= host.gpus[g].nominalGB: c = 0
-                default: continue
-                }
-                if let b = best, b.cost <= c { continue }
-                best = (g, c)
-            }
-            guard let b = best else { return .failure(.noVGPUCapacity(name)) }
+            guard let b = bestVGPU(host, type, allowed: allowed, uses: uses) else { return .failure(.noVGPUCapacity(name)) }
             switch uses[b.gpu] {
             case .free where mixed && host.gpus[b.gpu].vgpuMixedCapable: uses[b.gpu] = .vgpuMixed(usedGB: type.framebufferGB)
-            case .free: uses[b.gpu] = .vgpu(type: name, used: 1)
+            case .free: uses[b.gpu] = .vgpu(type: type.key, used: 1)
             case .vgpu(let t, let used): uses[b.gpu] = .vgpu(type: t, used: used + 1)
             case .vgpuMixed(let gb): uses[b.gpu] = .vgpuMixed(usedGB: gb + type.framebufferGB)
             default: break
@@ -109,6 +135,32 @@ enum GPUPicker {
             return .vgpu(gpu: g, type: name, count: counts[g])
         }
         return .success(GPUPick(allocations: allocs, bandwidth: 0, fragmentationCost: cost))
+    }
+
+    static func isMixed(_ use: GPUUse, free mixedWhenFree: Bool) -> Bool {
+        switch use {
+        case .vgpuMixed: true
+        case .free: mixedWhenFree
+        default: false
+        }
+    }
+
+    /// The GPU that takes one more vGPU of `type` most cheaply: GPUs already serving it first.
+    static func bestVGPU(_ host: HostState, _ type: VGPUType, allowed: UInt8, uses: [GPUUse]?) -> (gpu: Int, cost: Int)? {
+        var best: (gpu: Int, cost: Int)?
+        for g in host.gpus.indices where usable(host, g, allowed) && host.gpus[g].vgpuKeys.contains(type.key) {
+            let c: Int
+            switch uses?[g] ?? host.gpus[g].use {
+            case .free: c = breakWholeGPU
+            case .vgpu(let t, let used) where t == type.key && used < type.capacity(onGPUOf: host.gpus[g].nominalGB): c = 0
+            case .vgpuMixed(let gb) where gb + type.framebufferGB <= host.gpus[g].nominalGB: c = 0
+            default: continue
+            }
+            if let b = best, b.cost <= c { continue }
+            best = (g, c)
+            if c == 0 { break }
+        }
+        return best
     }
 
     static func sriov(_ host: HostState, _ r: GPURequest, allowed: UInt8) -> Result<GPUPick, RejectReason> {

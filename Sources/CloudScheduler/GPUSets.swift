@@ -1,13 +1,14 @@
 /// Interconnect facts of one host topology (hosts of the same template share one), with the
-/// best-set table for multi-GPU passthrough filled in lazily: (free mask, k, NVLink rule) → set.
+/// best-set table for multi-GPU passthrough precomputed: (free mask, k, NVLink rule) → set, so a
+/// gang's GPU choice is one table lookup.
 struct GPUTopology: Sendable {
     let gpuCount: Int
     let bandwidth: [[Int]]
     let peers: [UInt8]
     /// Largest NVLink clique within each mask.
     let maxClique: [UInt8]
-    /// Memo of `bestSet`: -2 unknown, -1 none, else the chosen mask.
-    var memo: [Int16]
+    /// `bestSet` for every (free mask, k, rule): -1 none, else the chosen mask.
+    private(set) var table: [Int16] = []
 
     init(bandwidth: [[Int]], peers: [UInt8]) {
         gpuCount = peers.count
@@ -26,7 +27,15 @@ struct GPUTopology: Sendable {
             cliques[m0] = UInt8(best)
         }
         maxClique = cliques
-        memo = [Int16](repeating: -2, count: 256 * 9 * 3)
+        var t = [Int16](repeating: -1, count: 256 * 9 * 3)
+        for free in 0..<(1 << peers.count) {
+            for k in 1...max(1, peers.count) {
+                for rule in 0..<3 {
+                    t[(free * 9 + k) * 3 + rule] = computeBestSet(free: UInt8(free), k: k, rule: rule).map { Int16($0) } ?? -1
+                }
+            }
+        }
+        table = t
     }
 
     static func isClique(_ s: UInt8, _ peers: [UInt8]) -> Bool {
@@ -53,12 +62,14 @@ struct GPUTopology: Sendable {
     /// The best `k` GPUs out of `free`: a clique when NVLink is required; otherwise the set with
     /// the highest minimum bandwidth (when NVLink is wanted) that leaves the largest NVLink
     /// clique free for later requests. Nil when no set qualifies.
-    mutating func bestSet(free: UInt8, k: Int, nvlink: NVLinkRequirement) -> UInt8? {
+    func bestSet(free: UInt8, k: Int, nvlink: NVLinkRequirement) -> UInt8? {
         guard k >= 1, k <= 8 else { return nil }
         let rule = nvlink == .required ? 0 : (nvlink == .preferred ? 1 : 2)
-        let key = (Int(free) * 9 + k) * 3 + rule
-        let cached = memo[key]
-        if cached != -2 { return cached < 0 ? nil : UInt8(cached) }
+        let v = table[(Int(free) * 9 + k) * 3 + rule]
+        return v < 0 ? nil : UInt8(v)
+    }
+
+    func computeBestSet(free: UInt8, k: Int, rule: Int) -> UInt8? {
         var best: (mask: UInt8, score: Int)?
         var sub = Int(free)
         while sub > 0 {
@@ -72,7 +83,6 @@ struct GPUTopology: Sendable {
             if let b = best, b.score > score || (b.score == score && b.mask < s) { continue }
             best = (s, score)
         }
-        memo[key] = best.map { Int16($0.mask) } ?? -1
         return best?.mask
     }
 }

@@ -15,7 +15,7 @@ struct HostFit: Sendable {
 /// CPU and memory placement on a host's NUMA nodes.
 enum CPUMemory {
     /// Everything on node `n`, or nil when it does not fit there.
-    static func onNode(_ n: Int, _ nodes: [NUMAState], _ r: ResourceRequest, _ p: ClusterPolicy) -> NUMAAllocation? {
+    static func onNode(_ n: Int, _ nodes: [NUMAState], _ r: ResourceRequest, _ p: PolicyNumbers) -> NUMAAllocation? {
         var node = nodes[n]
         var a = NUMAAllocation(node: n)
         guard take(&node, &a, r, vcpus: r.vcpus, memoryMB: r.memoryMB, policy: p) else { return nil }
@@ -23,7 +23,10 @@ enum CPUMemory {
     }
 
     /// Spread over nodes, most free first; nil when the host as a whole lacks room.
-    static func spread(_ nodes0: [NUMAState], _ r: ResourceRequest, _ p: ClusterPolicy) -> [NUMAAllocation]? {
+    static func spread(_ nodes0: [NUMAState], _ r: ResourceRequest, _ p: PolicyNumbers) -> [NUMAAllocation]? {
+        var roomiest = 0
+        for n in nodes0.indices where room(nodes0[n], r, p) > room(nodes0[roomiest], r, p) { roomiest = n }
+        if let one = onNode(roomiest, nodes0, r, p) { return [one] }
         var nodes = nodes0
         var allocs = nodes.indices.map { NUMAAllocation(node: $0) }
         var cpusLeft = r.vcpus
@@ -41,18 +44,18 @@ enum CPUMemory {
         return allocs.filter { $0.dedicatedCPUs + $0.sharedVCPUs + $0.memoryMB + $0.huge2M + $0.huge1G > 0 }
     }
 
-    static func room(_ n: NUMAState, _ r: ResourceRequest, _ p: ClusterPolicy) -> Int {
+    static func room(_ n: NUMAState, _ r: ResourceRequest, _ p: PolicyNumbers) -> Int {
         min(cpuRoom(n, r, p) * 8192, memRoom(n, r, p))
     }
 
-    static func cpuRoom(_ n: NUMAState, _ r: ResourceRequest, _ p: ClusterPolicy) -> Int {
-        r.cpuPolicy == .dedicated ? n.dedicatedFree(ratio: p.cpuOvercommitPercent)
-            : max(0, n.sharedFree(ratio: p.cpuOvercommitPercent))
+    static func cpuRoom(_ n: NUMAState, _ r: ResourceRequest, _ p: PolicyNumbers) -> Int {
+        r.cpuPolicy == .dedicated ? n.dedicatedFree(ratio: p.cpu)
+            : max(0, n.sharedFree(ratio: p.cpu))
     }
 
-    static func memRoom(_ n: NUMAState, _ r: ResourceRequest, _ p: ClusterPolicy) -> Int {
+    static func memRoom(_ n: NUMAState, _ r: ResourceRequest, _ p: PolicyNumbers) -> Int {
         switch r.hugepages {
-        case .none: max(0, n.memoryFree(ratio: p.ramOvercommitPercent))
+        case .none: max(0, n.memoryFree(ratio: p.ram))
         case .size2M: (n.huge2M - n.huge2MUsed) * 2
         case .size1G: (n.huge1G - n.huge1GUsed) * 1024
         }
@@ -61,20 +64,20 @@ enum CPUMemory {
     /// Takes `vcpus` and `memoryMB` from `node` into `a` if they fit.
     static func take(
         _ node: inout NUMAState, _ a: inout NUMAAllocation, _ r: ResourceRequest, vcpus: Int, memoryMB: Int,
-        policy p: ClusterPolicy
+        policy p: PolicyNumbers
     ) -> Bool {
         if r.cpuPolicy == .dedicated {
-            guard node.dedicatedFree(ratio: p.cpuOvercommitPercent) >= vcpus else { return false }
+            guard node.dedicatedFree(ratio: p.cpu) >= vcpus else { return false }
             node.dedicatedUsed += vcpus
             a.dedicatedCPUs += vcpus
         } else {
-            guard node.sharedFree(ratio: p.cpuOvercommitPercent) >= vcpus else { return false }
+            guard node.sharedFree(ratio: p.cpu) >= vcpus else { return false }
             node.sharedUsed += vcpus
             a.sharedVCPUs += vcpus
         }
         switch r.hugepages {
         case .none:
-            guard node.memoryFree(ratio: p.ramOvercommitPercent) >= memoryMB else { return false }
+            guard node.memoryFree(ratio: p.ram) >= memoryMB else { return false }
             node.memoryUsedMB += memoryMB
             a.memoryMB += memoryMB
         case .size2M:
@@ -92,7 +95,7 @@ enum CPUMemory {
     }
 
     /// The host-level shortage, if any: the reason a host cannot fit the request however it splits.
-    static func shortage(_ nodes: [NUMAState], _ r: ResourceRequest, _ p: ClusterPolicy) -> RejectReason? {
+    static func shortage(_ nodes: [NUMAState], _ r: ResourceRequest, _ p: PolicyNumbers) -> RejectReason? {
         let cpu = nodes.reduce(0) { $0 + cpuRoom($1, r, p) }
         if cpu < r.vcpus { return r.cpuPolicy == .dedicated ? .dedicatedCPU : .sharedCPU }
         let mem = nodes.reduce(0) { $0 + memRoom($1, r, p) }

@@ -24,7 +24,7 @@ public struct WorkloadRNG: IDEntropySource, Sendable {
 /// 8-GPU NVLink gangs.
 public enum ReferenceWorkload {
     /// A scheduler over `hosts` hosts in two clusters (`cpu` spread, `gpu` pack).
-    public static func fleet(hosts: Int, seed: UInt64, maxCandidates: Int = 32) -> Scheduler {
+    public static func fleet(hosts: Int, seed: UInt64, maxCandidates: Int = 8) -> Scheduler {
         var rng = WorkloadRNG(seed: seed)
         let policies = [
             ClusterPolicy(name: "cpu", zone: "az-1", strategy: .spread),

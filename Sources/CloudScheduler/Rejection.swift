@@ -55,9 +55,9 @@ public struct RejectionSummary: Sendable, Equatable, CustomStringConvertible {
     /// (reason, hosts) by descending count, then reason text.
     public let reasons: [(RejectReason, Int)]
 
-    init(hosts: Int, counts: [RejectReason: Int]) {
+    init(hosts: Int, counts: [(RejectReason, Int)]) {
         self.hosts = hosts
-        reasons = counts.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map { ($0.key, $0.value) }
+        reasons = counts.sorted { $0.1 != $1.1 ? $0.1 > $1.1 : $0.0 < $1.0 }
     }
 
     public static func == (a: RejectionSummary, b: RejectionSummary) -> Bool {

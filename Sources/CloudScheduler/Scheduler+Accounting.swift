@@ -39,22 +39,22 @@ extension Scheduler {
 
     func compare(_ h: Int, _ e: HostUse) -> String? {
         let host = hosts[h]
-        let p = policies[host.cluster]
+        let p = numbers[host.cluster]
         guard host.claimCount == e.claims else { return "\(host.name): \(host.claimCount) claims counted, \(e.claims) live" }
         for (i, n) in host.numa.enumerated() {
             let x = e.numa[i]
             guard n.dedicatedUsed == x.dedicatedCPUs, n.sharedUsed == x.sharedVCPUs, n.memoryUsedMB == x.memoryMB,
                 n.huge2MUsed == x.huge2M, n.huge1GUsed == x.huge1G
             else { return "\(host.name) numa\(i): used \(n) but claims add up to \(x)" }
-            guard n.dedicatedUsed <= n.cpus, n.sharedFree(ratio: p.cpuOvercommitPercent) >= 0,
-                n.memoryFree(ratio: p.ramOvercommitPercent) >= 0, n.huge2MUsed <= n.huge2M, n.huge1GUsed <= n.huge1G
+            guard n.dedicatedUsed <= n.cpus, n.sharedFree(ratio: p.cpu) >= 0,
+                n.memoryFree(ratio: p.ram) >= 0, n.huge2MUsed <= n.huge2M, n.huge1GUsed <= n.huge1G
             else { return "\(host.name) numa\(i): over capacity: \(n)" }
         }
         for (g, gpu) in host.gpus.enumerated() {
             guard gpu.use == e.gpus[g] else { return "\(host.name) gpu\(g): state \(gpu.use), claims add up to \(e.gpus[g])" }
             switch gpu.use {
             case .sriov(let u) where u > gpu.sriovVFs: return "\(host.name) gpu\(g): \(u) VFs of \(gpu.sriovVFs)"
-            case .vgpu(let t, let u) where u > (VGPUType(t)?.capacity(onGPUOf: gpu.nominalGB) ?? 0):
+            case .vgpu(let t, let u) where u > gpu.nominalGB / t.gigabytes:
                 return "\(host.name) gpu\(g): \(u) × \(t) over capacity"
             case .vgpuMixed(let gb) where gb > gpu.nominalGB: return "\(host.name) gpu\(g): \(gb) GB of vGPU"
             default: break
@@ -73,7 +73,7 @@ extension Scheduler {
         case (.passthrough, .free), (.vfs, .free), (.vfs, .sriov), (.vgpu, .free), (.vgpuMixed, .free),
             (.vgpuMixed, .vgpuMixed), (.mig, .free):
             return adding(a, to: use)
-        case (.vgpu(_, let t, _), .vgpu(let t2, _)) where t == t2: return adding(a, to: use)
+        case (.vgpu(_, let t, _), .vgpu(let t2, _)) where VGPUType(t)?.key == t2: return adding(a, to: use)
         case (.mig(_, let p, let s), .mig(let m)):
             guard let profile = MIGProfile.named(p), m & profile.mask(at: s) == 0 else { return nil }
             return adding(a, to: use)

@@ -65,8 +65,8 @@ extension Scheduler {
         case (.passthrough, .free): return .passthrough
         case (.vfs(_, let n), .free): return .sriov(usedVFs: n)
         case (.vfs(_, let n), .sriov(let u)): return .sriov(usedVFs: u + n)
-        case (.vgpu(_, let t, let n), .free): return .vgpu(type: t, used: n)
-        case (.vgpu(_, let t, let n), .vgpu(let t2, let u)) where t == t2: return .vgpu(type: t, used: u + n)
+        case (.vgpu(_, let t, let n), .free): return .vgpu(type: key(t), used: n)
+        case (.vgpu(_, let t, let n), .vgpu(let t2, let u)) where key(t) == t2: return .vgpu(type: t2, used: u + n)
         case (.vgpuMixed(_, _, _, let gb), .free): return .vgpuMixed(usedGB: gb)
         case (.vgpuMixed(_, _, _, let gb), .vgpuMixed(let u)): return .vgpuMixed(usedGB: u + gb)
         case (.mig(_, let p, let s), .free):
@@ -79,11 +79,16 @@ extension Scheduler {
         }
     }
 
+    static func key(_ type: String) -> VGPUKey {
+        guard let t = VGPUType(type) else { preconditionFailure("claim names malformed vGPU type '\(type)'") }
+        return t.key
+    }
+
     static func removing(_ a: GPUAllocation, from use: GPUUse) -> GPUUse {
         switch (a, use) {
         case (.passthrough, .passthrough): return .free
         case (.vfs(_, let n), .sriov(let u)): return u - n == 0 ? .free : .sriov(usedVFs: u - n)
-        case (.vgpu(_, let t, let n), .vgpu(let t2, let u)) where t == t2: return u - n == 0 ? .free : .vgpu(type: t, used: u - n)
+        case (.vgpu(_, let t, let n), .vgpu(let t2, let u)) where key(t) == t2: return u - n == 0 ? .free : .vgpu(type: t2, used: u - n)
         case (.vgpuMixed(_, _, _, let gb), .vgpuMixed(let u)): return u - gb == 0 ? .free : .vgpuMixed(usedGB: u - gb)
         case (.mig(_, let p, let s), .mig(let m)):
             let mask = MIGProfile.named(p).map { $0.mask(at: s) } ?? 0

@@ -1,14 +1,17 @@
 extension Scheduler {
     /// Static filters: state, cluster, zone, labels and strict group rules.
-    func staticReject(_ h: Int, _ r: ResourceRequest) -> RejectReason? {
-        let host = hosts[h]
+    static func staticReject(_ host: borrowing HostState, _ c: CompiledRequest, zone: String, groupTotals: [String: Int])
+        -> RejectReason?
+    {
         if host.maintenance { return .maintenance }
         if host.cordoned { return .cordoned }
-        let policy = policies[host.cluster]
-        if let c = r.cluster, policy.name != c { return .otherCluster(c) }
-        if let z = r.zone, policy.zone != z { return .otherZone(z) }
-        for l in r.labels where !host.labels.contains(l) { return .missingLabel(l) }
-        for rule in r.groups where rule.strength == .strict {
+        if let cl = c.cluster, host.cluster != cl { return .otherCluster(c.r.cluster ?? "") }
+        if let z = c.zone, zone != z { return .otherZone(z) }
+        if c.hasLabels {
+            for l in c.r.labels where !host.labels.contains(l) { return .missingLabel(l) }
+        }
+        guard c.hasStrictGroups else { return nil }
+        for rule in c.r.groups where rule.strength == .strict {
             let here = host.groupMembers[rule.group] ?? 0
             switch rule.kind {
             case .antiAffinity where here > 0: return .antiAffinity(rule.group)
@@ -19,25 +22,44 @@ extension Scheduler {
         return nil
     }
 
-    /// What host `h` can offer `r`, trying NUMA-local and preferred-model options first in the
-    /// cluster's priority order, or the reason it cannot.
+    /// What host `h` can offer `r`, or the reason it cannot.
     mutating func fit(_ h: Int, _ r: ResourceRequest, onlyGPUs: UInt8 = 0xFF) -> Result<HostFit, RejectReason> {
-        if let reason = staticReject(h, r) { return .failure(reason) }
-        let host = hosts[h]
-        let policy = policies[host.cluster]
-        if let reason = CPUMemory.shortage(host.numa, r, policy) { return .failure(reason) }
-        if r.gpu != nil && host.gpus.isEmpty { return .failure(.noGPUs) }
+        fit(h, CompiledRequest(r, policies: policies), onlyGPUs: onlyGPUs)
+    }
+
+    /// The host is reached through an in-place (inout) access so it is never copied; the fit
+    /// itself changes nothing.
+    mutating func fit(_ h: Int, _ c: CompiledRequest, onlyGPUs: UInt8 = 0xFF) -> Result<HostFit, RejectReason> {
+        let cluster = hosts[h].cluster
+        return Self.fitHost(&hosts[h], c, numbers[cluster], zone: zones[cluster], groupTotals: groupTotals,
+            topology: topologies[topologyOf[h]], onlyGPUs: onlyGPUs)
+    }
+
+    /// Tries NUMA-local and preferred-model options first, in the cluster's priority order.
+    static func fitHost(
+        _ host: inout HostState, _ c: CompiledRequest, _ p: PolicyNumbers, zone: String, groupTotals: [String: Int],
+        topology: GPUTopology, onlyGPUs: UInt8
+    ) -> Result<HostFit, RejectReason> {
+        if let reason = staticReject(host, c, zone: zone, groupTotals: groupTotals) { return .failure(reason) }
+        let r = c.r
+        if let reason = CPUMemory.shortage(host.numa, r, p) { return .failure(reason) }
+        if let g = r.gpu {
+            if host.gpus.isEmpty { return .failure(.noGPUs) }
+            if let reason = gpuCapacityReason(host, g, c, onlyGPUs: onlyGPUs) { return .failure(reason) }
+        }
         var lastFailure: RejectReason = r.numa == .require ? .numaNodeTooSmall : .sharedCPU
         var cpuFitOnSomeNode = false
-        for (node, model) in options(r, host: host, policy: policy) {
+        let plan = OptionPlan(numa: r.numa, nodes: host.numa.count, wantsModel: c.model != nil, modelFirst: p.modelFirst)
+        for k in 0..<plan.count {
+            let (node, model) = plan[k]
             let cpu: [NUMAAllocation]?
             if let n = node {
-                cpu = CPUMemory.onNode(n, host.numa, r, policy).map { [$0] }
+                cpu = CPUMemory.onNode(n, host.numa, r, p).map { [$0] }
             } else {
-                cpu = CPUMemory.spread(host.numa, r, policy)
+                cpu = CPUMemory.spread(host.numa, r, p)
             }
             guard let numa = cpu else {
-                if node == nil { lastFailure = CPUMemory.shortage(host.numa, r, policy) ?? .numaNodeTooSmall }
+                if node == nil { lastFailure = CPUMemory.shortage(host.numa, r, p) ?? .numaNodeTooSmall }
                 continue
             }
             if node != nil { cpuFitOnSomeNode = true }
@@ -45,56 +67,101 @@ extension Scheduler {
                 return .success(HostFit(numa: numa, gpus: [], numaLocal: numa.count == 1, modelMatched: nil,
                     gpuBandwidth: 0, fragmentationCost: 0))
             }
-            let allowed = gpuMask(host, node: node, model: model ? g.model : nil) & onlyGPUs
-            switch GPUPicker.pick(host, g, allowed: allowed, topology: &topologies[topologyOf[h]],
-                mixedVGPU: policy.vgpuMixed)
-            {
+            let allowed = gpuMask(host, node: node, model: model ? c.model : nil) & onlyGPUs
+            switch GPUPicker.pick(host, g, c, allowed: allowed, topology: topology, mixedVGPU: p.vgpuMixed) {
             case .failure(let reason): lastFailure = reason
             case .success(let pick):
                 let local = numa.count == 1 && pick.allocations.allSatisfy { host.gpus[$0.gpu].numaNode == numa[0].node }
-                return .success(HostFit(numa: numa, gpus: pick.allocations, numaLocal: local,
-                    modelMatched: g.model == nil ? nil : pick.allocations.allSatisfy { host.gpus[$0.gpu].model == g.model },
+                let matched = c.model.map { m in pick.allocations.allSatisfy { host.gpus[$0.gpu].model == m } }
+                return .success(HostFit(numa: numa, gpus: pick.allocations, numaLocal: local, modelMatched: matched,
                     gpuBandwidth: pick.bandwidth, fragmentationCost: pick.fragmentationCost))
             }
         }
-        return .failure(requireFailure(h, r, cpuFitOnSomeNode: cpuFitOnSomeNode, last: lastFailure))
+        guard r.numa == .require, cpuFitOnSomeNode, let g = r.gpu else { return .failure(lastFailure) }
+        // a GPU shortage that is only a NUMA split says so
+        if case .success = GPUPicker.pick(host, g, c, allowed: onlyGPUs, topology: topology, mixedVGPU: p.vgpuMixed) {
+            return .failure(.gpusNotOnNUMANode)
+        }
+        return .failure(lastFailure)
     }
 
-    /// For `numa: require`, a GPU shortage that is only a NUMA split says so.
-    mutating func requireFailure(_ h: Int, _ r: ResourceRequest, cpuFitOnSomeNode: Bool, last: RejectReason)
-        -> RejectReason
+    /// The host-level GPU shortage, if any, before NUMA and interconnect arrangement is tried:
+    /// cheap, so a rejection's full scan stays fast.
+    static func gpuCapacityReason(_ host: borrowing HostState, _ g: GPURequest, _ c: CompiledRequest, onlyGPUs: UInt8)
+        -> RejectReason?
     {
-        guard r.numa == .require, cpuFitOnSomeNode, let g = r.gpu else { return last }
-        let host = hosts[h]
-        if case .success = GPUPicker.pick(host, g, allowed: gpuMask(host, node: nil, model: nil),
-            topology: &topologies[topologyOf[h]], mixedVGPU: false)
-        {
-            return .gpusNotOnNUMANode
+        switch g.mode {
+        case .passthrough:
+            return (host.freeGPUMask & onlyGPUs).nonzeroBitCount < g.count ? .notEnoughFreeGPUs(g.count) : nil
+        case .mig:
+            guard let p = c.mig else { return .unsupportedMode("MIG \(g.profile ?? "")") }
+            guard host.gpus.contains(where: \.migCapable) else { return .unsupportedMode("MIG") }
+            for i in host.gpus.indices where host.gpus[i].healthy && onlyGPUs & UInt8(1 << i) != 0 {
+                switch host.gpus[i].use {
+                case .free where host.gpus[i].migCapable: return nil
+                case .mig(let m) where p.canPlace(in: m): return nil
+                default: break
+                }
+            }
+            return .noMIGPlacement(p.name)
+        case .vgpu:
+            guard let t = c.vgpu, host.gpus.contains(where: { $0.vgpuKeys.contains(t.key) }) else {
+                return .unsupportedMode("vGPU \(g.profile ?? "")")
+            }
+            return GPUPicker.bestVGPU(host, t, allowed: onlyGPUs, uses: nil) == nil ? .noVGPUCapacity(t.name) : nil
+        case .sriov:
+            guard host.gpus.contains(where: { $0.sriovVFs > 0 }) else { return .unsupportedMode("SR-IOV") }
+            var free = 0
+            for i in host.gpus.indices where host.gpus[i].healthy && onlyGPUs & UInt8(1 << i) != 0 {
+                free += host.gpus[i].freeVFs
+            }
+            return free < g.count ? .sriovPoolExhausted : nil
         }
-        return last
     }
 
     /// GPUs allowed by a NUMA node and model choice.
-    func gpuMask(_ host: HostState, node: Int?, model: String?) -> UInt8 {
-        host.gpus.enumerated().reduce(UInt8(0)) { acc, e in
-            let ok = (node.map { e.element.numaNode == $0 } ?? true) && (model.map { e.element.model == $0 } ?? true)
-            return ok ? acc | UInt8(1 << e.offset) : acc
+    static func gpuMask(_ host: HostState, node: Int?, model: String?) -> UInt8 {
+        if node == nil && model == nil { return 0xFF }
+        var mask: UInt8 = 0
+        for i in host.gpus.indices
+        where (node == nil || host.gpus[i].numaNode == node) && (model == nil || host.gpus[i].model == model) {
+            mask |= UInt8(1 << i)
         }
+        return mask
+    }
+}
+
+/// The (NUMA node or spread, preferred model or any) options to try, best first, without
+/// building an array per host.
+struct OptionPlan {
+    let nodeOptions: Int
+    let spreadLast: Bool
+    let wantsModel: Bool
+    let modelFirst: Bool
+
+    init(numa: NUMAAffinity, nodes: Int, wantsModel: Bool, modelFirst: Bool) {
+        switch numa {
+        case .require: (nodeOptions, spreadLast) = (nodes, false)
+        case .prefer: (nodeOptions, spreadLast) = (nodes + 1, true)
+        case .none: (nodeOptions, spreadLast) = (1, true)
+        }
+        self.wantsModel = wantsModel
+        // model-first also when NUMA is not merely preferred: only one dimension is soft
+        self.modelFirst = modelFirst || numa != .prefer
     }
 
-    /// The (NUMA node or spread, preferred model or any) options to try, best first.
-    func options(_ r: ResourceRequest, host: HostState, policy: ClusterPolicy) -> [(Int?, Bool)] {
-        let nodes: [Int?]
-        switch r.numa {
-        case .require: nodes = Array(host.numa.indices)
-        case .prefer: nodes = host.numa.indices.map { $0 } + [nil]
-        case .none: nodes = [nil]
+    var count: Int { nodeOptions * (wantsModel ? 2 : 1) }
+
+    subscript(k: Int) -> (Int?, Bool) {
+        let (nodeIndex, model): (Int, Bool)
+        if !wantsModel {
+            (nodeIndex, model) = (k, false)
+        } else if modelFirst {
+            (nodeIndex, model) = (k % nodeOptions, k < nodeOptions)
+        } else {
+            (nodeIndex, model) = (k / 2, k % 2 == 0)
         }
-        let wantsModel = r.gpu?.model != nil
-        guard wantsModel else { return nodes.map { ($0, false) } }
-        if policy.priority == .gpuModel || r.numa != .prefer {
-            return nodes.map { ($0, true) } + nodes.map { ($0, false) }
-        }
-        return nodes.flatMap { [($0, true), ($0, false)] }
+        let node: Int? = spreadLast && nodeIndex == nodeOptions - 1 ? nil : nodeIndex
+        return (node, model)
     }
 }

@@ -24,7 +24,7 @@ struct SchedulerIndex: Sendable {
 extension Scheduler {
     /// Recomputes host `h`'s index memberships from its state.
     mutating func reindex(_ h: Int) {
-        let host = hosts[h]
+        let host = hosts[h]  // one copy per claim change, not per decision
         let usable = !host.maintenance && !host.cordoned
         index.cpuHosts[h] = usable && host.gpus.isEmpty
         index.gpuHosts[h] = usable && !host.gpus.isEmpty
@@ -35,27 +35,26 @@ extension Scheduler {
                 guard g.healthy, g.migCapable else { return false }
                 switch g.use {
                 case .free: return true
-                case .mig(let m): return profile.bestStart(in: m) != nil
+                case .mig(let m): return profile.canPlace(in: m)
                 default: return false
                 }
             }
         }
         index.sriovFree[h] = usable && host.gpus.contains { $0.healthy && $0.freeVFs > 0 }
-        var types: [String] = []
-        for g in host.gpus { for t in g.vgpuTypes where !types.contains(t.name) { types.append(t.name) } }
-        for t in types {
-            let type = VGPUType(t)
+        var types: [VGPUType] = []
+        for g in host.gpus { for t in g.vgpuTypes where !types.contains(t) { types.append(t) } }
+        for type in types {
             let fits = usable && host.gpus.contains { g in
-                guard g.healthy, let type, g.vgpuTypes.contains(type) else { return false }
+                guard g.healthy, g.vgpuKeys.contains(type.key) else { return false }
                 switch g.use {
                 case .free: return true
-                case .vgpu(let name, let used): return name == t && used < type.capacity(onGPUOf: g.nominalGB)
+                case .vgpu(let key, let used): return key == type.key && used < type.capacity(onGPUOf: g.nominalGB)
                 case .vgpuMixed(let gb): return gb + type.framebufferGB <= g.nominalGB
                 default: return false
                 }
             }
-            if index.vgpuFit[t] == nil { index.vgpuFit[t] = HostBitset(count: hosts.count) }
-            index.vgpuFit[t]?[h] = fits
+            if index.vgpuFit[type.name] == nil { index.vgpuFit[type.name] = HostBitset(count: hosts.count) }
+            index.vgpuFit[type.name]?[h] = fits
         }
     }
 

@@ -3,26 +3,28 @@ extension Scheduler {
     /// from a rotating cursor through the indexes; when none is feasible, every host is
     /// evaluated so the rejection names each host's reason.
     public mutating func decide(_ r: ResourceRequest) -> Decision {
-        var best: (host: Int, fit: HostFit, score: [(String, Int)], total: Int)?
+        let c = CompiledRequest(r, policies: policies)
+        var best: (host: Int, fit: HostFit, total: Int)?
         var feasible = 0
         let limit = maxCandidates <= 0 ? Int.max : maxCandidates
         var lastVisited = cursor
         for set in candidateSets(for: r) {
             set.forEach(from: cursor) { h in
                 lastVisited = h
-                guard case .success(let fit) = self.fit(h, r) else { return true }
+                guard case .success(let fit) = self.fit(h, c) else { return true }
                 feasible += 1
-                let score = self.score(h, r, fit)
-                let total = score.reduce(0) { $0 + $1.1 }
-                if best == nil || total > best?.total ?? .min { best = (h, fit, score, total) }
+                let total = self.score(h, r, fit, breakdown: nil)
+                if best == nil || total > best?.total ?? .min { best = (h, fit, total) }
                 return feasible < limit
             }
             if best != nil { break }
         }
         cursor = hosts.isEmpty ? 0 : (lastVisited + 1) % hosts.count
         guard let b = best else { return .rejected(explainRejection(r)) }
+        var breakdown: [(String, Int)] = []
+        _ = score(b.host, r, b.fit, breakdown: &breakdown)
         let claim = Claim(host: b.host, numa: b.fit.numa, gpus: b.fit.gpus, groups: r.groups.map(\.group))
-        return .placed(Placement(claim: claim, hostName: hosts[b.host].name, score: b.score,
+        return .placed(Placement(claim: claim, hostName: hosts[b.host].name, score: breakdown,
             gaveUp: gaveUp(r, b.fit), candidatesEvaluated: feasible))
     }
 
@@ -35,9 +37,22 @@ extension Scheduler {
 
     /// Evaluates every host and counts the first failing filter of each.
     public mutating func explainRejection(_ r: ResourceRequest) -> RejectionSummary {
-        var counts: [RejectReason: Int] = [:]
+        // a short list, not a dictionary: a fleet has few distinct reasons, and comparing the
+        // last one seen first is cheaper than hashing a reason per host
+        var counts: [(RejectReason, Int)] = []
+        var last = -1
+        let c = CompiledRequest(r, policies: policies)
         for h in hosts.indices {
-            if case .failure(let reason) = fit(h, r) { counts[reason, default: 0] += 1 }
+            guard case .failure(let reason) = fit(h, c) else { continue }
+            if last >= 0 && counts[last].0 == reason {
+                counts[last].1 += 1
+            } else if let i = counts.firstIndex(where: { $0.0 == reason }) {
+                counts[i].1 += 1
+                last = i
+            } else {
+                counts.append((reason, 1))
+                last = counts.count - 1
+            }
         }
         return RejectionSummary(hosts: hosts.count, counts: counts)
     }
@@ -50,59 +65,77 @@ extension Scheduler {
         return out
     }
 
-    /// Score components of placing `r` on `h` with `fit`; higher is better.
-    func score(_ h: Int, _ r: ResourceRequest, _ fit: HostFit) -> [(String, Int)] {
-        let host = hosts[h]
-        let policy = policies[host.cluster]
-        var s: [(String, Int)] = []
-        let modelWeight = policy.priority == .gpuModel ? 4000 : 2000
-        let numaWeight = policy.priority == .gpuModel ? 2000 : 4000
-        if fit.modelMatched == true { s.append(("preferred_gpu_model", modelWeight)) }
-        if r.numa == .prefer && fit.numaLocal { s.append(("numa_locality", numaWeight)) }
-        let util = utilizationAfter(host, policy, fit)
-        s.append(policy.strategy == .pack ? ("pack_utilization", util) : ("spread_headroom", 1000 - util))
-        if r.gpu == nil && !host.gpus.isEmpty { s.append(("keep_gpu_host_free", -1500)) }
-        if let g = r.gpu {
-            let freeAfter = host.freeGPUMask.nonzeroBitCount - fit.gpus.filter { host.gpus[$0.gpu].use.isFree }.count
-            if policy.strategy == .pack { s.append(("gpu_packing", (host.gpus.count - freeAfter) * 40)) }
-            if fit.fragmentationCost > 0 { s.append(("gpu_fragmentation", -fit.fragmentationCost)) }
-            // keep large NVLink islands whole for gangs: losing k GPUs of the largest free
-            // island costs 150 × k², so breaking 4 or more outweighs a soft NUMA preference
-            var taken: UInt8 = 0
-            for a in fit.gpus where host.gpus[a.gpu].use.isFree { taken |= UInt8(1 << a.gpu) }
-            let free = host.freeGPUMask
-            let cliques = topologies[topologyOf[h]].maxClique
-            let loss = Int(cliques[Int(free)]) - Int(cliques[Int(free & ~taken)])
-            if loss > 0 { s.append(("nvlink_island_broken", -150 * loss * loss)) }
-            // keep MIG-capable GPUs for MIG when a GPU without MIG can serve
-            if g.mode != .mig {
-                let migGPUs = fit.gpus.filter { host.gpus[$0.gpu].use.isFree && host.gpus[$0.gpu].migCapable }.count
-                if migGPUs > 0 { s.append(("mig_capable_gpu_used", -300 * migGPUs)) }
-            }
-            if g.count > 1 && g.mode == .passthrough && g.nvlink != .none { s.append(("nvlink_bandwidth", fit.gpuBandwidth)) }
+    /// The score of placing `r` on `h` with `fit` (higher is better); when `breakdown` is given,
+    /// its components are appended to it.
+    func score(_ h: Int, _ r: ResourceRequest, _ fit: HostFit, breakdown: UnsafeMutablePointer<[(String, Int)]>?) -> Int {
+        let cluster = hosts[h].cluster
+        return Self.score(hosts[h], numbers[cluster], topologies[topologyOf[h]].maxClique, r, fit, breakdown)
+    }
+
+    func score(_ h: Int, _ r: ResourceRequest, _ fit: HostFit, breakdown: inout [(String, Int)]) -> Int {
+        withUnsafeMutablePointer(to: &breakdown) { score(h, r, fit, breakdown: $0) }
+    }
+
+    static func score(
+        _ host: HostState, _ p: PolicyNumbers, _ cliques: [UInt8], _ r: ResourceRequest, _ fit: HostFit,
+        _ out: UnsafeMutablePointer<[(String, Int)]>?
+    ) -> Int {
+        var total = 0
+        func add(_ name: String, _ v: Int) {
+            total += v
+            out?.pointee.append((name, v))
         }
+        if fit.modelMatched == true { add("preferred_gpu_model", p.modelFirst ? 4000 : 2000) }
+        if r.numa == .prefer && fit.numaLocal { add("numa_locality", p.modelFirst ? 2000 : 4000) }
+        let util = utilizationAfter(host, p, fit)
+        if p.pack { add("pack_utilization", util) } else { add("spread_headroom", 1000 - util) }
+        if r.gpu == nil && !host.gpus.isEmpty { add("keep_gpu_host_free", -1500) }
+        if let g = r.gpu { gpuScore(host, p, cliques, g, fit, add) }
         for rule in r.groups where rule.strength == .soft {
             let here = host.groupMembers[rule.group] ?? 0
-            if rule.kind == .antiAffinity && here > 0 { s.append(("soft_anti_affinity", -300 * here)) }
-            if rule.kind == .affinity && here > 0 { s.append(("soft_affinity", 300)) }
+            if rule.kind == .antiAffinity && here > 0 { add("soft_anti_affinity", -300 * here) }
+            if rule.kind == .affinity && here > 0 { add("soft_affinity", 300) }
         }
-        return s
+        return total
+    }
+
+    static func gpuScore(
+        _ host: HostState, _ p: PolicyNumbers, _ cliques: [UInt8], _ g: GPURequest, _ fit: HostFit,
+        _ add: (String, Int) -> Void
+    ) {
+        var taken: UInt8 = 0
+        var migGPUs = 0
+        for a in fit.gpus where host.gpus[a.gpu].use.isFree {
+            taken |= UInt8(1 << a.gpu)
+            if host.gpus[a.gpu].migCapable { migGPUs += 1 }
+        }
+        let free = host.freeGPUMask
+        let freeAfter = (free & ~taken).nonzeroBitCount
+        if p.pack { add("gpu_packing", (host.gpus.count - freeAfter) * 40) }
+        if fit.fragmentationCost > 0 { add("gpu_fragmentation", -fit.fragmentationCost) }
+        if g.count > 1 && g.mode == .passthrough && g.nvlink != .none { add("nvlink_bandwidth", fit.gpuBandwidth) }
+        // keep large NVLink islands whole for gangs: losing k GPUs of the largest free island
+        // costs 150 × k², so breaking 4 or more outweighs a soft NUMA preference
+        let loss = Int(cliques[Int(free)]) - Int(cliques[Int(free & ~taken)])
+        if loss > 0 { add("nvlink_island_broken", -150 * loss * loss) }
+        // keep MIG-capable GPUs for MIG when a GPU without MIG can serve
+        if g.mode != .mig && migGPUs > 0 { add("mig_capable_gpu_used", -300 * migGPUs) }
     }
 
     /// Permille use of the host's tightest CPU/memory dimension after placing `fit`.
-    func utilizationAfter(_ host: HostState, _ p: ClusterPolicy, _ fit: HostFit) -> Int {
+    static func utilizationAfter(_ host: HostState, _ p: PolicyNumbers, _ fit: HostFit) -> Int {
         var cpuCap = 0
         var cpuUsed = 0
         var memCap = 0
         var memUsed = 0
         for n in host.numa {
             cpuCap += n.cpus
-            cpuUsed += n.dedicatedUsed + (n.sharedUsed * 100 + p.cpuOvercommitPercent - 1) / p.cpuOvercommitPercent
-            memCap += n.memoryMB * p.ramOvercommitPercent / 100
+            cpuUsed += n.dedicatedUsed + (n.sharedUsed * 100 + p.cpu - 1) / p.cpu
+            memCap += n.memoryMB * p.ram / 100
             memUsed += n.memoryUsedMB
         }
         for a in fit.numa {
-            cpuUsed += a.dedicatedCPUs + (a.sharedVCPUs * 100 + p.cpuOvercommitPercent - 1) / p.cpuOvercommitPercent
+            cpuUsed += a.dedicatedCPUs + (a.sharedVCPUs * 100 + p.cpu - 1) / p.cpu
             memUsed += a.memoryMB
         }
         let cpu = cpuCap > 0 ? cpuUsed * 1000 / cpuCap : 0

@@ -28,6 +28,18 @@ public struct Placement: Sendable, Equatable {
 public enum Decision: Sendable, Equatable {
     case placed(Placement)
     case rejected(RejectionSummary)
+
+    /// The placement, when placed.
+    public var placement: Placement? {
+        if case .placed(let p) = self { return p }
+        return nil
+    }
+
+    /// The reasons, when rejected.
+    public var rejection: RejectionSummary? {
+        if case .rejected(let r) = self { return r }
+        return nil
+    }
 }
 
 /// The topology-aware scheduler: pure, deterministic, no clock. It holds the fleet's capacity
@@ -36,6 +48,8 @@ public enum Decision: Sendable, Equatable {
 public struct Scheduler: Sendable {
     public internal(set) var hosts: [HostState]
     public let policies: [ClusterPolicy]
+    let numbers: [PolicyNumbers]
+    let zones: [String]
     /// Feasible hosts to evaluate fully before choosing (0: all). Bounds the worst case.
     public var maxCandidates: Int
     var topologies: [GPUTopology] = []
@@ -47,10 +61,12 @@ public struct Scheduler: Sendable {
     var cursor = 0
 
     /// Creates a scheduler over `hosts`; each host's `cluster` indexes `policies`.
-    public init(hosts: [HostState], policies: [ClusterPolicy], maxCandidates: Int = 32) {
+    public init(hosts: [HostState], policies: [ClusterPolicy], maxCandidates: Int = 8) {
         precondition(hosts.allSatisfy { policies.indices.contains($0.cluster) }, "every host needs a cluster policy")
         self.hosts = hosts
         self.policies = policies
+        numbers = policies.map(PolicyNumbers.init)
+        zones = policies.map(\.zone)
         self.maxCandidates = maxCandidates
         index = SchedulerIndex(hostCount: hosts.count)
         for h in hosts.indices {

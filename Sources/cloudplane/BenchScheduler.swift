@@ -9,7 +9,7 @@ struct BenchScheduler: ParsableCommand {
 
     @Option(help: "Hosts in the fleet (half CPU, half GPU).") var hosts: Int = 10_000
     @Option(help: "Measured placement decisions.") var requests: Int = 200_000
-    @Option(help: "Feasible hosts evaluated per decision.") var maxCandidates: Int = 32
+    @Option(help: "Feasible hosts evaluated per decision.") var maxCandidates: Int = 8
     @Option(help: "Target fleet utilization kept by departures, percent.") var targetPercent: Int = 80
     @Option(help: "Seed of the fleet and the request stream.") var seed: UInt64 = 1
     @Option(help: "text or json.") var format: OutputFormat = .text
@@ -37,6 +37,7 @@ struct BenchScheduler: ParsableCommand {
         latencies.reserveCapacity(requests)
         var rejected = 0
         var total: Duration = .zero
+        var slowest: (ns: Int64, index: Int, request: String, rejected: Bool)?
         for i in 0..<requests {
             while load.utilization > Double(targetPercent) / 100, let id = load.randomClaim(&rng) {
                 if let c = s.claim(id) { load.remove(id, c, s) }
@@ -49,9 +50,22 @@ struct BenchScheduler: ParsableCommand {
             total += took
             let ns = took.components.attoseconds / 1_000_000_000 + took.components.seconds * 1_000_000_000
             latencies.append(ns)
+            if ns > (slowest?.ns ?? 0) { slowest = (ns, i, describe(r), d.placement == nil) }
             if r.gpu?.count == 8 { gang.append(ns) }
             if case .placed(let p) = d, let id { load.add(id, p.claim, s) } else { rejected += 1 }
         }
+        // rejections evaluate every host to explain themselves: time a few on the full fleet
+        var probes: [Int64] = []
+        let impossible = ResourceRequest(vcpus: 8, memoryMB: 8192, cluster: "gpu",
+            gpu: GPURequest(mode: .vgpu, profile: "L40S-48Q", count: 64))
+        for _ in 0..<20 {
+            let start = clock.now
+            let d = s.decide(impossible)
+            let took = clock.now - start
+            precondition(d.rejection != nil, "the probe request must be rejected")
+            probes.append(took.components.attoseconds / 1_000_000_000 + took.components.seconds * 1_000_000_000)
+        }
+        probes.sort()
         let sorted = latencies.sorted()
         let gangSorted = gang.sorted()
         let report = JSON.object([
@@ -64,12 +78,23 @@ struct BenchScheduler: ParsableCommand {
             ("gang8_p50_us", JSON.rounded(pct(gangSorted, 50), 2)), ("gang8_p99_us", JSON.rounded(pct(gangSorted, 99), 2)),
             ("gang8_requests", .int(Int64(gang.count))),
             ("rejected", .int(Int64(rejected))),
+            ("explained_rejection_p50_us", JSON.rounded(pct(probes, 50), 2)),
+            ("explained_rejection_max_us", JSON.rounded(Double(probes.last ?? 0) / 1000, 2)),
             ("fleet_utilization", JSON.rounded(load.utilization, 3)),
             ("cpu_utilization", JSON.rounded(load.cpuUtilization, 3)),
             ("gpu_utilization", JSON.rounded(load.gpuUtilization, 3)),
             ("live_claims", .int(Int64(s.claimCount))),
+            ("slowest", .object([
+                ("us", JSON.rounded(Double(slowest?.ns ?? 0) / 1000, 2)), ("decision", .int(Int64(slowest?.index ?? 0))),
+                ("request", .string(slowest?.request ?? "")), ("rejected", .bool(slowest?.rejected ?? false)),
+            ])),
         ])
         print(format == .json ? report.serialized() : report.pretty())
+    }
+
+    func describe(_ r: ResourceRequest) -> String {
+        guard let g = r.gpu else { return "cpu \(r.vcpus) vCPU \(r.cpuPolicy.rawValue)" }
+        return "\(g.mode.rawValue) \(g.profile ?? "") x\(g.count) nvlink \(g.nvlink.rawValue)"
     }
 
     func pct(_ sorted: [Int64], _ p: Int) -> Double {

@@ -27,18 +27,6 @@ func fleet(
     return Scheduler(hosts: hosts, policies: [policy] + extraPolicies, maxCandidates: maxCandidates)
 }
 
-extension Decision {
-    var placement: Placement? {
-        if case .placed(let p) = self { return p }
-        return nil
-    }
-
-    var rejection: RejectionSummary? {
-        if case .rejected(let r) = self { return r }
-        return nil
-    }
-}
-
 func mig(_ profile: String, count: Int = 1) -> ResourceRequest {
     ResourceRequest(vcpus: 2, memoryMB: 4096, gpu: GPURequest(mode: .mig, profile: profile, count: count))
 }
