@@ -55,9 +55,10 @@ public struct MIGProfile: Sendable, Equatable {
     }
 }
 
-/// A vGPU type within one GPU board: framebuffer size and series letter (`20C`). A GPU serves
-/// only its own board's types, so this names the type on that GPU; a plain value, cheap to copy.
+/// A vGPU type as a plain value, cheap to copy and compare: a digest of the board name (`A100D`),
+/// the framebuffer size and the series letter (`20C`).
 public struct VGPUKey: Hashable, Sendable, CustomStringConvertible {
+    public let board: UInt32
     public let gigabytes: Int
     public let series: UInt8
 
@@ -82,7 +83,9 @@ public struct VGPUType: Sendable, Equatable {
         guard rest.count == 1, let letter = rest.first, (0x41...0x5A).contains(letter) else { return nil }
         self.name = name
         framebufferGB = gb
-        key = VGPUKey(gigabytes: gb, series: letter)
+        var board: UInt32 = 2_166_136_261  // FNV-1a over the board name
+        for b in name.utf8[..<dash] { board = (board ^ UInt32(b)) &* 16_777_619 }
+        key = VGPUKey(board: board, gigabytes: gb, series: letter)
     }
 
     /// How many of this type one GPU of `nominalGB` serves in homogeneous mode.

@@ -1,3 +1,19 @@
+/// One host's free capacity summed over NUMA nodes, and its GPU facts, for prefilters.
+struct HostSums: Sendable {
+    var cluster: Int32 = 0
+    var usable = false
+    var migCapable = false
+    var sriovCapable = false
+    var gpuCount: Int8 = 0
+    var freeGPUs: Int8 = 0
+    var sharedFree: Int32 = 0
+    var dedicatedFree: Int32 = 0
+    var memoryFreeMB: Int64 = 0
+    var huge2MFreeMB: Int64 = 0
+    var huge1GFreeMB: Int64 = 0
+    var freeVFs: Int32 = 0
+}
+
 /// Bitset indexes over hosts, so a request only visits hosts that can plausibly take it.
 struct SchedulerIndex: Sendable {
     var cpuHosts: HostBitset
@@ -9,10 +25,16 @@ struct SchedulerIndex: Sendable {
     var sriovFree: HostBitset
     /// vGPU type name → hosts that can take one more; looked up, never iterated.
     var vgpuFit: [String: HostBitset] = [:]
+    /// vGPU type name → hosts with a GPU of that type at all (static).
+    var vgpuSupported: [String: HostBitset] = [:]
+    /// Host-level sums, packed for fast scans: the first filters read these instead of the
+    /// host's NUMA and GPU arrays.
+    var sums: [HostSums]
     let hostCount: Int
 
     init(hostCount: Int) {
         self.hostCount = hostCount
+        sums = Array(repeating: HostSums(), count: hostCount)
         cpuHosts = HostBitset(count: hostCount)
         gpuHosts = HostBitset(count: hostCount)
         freeGPUs = Array(repeating: HostBitset(count: hostCount), count: 8)
@@ -41,6 +63,29 @@ extension Scheduler {
             }
         }
         index.sriovFree[h] = usable && host.gpus.contains { $0.healthy && $0.freeVFs > 0 }
+        let p = numbers[host.cluster]
+        var sums = HostSums()
+        sums.cluster = Int32(host.cluster)
+        sums.usable = usable
+        sums.migCapable = host.gpus.contains(where: \.migCapable)
+        sums.sriovCapable = host.gpus.contains { $0.sriovVFs > 0 }
+        sums.gpuCount = Int8(host.gpus.count)
+        sums.freeGPUs = Int8(host.freeGPUMask.nonzeroBitCount)
+        for n in host.numa {
+            sums.sharedFree += Int32(max(0, n.sharedFree(ratio: p.cpu)))
+            sums.dedicatedFree += Int32(n.dedicatedFree(ratio: p.cpu))
+            sums.memoryFreeMB += Int64(max(0, n.memoryFree(ratio: p.ram)))
+            sums.huge2MFreeMB += Int64((n.huge2M - n.huge2MUsed) * 2)
+            sums.huge1GFreeMB += Int64((n.huge1G - n.huge1GUsed) * 1024)
+        }
+        for g in host.gpus where g.healthy { sums.freeVFs += Int32(g.freeVFs) }
+        index.sums[h] = sums
+        for g in host.gpus {
+            for t in g.vgpuTypes {
+                if index.vgpuSupported[t.name] == nil { index.vgpuSupported[t.name] = HostBitset(count: hosts.count) }
+                index.vgpuSupported[t.name]?[h] = true
+            }
+        }
         var types: [VGPUType] = []
         for g in host.gpus { for t in g.vgpuTypes where !types.contains(t) { types.append(t) } }
         for type in types {
@@ -68,6 +113,48 @@ extension Scheduler {
             return [index.migFit[p]]
         case .vgpu: return [index.vgpuFit[g.profile ?? ""] ?? HostBitset(count: hosts.count)]
         case .sriov: return [index.sriovFree]
+        }
+    }
+}
+
+extension Scheduler {
+    /// The reason host `h` fails the host-level filters (state, cluster, zone, CPU and memory
+    /// totals, GPU capacity) read from the packed sums and bitsets, in the same order and with
+    /// the same result as `fitHost`; nil when the host passes them and needs the full fit.
+    /// Requests with labels or strict group rules always take the full fit.
+    func quickReject(_ h: Int, _ c: CompiledRequest) -> RejectReason? {
+        guard !c.hasLabels && !c.hasStrictGroups else { return nil }
+        let s = index.sums[h]
+        if !s.usable { return hosts[h].maintenance ? .maintenance : .cordoned }
+        if let cl = c.cluster, Int(s.cluster) != cl { return .otherCluster(c.r.cluster ?? "") }
+        if let z = c.zone, zones[Int(s.cluster)] != z { return .otherZone(z) }
+        let r = c.r
+        let cpu = r.cpuPolicy == .dedicated ? Int(s.dedicatedFree) : Int(s.sharedFree)
+        if cpu < r.vcpus { return r.cpuPolicy == .dedicated ? .dedicatedCPU : .sharedCPU }
+        let mem: Int64
+        switch r.hugepages {
+        case .none: mem = s.memoryFreeMB
+        case .size2M: mem = s.huge2MFreeMB
+        case .size1G: mem = s.huge1GFreeMB
+        }
+        if mem < Int64(r.memoryMB) { return r.hugepages == .none ? .memory : .hugepages(r.hugepages.rawValue) }
+        guard let g = r.gpu else { return nil }
+        if s.gpuCount == 0 { return .noGPUs }
+        switch g.mode {
+        case .passthrough: return Int(s.freeGPUs) < g.count ? .notEnoughFreeGPUs(g.count) : nil
+        case .mig:
+            guard let p = c.mig else { return .unsupportedMode("MIG \(g.profile ?? "")") }
+            if !s.migCapable { return .unsupportedMode("MIG") }
+            let i = MIGProfile.a100h100.firstIndex { $0.name == p.name } ?? 0
+            return index.migFit[i][h] ? nil : .noMIGPlacement(p.name)
+        case .vgpu:
+            guard let t = c.vgpu, index.vgpuSupported[t.name]?[h] == true else {
+                return .unsupportedMode("vGPU \(g.profile ?? "")")
+            }
+            return index.vgpuFit[t.name]?[h] == true ? nil : .noVGPUCapacity(t.name)
+        case .sriov:
+            if !s.sriovCapable { return .unsupportedMode("SR-IOV") }
+            return Int(s.freeVFs) < g.count ? .sriovPoolExhausted : nil
         }
     }
 }

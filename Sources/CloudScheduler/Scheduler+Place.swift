@@ -11,6 +11,7 @@ extension Scheduler {
         for set in candidateSets(for: r) {
             set.forEach(from: cursor) { h in
                 lastVisited = h
+                if self.quickReject(h, c) != nil { return true }
                 guard case .success(let fit) = self.fit(h, c) else { return true }
                 feasible += 1
                 let total = self.score(h, r, fit, breakdown: nil)
@@ -43,7 +44,13 @@ extension Scheduler {
         var last = -1
         let c = CompiledRequest(r, policies: policies)
         for h in hosts.indices {
-            guard case .failure(let reason) = fit(h, c) else { continue }
+            let reason: RejectReason
+            if let q = quickReject(h, c) {
+                reason = q
+            } else {
+                guard case .failure(let full) = fit(h, c) else { continue }
+                reason = full
+            }
             if last >= 0 && counts[last].0 == reason {
                 counts[last].1 += 1
             } else if let i = counts.firstIndex(where: { $0.0 == reason }) {

@@ -55,6 +55,18 @@ struct RequestMix {
                 }
             }
             if op % 7 == 0 { s.setHost(Int(mix.next() % 6), cordoned: mix.next() % 5 == 0) }
+            if op % 10 == 0 {
+                // the packed prefilter must agree with the full fit on every host it rejects
+                let c = CompiledRequest(mix.request(), policies: s.policies)
+                for h in s.hosts.indices {
+                    guard let quick = s.quickReject(h, c) else { continue }
+                    let full = s.fit(h, c)
+                    guard case .failure(let reason) = full, reason == quick else {
+                        Issue.record("op \(op) host \(h): prefilter says \(quick), full fit says \(full) for \(c.r)")
+                        return
+                    }
+                }
+            }
             if let v = s.accountingViolation() {
                 Issue.record("op \(op): \(v)")
                 return
