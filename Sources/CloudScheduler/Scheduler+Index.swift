@@ -44,6 +44,16 @@ struct SchedulerIndex: Sendable {
 }
 
 extension Scheduler {
+    /// Records which vGPU types each host supports at all (hardware facts, set once).
+    mutating func indexHardware(_ h: Int) {
+        for g in hosts[h].gpus {
+            for t in g.vgpuTypes {
+                if index.vgpuSupported[t.name] == nil { index.vgpuSupported[t.name] = HostBitset(count: hosts.count) }
+                index.vgpuSupported[t.name]?[h] = true
+            }
+        }
+    }
+
     /// Recomputes host `h`'s index memberships from its state.
     mutating func reindex(_ h: Int) {
         let host = hosts[h]  // one copy per claim change, not per decision
@@ -80,12 +90,6 @@ extension Scheduler {
         }
         for g in host.gpus where g.healthy { sums.freeVFs += Int32(g.freeVFs) }
         index.sums[h] = sums
-        for g in host.gpus {
-            for t in g.vgpuTypes {
-                if index.vgpuSupported[t.name] == nil { index.vgpuSupported[t.name] = HostBitset(count: hosts.count) }
-                index.vgpuSupported[t.name]?[h] = true
-            }
-        }
         var types: [VGPUType] = []
         for g in host.gpus { for t in g.vgpuTypes where !types.contains(t) { types.append(t) } }
         for type in types {

@@ -77,6 +77,7 @@ public struct Scheduler: Sendable {
                 topologyOf.append(topologies.count)
                 topologies.append(GPUTopology(bandwidth: key.0, peers: key.1))
             }
+            indexHardware(h)
             reindex(h)
         }
     }
