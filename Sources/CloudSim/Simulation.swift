@@ -67,6 +67,10 @@ public struct Simulation: ~Copyable {
         for line in world.buildLog { record(line) }
     }
 
+    /// The scheduler's state after the scenario's workload was placed (what `scheduler explain`
+    /// asks).
+    public var scheduler: Scheduler { world.scheduler }
+
     /// Runs to the scenario's duration (or the first invariant violation) and reports.
     public mutating func run() -> SimulationResult {
         for (i, t) in spec.timeline.enumerated() {

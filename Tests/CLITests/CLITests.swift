@@ -189,3 +189,63 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         #expect(o.stderr.contains("--pending"))
     }
 }
+
+@Suite struct SchedulerCommandTests {
+    @Test func explainPlacesAndBreaksDownTheScore() throws {
+        let o = try CLI.run(["scheduler", "explain", "--scenario", "Scenarios/demo.yaml", "--empty", "--format", "json",
+            "--request", #"{"vcpus": 16, "memory_mb": 65536, "numa": "prefer", "gpu": {"mode": "mig", "profile": "3g.40gb", "model": "H100-SXM5-80GB"}}"#])
+        #expect(o.status == 0, "\(o.stderr)")
+        let j = o.json
+        #expect(j?["placed"] as? Bool == true)
+        #expect((j?["host"] as? String)?.hasPrefix("h100-") == true)
+        let gpus = j?["gpus"] as? [[String: Any]]
+        #expect(gpus?.first?["mode"] as? String == "mig")
+        #expect([0, 4].contains(gpus?.first?["start_slice"] as? Int ?? -1))
+        let score = j?["score"] as? [String: Any]
+        let names = (score?["components"] as? [[String: Any]])?.compactMap { $0["name"] as? String } ?? []
+        #expect(names.contains("preferred_gpu_model"))
+        #expect(names.contains("numa_locality"))
+        #expect(j?["gave_up"] as? [String] == [])
+    }
+
+    @Test func explainRejectionAggregatesReasonsAndExitsOne() throws {
+        let o = try CLI.run(["scheduler", "explain", "--scenario", "Scenarios/demo.yaml",
+            "--request", #"{"vcpus": 96, "memory_mb": 65536, "gpu": {"mode": "passthrough", "count": 8, "nvlink": "required"}}"#])
+        #expect(o.status == 1)
+        #expect(o.stdout.contains("rejected: 0/12 hosts: 8 no GPUs, 4 fewer than 8 free GPUs"), "\(o.stdout)")
+    }
+
+    @Test(arguments: [
+        (#"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "mig", "profile": "5g.50gb"}}"#, "field 'gpu.profile'"),
+        (#"{"vcpus": 8, "memory_mb": 1024,"#, "malformed JSON"),
+        (#"{"profile": "quantum"}"#, "field 'profile'"),
+        (#"{"vcpus": 0, "memory_mb": 1024}"#, "field 'vcpus'"),
+        (#"{"vcpus": 8, "memory_mb": 1024, "numa": "sideways"}"#, "field 'numa'"),
+        (#"{"vcpus": 8, "memory_mb": 1024, "cluster": "moon"}"#, "field 'cluster'"),
+        (#"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "passthrough", "count": 9}}"#, "field 'gpu.count'"),
+    ])
+    func explainRejectsBadRequestsNamingTheField(request: String, field: String) throws {
+        let o = try CLI.run(["scheduler", "explain", "--scenario", "Scenarios/demo.yaml", "--request", request])
+        #expect(o.status == 2, "\(o.stdout)")
+        #expect(o.stderr.contains(field), "\(o.stderr)")
+    }
+
+    @Test func benchSchedulerReportsTheContractFields() throws {
+        let o = try CLI.run(["bench", "scheduler", "--hosts", "200", "--requests", "2000", "--format", "json"])
+        #expect(o.status == 0, "\(o.stderr)")
+        for key in ["p50_us", "p99_us", "max_us", "decisions_per_second", "gang8_p99_us", "fleet_utilization"] {
+            #expect(o.json?[key] != nil, "missing \(key)")
+        }
+        let u = o.json?["fleet_utilization"] as? Double ?? 0
+        #expect(u > 0.7 && u < 0.9)
+    }
+
+    @Test func heuristicPacksAtLeast98PercentOfTheExactMode() throws {
+        let o = try CLI.run(["bench", "scheduler-quality", "--format", "json"])
+        #expect(o.status == 0, "\(o.stderr)")
+        #expect(o.json?["exact_complete"] as? Bool == true)
+        let ratio = o.json?["ratio"] as? Double ?? 0
+        #expect(ratio >= 0.98, "heuristic/exact = \(ratio)")
+        #expect((o.json?["cases"] as? Int ?? 0) >= 40)
+    }
+}
