@@ -28,6 +28,7 @@ smoke: build
 	$(RELEASE_BIN) scenario run $(SCENARIOS) --format json --junit .build/scenarios.junit.xml > .build/scenarios.json
 	@echo "scenarios passed: $$(grep -c '"passed":true' .build/scenarios.json) report(s) in .build/scenarios.json"
 	$(RELEASE_BIN) bench sim --pending 10000 --events 1000000 --runs 5 --format json
+	$(RELEASE_BIN) bench scheduler --hosts 10000 --requests 50000 --format json
 
 # Unit and integration tests (debug build); the CLI tests drive the release binary as a subprocess.
 test-unit: build
@@ -38,10 +39,12 @@ test-unit: build
 
 test: smoke test-unit
 
-# The benchmark figures of the foundation issue (medians of 5 runs, JSON).
+# The benchmark figures (JSON): event kernel, scheduler latency, packing quality.
 bench: build
 	$(RELEASE_BIN) bench sim --pending 10000 --format json
 	$(RELEASE_BIN) bench sim --pending 1000000 --format json
+	$(RELEASE_BIN) bench scheduler --hosts 10000 --requests 200000 --format json
+	$(RELEASE_BIN) bench scheduler-quality --format json
 
 clean:
 	rm -rf .build cloudplane-data
