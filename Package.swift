@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(name: "CloudModelTests", dependencies: ["CloudModel"]),
         .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim"]),
-        .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario"]),
+        .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario", "CloudScheduler", "CloudSim"]),
         .testTarget(name: "CLITests"),
     ]
 )

@@ -81,7 +81,8 @@ extension ScenarioParser {
 
     static func parseWorkload(_ f: Field, clusters: [String]) throws(ScenarioError) -> WorkloadSpec {
         let m = try f.mapping(allowed: [
-            "name", "count", "flavor", "vcpus", "memory_mb", "gpus", "tenant", "ha", "cluster",
+            "name", "count", "flavor", "vcpus", "memory_mb", "gpus", "tenant", "ha", "cluster", "numa", "cpu_policy",
+            "hugepages", "gpu_mode", "gpu_profile", "gpu_model", "nvlink", "anti_affinity", "affinity",
         ])
         guard let name = m["name"] else { throw f.fail("a workload group needs 'name'") }
         var flavor: Flavor
@@ -117,8 +118,46 @@ extension ScenarioParser {
             }
             cluster = cname
         }
-        return WorkloadSpec(
+        if m["gpu_mode"] != nil && flavor.gpus == 0 { flavor.gpus = 1 }
+        var w = WorkloadSpec(
             name: try name.string(), count: try m["count"]?.int(in: 0...1_000_000) ?? 1, flavor: flavor,
             tenant: try m["tenant"]?.string() ?? "default", haPriority: ha, cluster: cluster)
+        try applyRequestKeys(m, to: &w.request)
+        return w
+    }
+
+    /// The placement keys of a workload group: NUMA, CPU policy, hugepages, GPU mode and
+    /// profile, preferred model, NVLink and (anti-)affinity groups.
+    static func applyRequestKeys(_ m: [String: Field], to r: inout ResourceRequest) throws(ScenarioError) {
+        if let v = m["numa"] { r.numa = try enumValue(v, NUMAAffinity.self) }
+        if let v = m["cpu_policy"] { r.cpuPolicy = try enumValue(v, CPUPolicy.self) }
+        if let v = m["hugepages"] { r.hugepages = try enumValue(v, HugepageSize.self) }
+        if var g = r.gpu {
+            if let v = m["gpu_mode"] { g.mode = try enumValue(v, GPUMode.self) }
+            if let v = m["gpu_profile"] { g.profile = try v.string() }
+            if let v = m["gpu_model"] { g.model = try v.string() }
+            if let v = m["nvlink"] { g.nvlink = try enumValue(v, NVLinkRequirement.self) }
+            let field = m["gpu_profile"] ?? m["gpu_mode"]
+            switch g.mode {
+            case .mig where g.profile.flatMap(MIGProfile.named) == nil:
+                let known = MIGProfile.a100h100.map(\.name).joined(separator: ", ")
+                throw (field ?? m["name"])?.fail("MIG needs gpu_profile, one of \(known)")
+                    ?? ScenarioError(file: "", line: nil, field: "gpu_profile", message: "missing")
+            case .vgpu where g.profile.flatMap(VGPUType.init) == nil:
+                throw (field ?? m["name"])?.fail("vGPU needs gpu_profile naming a type such as A100D-20C")
+                    ?? ScenarioError(file: "", line: nil, field: "gpu_profile", message: "missing")
+            default: break
+            }
+            r.gpu = g
+        } else if let v = m["gpu_mode"] ?? m["gpu_profile"] ?? m["gpu_model"] ?? m["nvlink"] {
+            throw v.fail("GPU keys need 'gpus' or a GPU flavor")
+        }
+        for (key, kind) in [("anti_affinity", GroupRule.Kind.antiAffinity), ("affinity", .affinity)] {
+            guard let v = m[key] else { continue }
+            let mm = try v.mapping(allowed: ["group", "strength"])
+            guard let g = mm["group"] else { throw v.fail("needs 'group' (and optionally 'strength')") }
+            let strength = try mm["strength"].map { s throws(ScenarioError) in try enumValue(s, RuleStrength.self) } ?? .strict
+            r.groups.append(GroupRule(group: try g.string(), kind: kind, strength: strength))
+        }
     }
 }

@@ -46,8 +46,8 @@ extension SimWorld {
             guard inst.host == h, let id = claims[i], scheduler.claim(id)?.host == h else {
                 return ("capacity", "instance \(inst.instance.name) listed on \(host.name) without a claim there")
             }
-            for g in inst.gpuIndices where host.gpus[g].holder != i {
-                return ("capacity", "\(inst.instance.name) claims gpu\(g) of \(host.name) held by another")
+            for g in inst.gpuIndices where !host.gpus[g].holders.contains(i) {
+                return ("capacity", "\(inst.instance.name) claims gpu\(g) of \(host.name) but is not among its holders")
             }
             if inst.status == .running && host.power != .on {
                 return ("no_running_on_dead_host", "\(inst.instance.name) running on \(host.name) (power \(host.power))")
@@ -57,7 +57,7 @@ extension SimWorld {
             }
         }
         for (g, gpu) in host.gpus.enumerated() {
-            if let i = gpu.holder, !(instances[i].host == h && instances[i].gpuIndices.contains(g)) {
+            for i in gpu.holders where !(instances[i].host == h && instances[i].gpuIndices.contains(g)) {
                 return ("capacity", "gpu\(g) of \(host.name) held by \(instances[i].instance.name) without a claim")
             }
         }

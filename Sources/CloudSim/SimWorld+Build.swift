@@ -132,10 +132,11 @@ public struct SimWorld: Sendable {
             return
         }
         let claim = placement.claim
-        let gpus = claim.gpus.map(\.gpu)
+        var gpus: [Int] = []
+        for g in claim.gpus.map(\.gpu) where !gpus.contains(g) { gpus.append(g) }
         inst.nodeID = hosts[claim.host].node.id
         inst.state = .running
-        for g in gpus { hosts[claim.host].gpus[g].holder = index }
+        for g in gpus { hosts[claim.host].gpus[g].holders.append(index) }
         instances.append(
             SimInstance(instance: inst, status: .running, host: claim.host, gpuIndices: gpus, cluster: cluster))
         claims.append(id)

@@ -15,8 +15,8 @@ public struct SimGPU: Sendable, Equatable {
     public var health: GPUHealth = .healthy
     public var xidErrors: Int = 0
     public var lastXid: Int? = nil
-    /// Instance index holding the GPU.
-    public var holder: Int? = nil
+    /// Instances using the GPU (one for passthrough; several for MIG, vGPU and SR-IOV).
+    public var holders: [Int] = []
 }
 
 /// A simulated baseboard management controller.

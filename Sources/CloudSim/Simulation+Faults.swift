@@ -112,7 +112,8 @@ extension Simulation {
         world.scheduler.setGPU(host: h, gpu: gpu, healthy: g.health != .failed)
         let uuid = world.hosts[h].node.hardware.gpus[gpu].uuid
         record("node '\(world.hosts[h].name)': gpu\(gpu) \(uuid) Xid \(xid) (\(cls)); health \(g.health.rawValue)")
-        if cls == .fatal, let i = g.holder, world.instances[i].status == .running {
+        guard cls == .fatal else { return }
+        for i in g.holders where world.instances[i].status == .running {
             world.instances[i].status = .error
             world.instances[i].instance.state = .error
             record("instance '\(world.instances[i].instance.name)': error (lost gpu\(gpu))")

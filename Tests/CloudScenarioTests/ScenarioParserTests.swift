@@ -1,3 +1,4 @@
+import CloudScheduler
 import CloudSim
 import Foundation
 #if canImport(FoundationXML)
@@ -70,6 +71,7 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         ("expect:\n  - host_state: {host: cpu-01, state: sleepy}\n", 14, "expect[0].host_state.state",
             "unknown state 'sleepy'"),
         ("colour: blue\n", 13, "colour", "unknown key 'colour'"),
+
     ])
     func rejectsBadInputNamingLineAndField(tail: String, line: Int, field: String, message: String) {
         do {
@@ -93,6 +95,38 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         #expect {
             try ScenarioParser.parse(text, file: "y.yaml")
         } throws: { ($0 as? ScenarioError)?.description.contains(message) == true }
+    }
+
+    @Test(arguments: [
+        ("{name: m, gpus: 1, gpu_mode: mig, vcpus: 2, memory_mb: 1024}", "workload[0].gpu_mode", "MIG needs gpu_profile"),
+        ("{name: m, vcpus: 2, memory_mb: 1024, nvlink: required}", "workload[0].nvlink", "GPU keys need 'gpus'"),
+        ("{name: m, vcpus: 2, memory_mb: 1024, numa: diagonal}", "workload[0].numa", "unknown value 'diagonal'"),
+    ])
+    func rejectsBadWorkloadKeys(group: String, field: String, message: String) {
+        let text = base.replacingOccurrences(
+            of: "{name: web, count: 4, flavor: m1.large, tenant: acme, ha: high}", with: group)
+        do {
+            _ = try ScenarioParser.parse(text, file: "w.yaml")
+            Issue.record("accepted \(group)")
+        } catch {
+            #expect(error.line == 12, "\(error)")
+            #expect(error.field == field, "\(error)")
+            #expect(error.description.contains(message), "\(error)")
+        }
+    }
+
+    @Test func workloadKeysShapeTheSchedulerRequest() throws {
+        let text = base.replacingOccurrences(of: "workload:\n  - {name: web, count: 4, flavor: m1.large, tenant: acme, ha: high}",
+            with: """
+                workload:
+                  - {name: v, vcpus: 2, memory_mb: 4096, gpus: 2, gpu_mode: vgpu, gpu_profile: L40S-12Q, numa: prefer,
+                     cpu_policy: dedicated, hugepages: 1G, anti_affinity: {group: g, strength: soft}}
+                """)
+        let spec = try ScenarioParser.parse(text, file: "w.yaml")
+        let r = spec.workload[0].request
+        #expect(r.gpu == GPURequest(mode: .vgpu, profile: "L40S-12Q", count: 2, nvlink: .preferred))
+        #expect(r.numa == .prefer && r.cpuPolicy == .dedicated && r.hugepages == .size1G)
+        #expect(r.groups == [GroupRule(group: "g", kind: .antiAffinity, strength: .soft)])
     }
 
     @Test func rejectsDuplicateHostNames() {
