@@ -2,17 +2,11 @@ import CloudModel
 
 /// A small seeded generator for workload synthesis (benchmarks and quality corpora).
 public struct WorkloadRNG: IDEntropySource, Sendable {
-    var state: UInt64
+    var mix: SplitMix64
 
-    public init(seed: UInt64) { state = seed }
+    public init(seed: UInt64) { mix = SplitMix64(seed: seed) }
 
-    public mutating func nextWord() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    public mutating func nextWord() -> UInt64 { mix.next() }
 
     /// Uniform in 0..<n (n > 0; the tiny modulo bias is irrelevant here).
     public mutating func below(_ n: Int) -> Int { Int(nextWord() % UInt64(n)) }

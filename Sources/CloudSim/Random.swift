@@ -1,21 +1,5 @@
 import CloudModel
 
-/// SplitMix64: used to expand one 64-bit seed into the state of `Xoshiro256StarStar`.
-public struct SplitMix64: Sendable {
-    public private(set) var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    @inline(__always)
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// The simulator's only source of randomness: xoshiro256** (Blackman and Vigna), seeded through
 /// SplitMix64. Platform-independent, so a (seed, scenario, build) replays bit-exactly everywhere.
 public struct Xoshiro256StarStar: RandomNumberGenerator, IDEntropySource, Sendable {
