@@ -54,18 +54,7 @@ struct BenchScheduler: ParsableCommand {
             if r.gpu?.count == 8 { gang.append(ns) }
             if case .placed(let p) = d, let id { load.add(id, p.claim, s) } else { rejected += 1 }
         }
-        // rejections evaluate every host to explain themselves: time a few on the full fleet
-        var probes: [Int64] = []
-        let impossible = ResourceRequest(vcpus: 8, memoryMB: 8192, cluster: "gpu",
-            gpu: GPURequest(mode: .vgpu, profile: "L40S-48Q", count: 64))
-        for _ in 0..<20 {
-            let start = clock.now
-            let d = s.decide(impossible)
-            let took = clock.now - start
-            precondition(d.rejection != nil, "the probe request must be rejected")
-            probes.append(took.components.attoseconds / 1_000_000_000 + took.components.seconds * 1_000_000_000)
-        }
-        probes.sort()
+        let probes = measureRejections(&s, clock)
         let sorted = latencies.sorted()
         let gangSorted = gang.sorted()
         let report = JSON.object([
@@ -90,6 +79,21 @@ struct BenchScheduler: ParsableCommand {
             ])),
         ])
         print(format == .json ? report.serialized() : report.pretty())
+    }
+
+    /// Rejections evaluate every host to explain themselves: times 20 of them on the full fleet.
+    func measureRejections(_ s: inout Scheduler, _ clock: ContinuousClock) -> [Int64] {
+        var probes: [Int64] = []
+        let impossible = ResourceRequest(vcpus: 8, memoryMB: 8192, cluster: "gpu",
+            gpu: GPURequest(mode: .vgpu, profile: "L40S-48Q", count: 64))
+        for _ in 0..<20 {
+            let start = clock.now
+            let d = s.decide(impossible)
+            let took = clock.now - start
+            precondition(d.rejection != nil, "the probe request must be rejected")
+            probes.append(took.components.attoseconds / 1_000_000_000 + took.components.seconds * 1_000_000_000)
+        }
+        return probes.sorted()
     }
 
     func describe(_ r: ResourceRequest) -> String {
