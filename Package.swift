@@ -22,23 +22,26 @@ let package = Package(
         .target(name: "CloudModel"),
         .target(name: "CloudScheduler", dependencies: ["CloudModel"]),
         .target(name: "CloudControl", dependencies: ["CloudModel"]),
-        .target(name: "CloudSim", dependencies: ["CloudModel", "CloudScheduler", "CloudControl"]),
+        // Metric families and their exposition (Prometheus text 0.0.4, OpenMetrics 1.0); no I/O.
+        .target(name: "CloudTelemetry"),
+        .target(name: "CloudSim", dependencies: ["CloudModel", "CloudScheduler", "CloudControl", "CloudTelemetry"]),
         .target(
             name: "CloudScenario",
-            dependencies: ["CloudSim", "CloudScheduler", .product(name: "Yams", package: "Yams")]
+            dependencies: ["CloudSim", "CloudScheduler", "CloudTelemetry", .product(name: "Yams", package: "Yams")]
         ),
         // Bench-only C reference implementation of a radix heap (the baseline of `bench sim`).
         .target(name: "CRadixBaseline", cSettings: [.unsafeFlags(["-O2"])]),
         .executableTarget(
             name: "cloudplane",
             dependencies: [
-                "CloudScenario", "CRadixBaseline",
+                "CloudScenario", "CloudTelemetry", "CRadixBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(name: "CloudModelTests", dependencies: ["CloudModel"]),
         .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim"]),
+        .testTarget(name: "CloudTelemetryTests", dependencies: ["CloudTelemetry"]),
         .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario", "CloudScheduler", "CloudSim"]),
         .testTarget(name: "CLITests"),
     ]

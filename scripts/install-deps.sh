@@ -9,6 +9,8 @@ PACKAGES=(
   libsqlite3-0 libstdc++-12-dev libxml2-dev libncurses-dev libz3-dev pkg-config tzdata zlib1g-dev
   # the C reference radix heap of `bench sim`
   gcc make
+  # promtool, which lints the metrics the simulator exports
+  prometheus
 )
 
 missing=()

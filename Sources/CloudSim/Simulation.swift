@@ -144,7 +144,8 @@ public struct Simulation: ~Copyable {
         return SimulationResult(
             name: spec.name, seed: seed, traceHash: hash, events: kernel.dispatched, simulatedNanoseconds: now,
             log: log, violation: violation, expectations: results, passed: passed,
-            summary: world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatInterval))
+            summary: world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatInterval),
+            metrics: metrics())
     }
 }
 

@@ -1,3 +1,5 @@
+import CloudTelemetry
+
 /// The outcome of one expectation.
 public struct ExpectationResult: Sendable, Equatable {
     public let name: String
@@ -41,6 +43,8 @@ public struct SimulationResult: Sendable {
     public let expectations: [ExpectationResult]
     public let passed: Bool
     public let summary: SimulationSummary
+    /// The end state as Prometheus metric families.
+    public let metrics: [MetricFamily]
 }
 
 extension Simulation {

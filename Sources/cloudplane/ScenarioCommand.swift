@@ -1,6 +1,7 @@
 import ArgumentParser
 import CloudScenario
 import CloudSim
+import CloudTelemetry
 import Foundation
 
 struct ScenarioCommand: ParsableCommand {
@@ -73,6 +74,12 @@ struct ScenarioRun: ParsableCommand {
     @Option(help: "Override every scenario's seed.") var seed: UInt64?
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Option(help: "Write a JUnit XML report to this path.") var junit: String?
+    @Option(help: "Write the end state as Prometheus metrics to this path (one scenario).") var metrics: String?
+    @Flag(help: "Write the metrics in OpenMetrics 1.0 instead of text 0.0.4.") var openmetrics = false
+
+    func validate() throws {
+        if metrics != nil && files.count != 1 { throw ValidationError("--metrics takes exactly one scenario file") }
+    }
 
     func run() throws {
         let specs = try loadScenarios(files)
@@ -95,6 +102,15 @@ struct ScenarioRun: ParsableCommand {
                 try ScenarioReport.junit(runs).write(toFile: junit, atomically: true, encoding: .utf8)
             } catch {
                 printError("error: cannot write JUnit report to \(junit): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+        }
+        if let metrics, let run = runs.first {
+            let body = Exposition.render(run.result.metrics, format: openmetrics ? .openMetrics : .text004)
+            do {
+                try body.write(toFile: metrics, atomically: true, encoding: .utf8)
+            } catch {
+                printError("error: cannot write metrics to \(metrics): \(error.localizedDescription)")
                 throw ExitCode(2)
             }
         }

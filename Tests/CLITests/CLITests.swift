@@ -249,3 +249,39 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         #expect((o.json?["cases"] as? Int ?? 0) >= 40)
     }
 }
+
+@Suite struct MetricsExportTests {
+    /// `promtool check metrics` must accept the simulator's export (lint included). promtool is
+    /// installed by `make test`; without it this test fails rather than skips.
+    @Test func scenarioMetricsPassPromtool() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("cloudplane-\(getpid()).prom").path
+        let o = try CLI.run(["scenario", "run", "Scenarios/gpu-sharing.yaml", "--metrics", path, "--format", "json"])
+        #expect(o.status == 0, "\(o.stderr)")
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        #expect(text.contains("cloudplane_instances{status=\"error\"} 7\n"))
+        #expect(text.contains("cloudplane_gpu_healthy{gpu=\"0\",host=\"h100-01\"} 0\n"))
+        #expect(text.contains("cloudplane_gpu_xid_errors_total{gpu=\"0\",host=\"h100-01\"} 1\n"))
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let tool = try #require(promtool, "promtool not found: make test installs Debian's prometheus package")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: tool)
+        p.arguments = ["check", "metrics"]
+        let input = Pipe()
+        let err = Pipe()
+        p.standardInput = input
+        p.standardError = err
+        p.standardOutput = err
+        try p.run()
+        input.fileHandleForWriting.write(Data(text.utf8))
+        try input.fileHandleForWriting.close()
+        let lint = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0, "promtool: \(lint)")
+    }
+
+    @Test func metricsNeedExactlyOneScenario() throws {
+        let o = try CLI.run(["scenario", "run", "Scenarios/demo.yaml", "Scenarios/network-blip.yaml", "--metrics", "/tmp/x.prom"])
+        #expect(o.status == 2)
+        #expect(o.stderr.contains("--metrics takes exactly one scenario file"))
+    }
+}
