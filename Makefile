@@ -17,10 +17,11 @@ deps:
 build: deps
 	swift build -c release --product cloudplane
 
-# Until `cloudplane serve` lands, the main job is the demo scenario: a simulated datacenter where
-# one host loses power; it prints the decision log, the hosts and the verdict.
+# The main job: the control plane on its embedded default, a simulated datacenter (the topology,
+# workload and timeline of Scenarios/demo.yaml) in real time, serving /metrics and /healthz on
+# 127.0.0.1:5007 until Ctrl-C.
 run: build
-	$(RELEASE_BIN) scenario run Scenarios/demo.yaml
+	$(RELEASE_BIN) serve
 
 # Quick end-to-end checks against the release binary (figures printed, never asserted on time).
 smoke: build

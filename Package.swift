@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .target(name: "CloudModel"),
@@ -29,12 +30,17 @@ let package = Package(
             name: "CloudScenario",
             dependencies: ["CloudSim", "CloudScheduler", "CloudTelemetry", .product(name: "Yams", package: "Yams")]
         ),
+        // The HTTP edge: /metrics and /healthz now, the REST API later (Hummingbird 2).
+        .target(
+            name: "CloudAPI",
+            dependencies: ["CloudTelemetry", .product(name: "Hummingbird", package: "hummingbird")]
+        ),
         // Bench-only C reference implementation of a radix heap (the baseline of `bench sim`).
         .target(name: "CRadixBaseline", cSettings: [.unsafeFlags(["-O2"])]),
         .executableTarget(
             name: "cloudplane",
             dependencies: [
-                "CloudScenario", "CloudTelemetry", "CRadixBaseline",
+                "CloudScenario", "CloudTelemetry", "CloudAPI", "CRadixBaseline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,5 +1,6 @@
 import CloudControl
 import CloudModel
+import CloudTelemetry
 import CloudScheduler
 
 /// A run that could not start: the scenario references something the runtime cannot build.
@@ -39,6 +40,7 @@ public struct Simulation: ~Copyable {
     var freeDeferred: [Int] = []
     var log: [String] = []
     var violation: InvariantViolation?
+    var started = false
 
     /// Builds the world of `spec`; `seed` overrides the scenario's seed.
     public init(spec: ScenarioSpec, seed: UInt64? = nil) throws(SimulationError) {
@@ -73,16 +75,45 @@ public struct Simulation: ~Copyable {
 
     /// Runs to the scenario's duration (or the first invariant violation) and reports.
     public mutating func run() -> SimulationResult {
-        for (i, t) in spec.timeline.enumerated() {
-            kernel.schedule(at: t.at, kind: SimEventKind.timeline.rawValue, arg: UInt32(i))
-        }
-        kernel.schedule(at: spec.settings.checkInterval, kind: SimEventKind.healthCheck.rawValue, arg: 0)
-        checkInvariants(event: "start")
+        start()
         while violation == nil, let e = kernel.next(until: spec.duration) {
             dispatch(e)
         }
         return finish()
     }
+
+    /// Schedules the timeline and the detector's timer; runs nothing. Idempotent.
+    mutating func start() {
+        guard !started else { return }
+        started = true
+        for (i, t) in spec.timeline.enumerated() {
+            kernel.schedule(at: t.at, kind: SimEventKind.timeline.rawValue, arg: UInt32(i))
+        }
+        kernel.schedule(at: spec.settings.checkInterval, kind: SimEventKind.healthCheck.rawValue, arg: 0)
+        checkInvariants(event: "start")
+    }
+
+    /// Runs every event up to virtual time `t` (nanoseconds), past the scenario's duration if
+    /// asked: the live-serving mode, where the detector keeps running after the timeline ends.
+    /// Stops at the first invariant violation.
+    public mutating func advance(to t: UInt64) {
+        start()
+        while violation == nil, let e = kernel.next(until: t) {
+            dispatch(e)
+        }
+    }
+
+    /// Virtual time reached, in nanoseconds.
+    public var now: UInt64 { kernel.now }
+
+    /// False once an invariant was violated.
+    public var healthy: Bool { violation == nil }
+
+    /// The current state as Prometheus metric families.
+    public func metricsSnapshot() -> [MetricFamily] { metrics() }
+
+    /// The decision log so far.
+    public var decisionLog: [String] { log }
 
     mutating func dispatch(_ e: Event) {
         switch SimEventKind(rawValue: e.kind) {

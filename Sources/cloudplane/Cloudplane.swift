@@ -1,18 +1,22 @@
 import ArgumentParser
 import Foundation
 
-struct CloudplaneCommand: ParsableCommand {
+struct CloudplaneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cloudplane",
         abstract: "CloudPlane: a private-cloud control plane with a deterministic simulator.",
-        subcommands: [ScenarioCommand.self, SchedulerCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, ScenarioCommand.self, SchedulerCommand.self, BenchCommand.self])
 
     /// Runs the command line with the contract's exit codes: 0 success, 1 failure, 2 bad input
     /// (argument-parser's usage errors, normally 64, are reported as 2).
-    static func runMain() -> Never {
+    static func runMain() async -> Never {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
             Foundation.exit(0)
         } catch {
             let code = exitCode(for: error)

@@ -1,1 +1,1 @@
-CloudplaneCommand.runMain()
+await CloudplaneCommand.runMain()

@@ -285,3 +285,55 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         #expect(o.stderr.contains("--metrics takes exactly one scenario file"))
     }
 }
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+@Suite struct ServeCommandTests {
+    /// Starts `cloudplane serve` on a free loopback port, scrapes it like Prometheus would, and
+    /// stops it with SIGTERM.
+    @Test func serveAnswersHealthzAndMetricsThenStopsOnSigterm() async throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["serve", "--listen", "127.0.0.1:0", "--speed", "100"]
+        p.currentDirectoryURL = CLI.packageRoot
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        defer { if p.isRunning { p.terminate() } }
+        var seen = ""
+        var port: Int?
+        let deadline = Date().addingTimeInterval(60)
+        while port == nil && Date() < deadline {
+            let chunk = err.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+            if let r = seen.range(of: #"listening on http://127\.0\.0\.1:(\d+)"#, options: .regularExpression) {
+                port = Int(seen[r].split(separator: ":").last ?? "")
+            }
+        }
+        let bound = try #require(port, "no 'listening on' line: \(seen)")
+        let session = URLSession(configuration: .ephemeral)
+        let (hbody, hresp) = try await session.data(from: URL(string: "http://127.0.0.1:\(bound)/healthz")!)
+        #expect((hresp as? HTTPURLResponse)?.statusCode == 200)
+        #expect(String(decoding: hbody, as: UTF8.self) == "ok\n")
+        var req = URLRequest(url: URL(string: "http://127.0.0.1:\(bound)/metrics")!)
+        req.setValue("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5", forHTTPHeaderField: "Accept")
+        let (mbody, mresp) = try await session.data(for: req)
+        let http = try #require(mresp as? HTTPURLResponse)
+        #expect(http.value(forHTTPHeaderField: "Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        let text = String(decoding: mbody, as: UTF8.self)
+        #expect(text.hasSuffix("# EOF\n"))
+        #expect(text.contains("cloudplane_host_up{host=\"cpu-03\"}"))
+        let (tbody, tresp) = try await session.data(from: URL(string: "http://127.0.0.1:\(bound)/metrics")!)
+        #expect((tresp as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")
+            == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(String(decoding: tbody, as: UTF8.self).contains("# TYPE cloudplane_sim_events_total counter"))
+        p.terminate()  // SIGTERM: a graceful shutdown
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == 0)
+    }
+}

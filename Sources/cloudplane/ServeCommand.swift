@@ -1,0 +1,78 @@
+import ArgumentParser
+import CloudAPI
+import CloudScenario
+import CloudSim
+import CloudTelemetry
+import Foundation
+
+/// Owns the running simulation; the HTTP handlers and the clock ask it, one at a time.
+actor SimulationDriver {
+    var sim: Simulation
+
+    init(_ sim: consuming Simulation) { self.sim = sim }
+
+    func advance(to t: UInt64) { sim.advance(to: t) }
+
+    func metrics() -> [MetricFamily] { sim.metricsSnapshot() }
+
+    func healthy() -> Bool { sim.healthy }
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Run the control plane: the simulated backend in real time (or --speed N faster), /metrics and /healthz.")
+
+    @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).") var listen = "127.0.0.1:5007"
+    @Option(help: "Scenario whose topology, workload and timeline the simulated backend runs.")
+    var scenario = "Scenarios/demo.yaml"
+    @Option(help: "Virtual seconds per wall-clock second.") var speed: Double = 1
+
+    func validate() throws {
+        guard speed > 0 && speed <= 1_000_000 else { throw ValidationError("--speed must be in (0, 1000000]") }
+        guard parseListen() != nil else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
+    }
+
+    func parseListen() -> (String, Int)? {
+        guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]),
+            (0...65535).contains(port), colon > listen.startIndex
+        else { return nil }
+        return (String(listen[..<colon]), port)
+    }
+
+    func run() async throws {
+        guard let (host, port) = parseListen(), let (file, spec) = try loadScenarios([scenario]).first else {
+            throw ExitCode(2)
+        }
+        let sim: Simulation
+        do {
+            sim = try Simulation(spec: spec)
+        } catch {
+            printError("error: \(file): \(error.description)")
+            throw ExitCode(2)
+        }
+        let driver = SimulationDriver(sim)
+        printError("cloudplane serve: simulated backend '\(spec.name)' (\(spec.hostNames.count) hosts) from \(file) "
+            + "at \(speed)× real time")
+        let source = StatusSource(metrics: { await driver.metrics() }, healthy: { await driver.healthy() })
+        let speed = self.speed
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                try await StatusServer.run(host: host, port: port, source: source) { bound in
+                    printError("listening on http://\(host):\(bound) (GET /metrics, /healthz)")
+                }
+            }
+            group.addTask {
+                let clock = ContinuousClock()
+                let start = clock.now
+                while !Task.isCancelled {
+                    try await Task.sleep(for: .milliseconds(100))
+                    let virtual = seconds(clock.now - start) * speed * 1e9
+                    await driver.advance(to: UInt64(min(virtual, 9e18)))
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
