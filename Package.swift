@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
     ],
     targets: [
         .target(name: "CloudModel"),
@@ -33,7 +34,10 @@ let package = Package(
         // The HTTP edge: /metrics and /healthz now, the REST API later (Hummingbird 2).
         .target(
             name: "CloudAPI",
-            dependencies: ["CloudTelemetry", .product(name: "Hummingbird", package: "hummingbird")]
+            dependencies: [
+                "CloudTelemetry", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "CompressNIO", package: "compress-nio"),
+            ]
         ),
         // Bench-only C reference implementation of a radix heap (the baseline of `bench sim`).
         .target(name: "CRadixBaseline", cSettings: [.unsafeFlags(["-O2"])]),
@@ -48,6 +52,7 @@ let package = Package(
         .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim"]),
         .testTarget(name: "CloudTelemetryTests", dependencies: ["CloudTelemetry"]),
+        .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"]),
         .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario", "CloudScheduler", "CloudSim"]),
         .testTarget(name: "CLITests"),
     ]

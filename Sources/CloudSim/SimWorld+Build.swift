@@ -123,7 +123,7 @@ public struct SimWorld: Sendable {
         let index = instances.count
         let (decision, id) = scheduler.place(group.request)
         guard case .placed(let placement) = decision, let id else {
-            inst.state = .error
+            inst.state = .creating  // waiting for a host: the reference API's CREATING
             instances.append(SimInstance(instance: inst, status: .pending, host: nil, gpuIndices: [], cluster: cluster))
             claims.append(nil)
             if case .rejected(let why) = decision {

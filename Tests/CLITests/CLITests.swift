@@ -331,6 +331,11 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         #expect((tresp as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")
             == "text/plain; version=0.0.4; charset=utf-8")
         #expect(String(decoding: tbody, as: UTF8.self).contains("# TYPE cloudplane_sim_events_total counter"))
+        var zipped = URLRequest(url: URL(string: "http://127.0.0.1:\(bound)/metrics")!)
+        zipped.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")
+        let (zbody, zresp) = try await session.data(for: zipped)
+        #expect((zresp as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Encoding") == "gzip")
+        #expect(String(decoding: zbody, as: UTF8.self).contains("cloudplane_host_up"))  // decoded by the client
         p.terminate()  // SIGTERM: a graceful shutdown
         p.waitUntilExit()
         #expect(p.terminationReason == .exit)
