@@ -30,10 +30,7 @@ struct SchedulerIndex: Sendable {
     /// Host-level sums, packed for fast scans: the first filters read these instead of the
     /// host's NUMA and GPU arrays.
     var sums: [HostSums]
-    let hostCount: Int
-
     init(hostCount: Int) {
-        self.hostCount = hostCount
         sums = Array(repeating: HostSums(), count: hostCount)
         cpuHosts = HostBitset(count: hostCount)
         gpuHosts = HostBitset(count: hostCount)

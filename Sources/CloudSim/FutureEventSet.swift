@@ -109,8 +109,6 @@ public struct FutureEventSet: ~Copyable {
             + Self.bucketCount * 24 + currentCapacity * eventBytes
     }
 
-    /// Number of pages allocated so far (a steady state allocates no more).
-    public var pagesAllocated: Int { pageCount }
 
     private mutating func addPage() {
         if pageCount == pageCapacity {

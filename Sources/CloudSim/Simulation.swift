@@ -103,17 +103,11 @@ public struct Simulation: ~Copyable {
         }
     }
 
-    /// Virtual time reached, in nanoseconds.
-    public var now: UInt64 { kernel.now }
-
     /// False once an invariant was violated.
     public var healthy: Bool { violation == nil }
 
     /// The current state as Prometheus metric families.
     public func metricsSnapshot() -> [MetricFamily] { metrics() }
-
-    /// The decision log so far.
-    public var decisionLog: [String] { log }
 
     mutating func dispatch(_ e: Event) {
         switch SimEventKind(rawValue: e.kind) {
