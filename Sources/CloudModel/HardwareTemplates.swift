@@ -137,7 +137,8 @@ extension HardwareTemplate {
         build: { host, words in
             let caps = GPUCapabilities(
                 passthrough: true, sriovVFs: 32, migProfiles: [],
-                vgpuTypes: ["L40S-8Q", "L40S-12Q", "L40S-24Q", "L40S-48Q", "L40S-24C", "L40S-48C"])
+                vgpuTypes: ["L40S-8Q", "L40S-12Q", "L40S-24Q", "L40S-48Q", "L40S-24C", "L40S-48C"],
+                vgpuMixedSizes: true)
             return HostTopology(
                 template: "gpu-l40s-4", sockets: sockets("AMD EPYC 9354", count: 2, cores: 32, smt: 2),
                 numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 64, memoryMB: 393_216, huge1G: 32),

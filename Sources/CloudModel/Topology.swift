@@ -54,17 +54,33 @@ public struct GPUCapabilities: Hashable, Sendable, Codable {
     public var migProfiles: [String]
     /// vGPU types, e.g. `A100D-20C` (empty = no vGPU).
     public var vgpuTypes: [String]
+    /// The GPU can serve vGPU types of different sizes at once (mixed-size mode).
+    public var vgpuMixedSizes: Bool
 
-    public init(passthrough: Bool = true, sriovVFs: Int = 0, migProfiles: [String] = [], vgpuTypes: [String] = []) {
+    public init(
+        passthrough: Bool = true, sriovVFs: Int = 0, migProfiles: [String] = [], vgpuTypes: [String] = [],
+        vgpuMixedSizes: Bool = false
+    ) {
         self.passthrough = passthrough
         self.sriovVFs = sriovVFs
         self.migProfiles = migProfiles
         self.vgpuTypes = vgpuTypes
+        self.vgpuMixedSizes = vgpuMixedSizes
     }
 
     enum CodingKeys: String, CodingKey {
         case passthrough
         case sriovVFs = "sriov_vfs", migProfiles = "mig_profiles", vgpuTypes = "vgpu_types"
+        case vgpuMixedSizes = "vgpu_mixed_sizes"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        passthrough = try c.decode(Bool.self, forKey: .passthrough)
+        sriovVFs = try c.decode(Int.self, forKey: .sriovVFs)
+        migProfiles = try c.decode([String].self, forKey: .migProfiles)
+        vgpuTypes = try c.decode([String].self, forKey: .vgpuTypes)
+        vgpuMixedSizes = try c.decodeIfPresent(Bool.self, forKey: .vgpuMixedSizes) ?? false
     }
 }
 

@@ -147,7 +147,7 @@ public struct HostState: Sendable {
             return GPUState(
                 model: g.model, nominalGB: nominalGigabytes(ofModel: g.model) ?? g.vramMB / 1024,
                 numaNode: g.numaNode, migCapable: !g.capabilities.migProfiles.isEmpty, vgpuTypes: types,
-                vgpuMixedCapable: g.model.hasPrefix("L40S"), sriovVFs: g.capabilities.sriovVFs)
+                vgpuMixedCapable: g.capabilities.vgpuMixedSizes, sriovVFs: g.capabilities.sriovVFs)
         }
         gpuBandwidth = hardware.gpuLinks.map { $0.map(\.bandwidthGBps) }
         nvlinkPeers = hardware.gpuLinks.map { row in
