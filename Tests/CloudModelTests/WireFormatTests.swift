@@ -113,8 +113,8 @@ func jsonKeys<T: Encodable>(_ value: T) throws -> Set<String> {
         #expect(h.gpus.count == 4)
         #expect(h.gpuLinks.joined().allSatisfy { !$0.isNVLink })
         #expect(h.gpus.allSatisfy { $0.capabilities.migProfiles.isEmpty && !$0.capabilities.vgpuTypes.isEmpty })
-        #expect(h.gpus.allSatisfy(\.capabilities.vgpuMixedSizes))
-        #expect(!host(.a100PCIe8).gpus.contains(where: \.capabilities.vgpuMixedSizes))
+        #expect(h.gpus.allSatisfy { $0.capabilities.vgpuMixedSizes })
+        #expect(!host(.a100PCIe8).gpus.contains { $0.capabilities.vgpuMixedSizes })
     }
 
     @Test func gpuLinksRoundTripInNvidiaSmiSpelling() throws {
