@@ -33,7 +33,7 @@ public enum ScenarioParser {
         let seed = try top["seed"]?.uint64() ?? 1
         let settings = try top["settings"].map { f throws(ScenarioError) in try parseSettings(f) } ?? SimSettings()
         let datacenters = try parseTopology(try required("topology"))
-        let hostNames = datacenters.flatMap { $0.clusters.flatMap { $0.hostGroups.flatMap(\.hostNames) } }
+        let hostNames = datacenters.hostNames
         let clusterNames = datacenters.flatMap { $0.clusters.map(\.name) }
         let context = try Context(datacenters: datacenters, hostNames: hostNames, duration: duration)
         var workload: [WorkloadSpec] = []

@@ -31,9 +31,12 @@ public struct ScenarioSpec: Sendable {
     }
 
     /// Every host name in declaration order (datacenter, cluster, group, index).
-    public var hostNames: [String] {
-        datacenters.flatMap { $0.clusters.flatMap { $0.hostGroups.flatMap(\.hostNames) } }
-    }
+    public var hostNames: [String] { datacenters.hostNames }
+}
+
+extension [DatacenterSpec] {
+    /// Every host name in declaration order (datacenter, cluster, group, index).
+    public var hostNames: [String] { flatMap { $0.clusters.flatMap { $0.hostGroups.flatMap(\.hostNames) } } }
 }
 
 /// Tunables of the simulated runtime.

@@ -87,6 +87,11 @@ func seconds(_ d: Duration) -> Double {
     return Double(c.seconds) + Double(c.attoseconds) / 1e18
 }
 
+func nanoseconds(_ d: Duration) -> Int64 {
+    let c = d.components
+    return c.seconds * 1_000_000_000 + c.attoseconds / 1_000_000_000
+}
+
 func median(_ xs: [Double]) -> Double {
     let s = xs.sorted()
     guard !s.isEmpty else { return 0 }

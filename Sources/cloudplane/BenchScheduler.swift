@@ -48,7 +48,7 @@ struct BenchScheduler: ParsableCommand {
             let (d, id) = s.place(r)
             let took = clock.now - start
             total += took
-            let ns = took.components.attoseconds / 1_000_000_000 + took.components.seconds * 1_000_000_000
+            let ns = nanoseconds(took)
             latencies.append(ns)
             if ns > (slowest?.ns ?? 0) { slowest = (ns, i, describe(r), d.placement == nil) }
             if r.gpu?.count == 8 { gang.append(ns) }
@@ -91,7 +91,7 @@ struct BenchScheduler: ParsableCommand {
             let d = s.decide(impossible)
             let took = clock.now - start
             precondition(d.rejection != nil, "the probe request must be rejected")
-            probes.append(took.components.attoseconds / 1_000_000_000 + took.components.seconds * 1_000_000_000)
+            probes.append(nanoseconds(took))
         }
         return probes.sorted()
     }
