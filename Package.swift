@@ -23,7 +23,7 @@ let package = Package(
     targets: [
         .target(name: "CloudModel"),
         .target(name: "CloudScheduler", dependencies: ["CloudModel"]),
-        .target(name: "CloudControl", dependencies: ["CloudModel"]),
+        .target(name: "CloudControl", dependencies: ["CloudModel", "CloudScheduler"]),
         // Metric families and their exposition (Prometheus text 0.0.4, OpenMetrics 1.0); no I/O.
         .target(name: "CloudTelemetry"),
         .target(name: "CloudSim", dependencies: ["CloudModel", "CloudScheduler", "CloudControl", "CloudTelemetry"]),

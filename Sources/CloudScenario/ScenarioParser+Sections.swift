@@ -79,10 +79,11 @@ extension ScenarioParser {
         return p
     }
 
-    static func parseWorkload(_ f: Field, clusters: [String]) throws(ScenarioError) -> WorkloadSpec {
+    static func parseWorkload(_ f: Field, clusters: [String], hosts: Set<String>) throws(ScenarioError) -> WorkloadSpec {
         let m = try f.mapping(allowed: [
             "name", "count", "flavor", "vcpus", "memory_mb", "gpus", "tenant", "ha", "cluster", "numa", "cpu_policy",
-            "hugepages", "gpu_mode", "gpu_profile", "gpu_model", "nvlink", "anti_affinity", "affinity",
+            "hugepages", "gpu_mode", "gpu_profile", "gpu_model", "nvlink", "anti_affinity", "affinity", "node",
+            "dirty_rate_mb",
         ])
         guard let name = m["name"] else { throw f.fail("a workload group needs 'name'") }
         var flavor: Flavor
@@ -123,6 +124,12 @@ extension ScenarioParser {
             name: try name.string(), count: try m["count"]?.int(in: 0...1_000_000) ?? 1, flavor: flavor,
             tenant: try m["tenant"]?.string() ?? "default", haPriority: ha, cluster: cluster)
         try applyRequestKeys(m, to: &w.request)
+        if let n = m["node"] {
+            let host = try n.string()
+            guard hosts.contains(host) else { throw n.fail("no host named '\(host)'") }
+            w.request.labels = (w.request.labels + ["node=" + host]).sorted()
+        }
+        if let d = m["dirty_rate_mb"] { w.dirtyRateMB = try d.int(in: 0...1_000_000) }
         return w
     }
 

@@ -6,10 +6,11 @@ extension ScenarioParser {
         "power_off", "power_on", "network_cut", "partition", "bmc_fault", "gpu_fault", "bmc_command", "heal",
     ]
 
-    static func parseTimed(_ f: Field, _ ctx: Context) throws(ScenarioError) -> TimedAction {
+    static func parseTimed(_ f: Field, _ ctx: Context) throws(ScenarioError) -> [TimedAction] {
         guard let map = f.node.mapping else { throw f.fail("expected a mapping such as {at: 120s, power_off: host}") }
         var at: UInt64?
         var action: FaultAction?
+        var flap: Field?
         for (k, v) in map {
             guard let key = k.string else { throw f.fail("keys must be strings") }
             let field = f.child(v, key)
@@ -20,18 +21,22 @@ extension ScenarioParser {
                         + SimTime.format(ctx.duration))
                 }
                 at = t
-            } else if actionKinds.contains(key) {
-                guard action == nil else { throw field.fail("one action per timeline entry") }
-                action = try parseAction(key, field, ctx)
+            } else if key == "flap" {
+                guard action == nil && flap == nil else { throw field.fail("one action per timeline entry") }
+                flap = field
+            } else if actionKinds.contains(key) || haActionKinds.contains(key) {
+                guard action == nil && flap == nil else { throw field.fail("one action per timeline entry") }
+                action = haActionKinds.contains(key) ? try parseHAAction(key, field, ctx) : try parseAction(key, field, ctx)
             } else {
                 throw ScenarioError(
                     file: f.file, line: k.mark?.line, field: field.path,
-                    message: "unknown fault kind '\(key)' (known: \(actionKinds.joined(separator: ", ")))")
+                    message: "unknown fault kind '\(key)' (known: \((actionKinds + haActionKinds).joined(separator: ", ")))")
             }
         }
         guard let at else { throw f.fail("missing 'at' (for example at: 120s)") }
+        if let flap { return try parseFlap(flap, at: at, ctx) }
         guard let action else { throw f.fail("missing an action (\(actionKinds.joined(separator: ", ")))") }
-        return TimedAction(at: at, action: action)
+        return [TimedAction(at: at, action: action)]
     }
 
     static func hostList(_ f: Field, _ ctx: Context) throws(ScenarioError) -> [String] {
@@ -98,8 +103,9 @@ extension ScenarioParser {
     ]
 
     static func parseExpectation(_ f: Field, _ ctx: Context) throws(ScenarioError) -> ScenarioExpectation {
-        let m = try f.mapping(allowed: expectationKinds)
+        let m = try f.mapping(allowed: expectationKinds + haExpectationKinds)
         guard m.count == 1, let (kind, v) = m.first else { throw f.fail("one expectation per list entry") }
+        if haExpectationKinds.contains(kind) { return try parseHAExpectation(kind, v, ctx) }
         switch kind {
         case "no_violations":
             guard try v.bool() else { throw v.fail("only 'no_violations: true' is meaningful") }

@@ -35,13 +35,16 @@ public enum ScenarioParser {
         let datacenters = try parseTopology(try required("topology"))
         let hostNames = datacenters.hostNames
         let clusterNames = datacenters.flatMap { $0.clusters.map(\.name) }
-        let context = try Context(datacenters: datacenters, hostNames: hostNames, duration: duration)
         var workload: [WorkloadSpec] = []
         for f in try top["workload"]?.sequence() ?? [] {
-            workload.append(try parseWorkload(f, clusters: clusterNames))
+            workload.append(try parseWorkload(f, clusters: clusterNames, hosts: Set(hostNames)))
         }
+        let context = try Context(
+            datacenters: datacenters, hostNames: hostNames, duration: duration,
+            vmNames: workload.flatMap { w in (0..<w.count).map { HostGroupSpec.hostName(w.name, $0 + 1) } })
         var timeline: [TimedAction] = []
-        for f in try top["timeline"]?.sequence() ?? [] { timeline.append(try parseTimed(f, context)) }
+        for f in try top["timeline"]?.sequence() ?? [] { timeline.append(contentsOf: try parseTimed(f, context)) }
+        timeline = timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         var expectations: [ScenarioExpectation] = []
         for f in try top["expect"]?.sequence() ?? [] { expectations.append(try parseExpectation(f, context)) }
         return ScenarioSpec(
@@ -77,9 +80,13 @@ public enum ScenarioParser {
         let hostNames: Set<String>
         let hostGPUs: [String: Int]
         let duration: UInt64
+        let vmNames: Set<String>
 
-        init(datacenters: [DatacenterSpec], hostNames: [String], duration: UInt64) throws(ScenarioError) {
+        init(datacenters: [DatacenterSpec], hostNames: [String], duration: UInt64, vmNames: [String])
+            throws(ScenarioError)
+        {
             self.hostNames = Set(hostNames)
+            self.vmNames = Set(vmNames)
             var gpus: [String: Int] = [:]
             for dc in datacenters {
                 for c in dc.clusters {
@@ -100,12 +107,20 @@ public enum ScenarioParser {
             }
             return name
         }
+
+        func vm(_ f: Field) throws(ScenarioError) -> String {
+            let name = try f.string()
+            guard vmNames.contains(name) else {
+                throw f.fail("no vm named '\(name)' (VMs are named like '\(vmNames.sorted().first ?? "?")')")
+            }
+            return name
+        }
     }
 
     static func parseSettings(_ f: Field) throws(ScenarioError) -> SimSettings {
         let m = try f.mapping(allowed: [
             "heartbeat_interval", "suspect_after", "unreachable_after", "check_interval", "boot_time",
-            "bmc_latency", "cpu_overcommit",
+            "bmc_latency", "cpu_overcommit", "ha",
         ])
         var s = SimSettings()
         if let v = m["heartbeat_interval"] { s.heartbeatInterval = try positive(v) }
@@ -121,6 +136,11 @@ public enum ScenarioParser {
         guard s.unreachableAfter > s.suspectAfter else {
             throw (m["unreachable_after"] ?? f).fail("unreachable_after must be longer than suspect_after")
         }
+        s.ha.fenceDelay = s.unreachableAfter
+        s.ha.heartbeatInterval = s.heartbeatInterval
+        s.ha.suspectAfter = s.suspectAfter
+        s.ha.roundInterval = s.checkInterval
+        if let v = m["ha"] { try parseHA(v, settings: &s) }
         return s
     }
 

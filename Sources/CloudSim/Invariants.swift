@@ -19,7 +19,9 @@ extension Simulation {
     ///   NUMA node, GPU, VF pool, MIG slice map and vGPU type), and instances, claims and GPU
     ///   holders agree;
     /// - `no_running_on_dead_host`: no instance counts as running on a host without power;
-    /// - `no_running_on_failed_gpu`: no running instance holds a failed GPU.
+    /// - `no_running_on_failed_gpu`: no running instance holds a failed GPU;
+    /// - S1 (single writer) over every instance; the other HA invariants are checked where their
+    ///   state changes (`HAInvariants.swift`).
     mutating func checkInvariants(event: String) {
         guard violation == nil else { return }
         if let (name, detail) = world.firstViolation() {
@@ -27,6 +29,7 @@ extension Simulation {
                 invariant: name, detail: detail, time: kernel.now, event: kernel.dispatched, eventDescription: event)
             record("invariant violated: \(name): \(detail)")
         }
+        for v in ha.procs.indices where ha.procs[v].count > 1 { checkSingleWriter(v) }
     }
 }
 

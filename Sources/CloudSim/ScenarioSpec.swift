@@ -1,3 +1,4 @@
+import CloudControl
 import CloudModel
 import CloudScheduler
 
@@ -53,6 +54,18 @@ public struct SimSettings: Sendable, Equatable {
     public var bmcP99Ratio: Double = 6
     /// vCPU overcommit ratio for shared CPUs.
     public var cpuOvercommit: Int = 4
+    /// The HA manager's timers, fence levels and restart policy.
+    public var ha = HAConfig()
+    /// Median time from a VM start command to the guest running, and its p99/median ratio.
+    public var vmStartMedian: UInt64 = 8 * SimTime.second
+    public var vmStartP99Ratio: Double = 2
+    /// Live-migration link bandwidth in MB/s, and the downtime the switchover aims for.
+    public var migrationBandwidthMB: Int = 1250
+    public var migrationMaxDowntime: UInt64 = 300 * SimTime.millisecond
+    /// Latency of a storage blocklist until the map epoch containing it is published.
+    public var blocklistMedian: UInt64 = 1500 * SimTime.millisecond
+    /// Test-only mutation switch: the HA manager recovers without fencing.
+    public var unsafeSkipFence = false
 
     public init() {}
 }
@@ -99,7 +112,8 @@ public struct HostGroupSpec: Sendable {
     /// The generated host names.
     public var hostNames: [String] { (1...max(count, 1)).prefix(count).map { Self.hostName(name, $0) } }
 
-    static func hostName(_ prefix: String, _ i: Int) -> String { prefix + "-" + (i < 10 ? "0\(i)" : "\(i)") }
+    /// `prefix-01` … `prefix-99`, `prefix-100` ….
+    public static func hostName(_ prefix: String, _ i: Int) -> String { prefix + "-" + (i < 10 ? "0\(i)" : "\(i)") }
 }
 
 /// `count` instances of one flavor for one tenant.
@@ -114,6 +128,8 @@ public struct WorkloadSpec: Sendable {
     public var haPriority: HAPriority
     /// Cluster name constraint.
     public var cluster: String?
+    /// Memory dirtied per second while running, in MB (live-migration convergence).
+    public var dirtyRateMB: Int = 50
     public init(
         name: String, count: Int, flavor: Flavor, tenant: String, haPriority: HAPriority, cluster: String?
     ) {
@@ -168,6 +184,23 @@ public enum FaultAction: Sendable, Equatable {
     case bmcCommand(host: String, command: BMCCommand)
     /// Heals one host (power stays as is), or everything when nil.
     case heal(host: String?)
+    /// Brings one network link of a host back.
+    case networkRestore(host: String, network: NetworkKind)
+    /// A process stops being scheduled for a while (SIGSTOP, a long GC pause).
+    case stall(host: String, process: StalledProcess, duration: UInt64)
+    /// The leader's manager process crashes (now, or right after it sends its next fence or start)
+    /// and restarts after `restartAfter`.
+    case crashLeader(trigger: CrashTrigger, restartAfter: UInt64)
+    /// The control-plane store (where HA state is persisted) is unavailable for a while.
+    case storeOutage(duration: UInt64)
+    /// The storage cluster (blocklists, storage heartbeats) is unavailable for a while.
+    case storageOutage(duration: UInt64)
+    /// A host's watchdog stops working (broken: true) or works again.
+    case watchdog(host: String, broken: Bool)
+    /// The next `count` starts of a VM (or of any VM on a host) fail.
+    case startFailures(vm: String?, host: String?, count: Int)
+    /// An operator request.
+    case admin(OperatorAction)
 
     /// The scenario-file name of the action.
     public var kindName: String {
@@ -180,6 +213,52 @@ public enum FaultAction: Sendable, Equatable {
         case .gpuFault: "gpu_fault"
         case .bmcCommand: "bmc_command"
         case .heal: "heal"
+        case .networkRestore: "network_restore"
+        case .stall: "stall"
+        case .crashLeader: "crash_leader"
+        case .storeOutage: "store_outage"
+        case .storageOutage: "storage_outage"
+        case .watchdog: "watchdog"
+        case .startFailures: "start_failures"
+        case .admin(let a): a.kindName
+        }
+    }
+}
+
+/// Which process of a host stalls.
+public enum StalledProcess: String, Sendable, CaseIterable {
+    case agent, manager
+}
+
+/// When a leader crash fires.
+public enum CrashTrigger: String, Sendable, CaseIterable {
+    /// At the timeline entry's time.
+    case now
+    /// Right after the leader sends its next fence command.
+    case fenceSent = "fence_sent"
+    /// Right after the leader sends its next VM start, before any answer is recorded.
+    case startSent = "start_sent"
+}
+
+/// An operator request in a timeline, by name.
+public enum OperatorAction: Sendable, Equatable {
+    case maintenance(host: String, enable: Bool)
+    case shutdown(host: String, policy: ShutdownPolicy)
+    case fenceAck(host: String)
+    case disarm
+    case arm
+    case lock(vm: String, name: String)
+    case migrate(vm: String, to: String)
+
+    public var kindName: String {
+        switch self {
+        case .maintenance: "maintenance"
+        case .shutdown: "shutdown"
+        case .fenceAck: "fence_ack"
+        case .disarm: "disarm"
+        case .arm: "arm"
+        case .lock: "lock"
+        case .migrate: "migrate"
         }
     }
 }
@@ -214,6 +293,17 @@ public enum ScenarioExpectation: Sendable, Equatable {
     case instances(status: InstanceStatus, min: Int?, max: Int?)
     case gpuHealth(host: String, gpu: Int, state: GPUHealth)
     case logContains(String)
+    case logAbsent(String)
+    /// The HA manager's state of a VM (and optionally the host it is on).
+    case vmState(vm: String, state: HAVMState, host: String?)
+    /// A VM has a running process (optionally on a given host).
+    case vmRunning(vm: String, host: String?)
+    /// Completed fences of a host.
+    case fences(host: String, count: Int)
+    /// RTO percentile bound: 99th percentile (and max) of recovery times at most `seconds`.
+    case rtoP99(seconds: UInt64)
+    /// VMs in an HA state, within bounds.
+    case haVMs(state: HAVMState, min: Int?, max: Int?)
 
     /// Short name for reports and JUnit test case names.
     public var name: String {
@@ -226,6 +316,13 @@ public enum ScenarioExpectation: Sendable, Equatable {
             "instances \(st.rawValue)" + (lo.map { " min \($0)" } ?? "") + (hi.map { " max \($0)" } ?? "")
         case .gpuHealth(let h, let g, let s): "gpu_health \(h) gpu\(g) \(s.rawValue)"
         case .logContains(let t): "log_contains \"\(t)\""
+        case .logAbsent(let t): "log_absent \"\(t)\""
+        case .vmState(let v, let s, let h): "vm_state \(v) \(s.rawValue)" + (h.map { " on \($0)" } ?? "")
+        case .vmRunning(let v, let h): "vm_running \(v)" + (h.map { " on \($0)" } ?? "")
+        case .fences(let h, let n): "fences \(h) == \(n)"
+        case .rtoP99(let s): "rto_p99 <= \(s)s"
+        case .haVMs(let st, let lo, let hi):
+            "ha_vms \(st.rawValue)" + (lo.map { " min \($0)" } ?? "") + (hi.map { " max \($0)" } ?? "")
         }
     }
 }

@@ -15,6 +15,10 @@ public struct SimWorld: Sendable {
     public var scheduler = Scheduler(hosts: [], policies: [])
     /// Claim per instance (nil: not placed).
     public var claims: [ClaimID?] = []
+    /// A live migration's target claim per instance.
+    public var migrationClaims: [ClaimID?] = []
+    /// Bumped whenever capacity may have appeared (a claim released, a host schedulable again).
+    public var capacityVersion: UInt64 = 0
     var buildLog: [String] = []
     /// Host index by name, for lookups from scenario text; never iterated.
     var hostIndex: [String: Int] = [:]
@@ -52,7 +56,7 @@ public struct SimWorld: Sendable {
                             ipAddress: "10.0.\(hostNumber >> 8).\(hostNumber & 255)", creation: epoch,
                             rack: group.racks[i % group.racks.count], hardware: hw)
                         try w.addHost(node, cluster: clusterIndex, spec: spec, rng: &rng)
-                        schedHosts.append(HostState(name: name, cluster: clusterIndex, labels: [], hardware: hw))
+                        schedHosts.append(HostState(name: name, cluster: clusterIndex, labels: ["node=" + name], hardware: hw))
                         hostNumber += 1
                     }
                 }
@@ -124,8 +128,11 @@ public struct SimWorld: Sendable {
         let (decision, id) = scheduler.place(group.request)
         guard case .placed(let placement) = decision, let id else {
             inst.state = .creating  // waiting for a host: the reference API's CREATING
-            instances.append(SimInstance(instance: inst, status: .pending, host: nil, gpuIndices: [], cluster: cluster))
+            instances.append(SimInstance(
+                instance: inst, status: .pending, host: nil, gpuIndices: [], cluster: cluster, request: group.request,
+                dirtyRateMB: group.dirtyRateMB))
             claims.append(nil)
+            migrationClaims.append(nil)
             if case .rejected(let why) = decision {
                 buildLog.append("placement: instance '\(name)' not placed: \(why)")
             }
@@ -138,8 +145,11 @@ public struct SimWorld: Sendable {
         inst.state = .running
         for g in gpus { hosts[claim.host].gpus[g].holders.append(index) }
         instances.append(
-            SimInstance(instance: inst, status: .running, host: claim.host, gpuIndices: gpus, cluster: cluster))
+            SimInstance(
+                instance: inst, status: .running, host: claim.host, gpuIndices: gpus, cluster: cluster,
+                request: group.request, dirtyRateMB: group.dirtyRateMB))
         claims.append(id)
+        migrationClaims.append(nil)
         hostInstances[claim.host].append(index)
     }
 

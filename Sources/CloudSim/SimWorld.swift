@@ -1,4 +1,5 @@
 import CloudModel
+import CloudScheduler
 
 /// Per-host network attachment: whether the link is up and which partition island it sits in
 /// (0 = the island of the control plane).
@@ -105,9 +106,6 @@ public struct SimHost: Sendable {
     public mutating func setNetwork(_ k: NetworkKind, _ a: NetworkAttachment) {
         networks[NetworkKind.allCases.firstIndex(of: k) ?? 0] = a
     }
-
-    /// True when the host agent's heartbeats reach the control plane.
-    public var heartbeatPathOpen: Bool { power == .on && network(.management).reachesControlPlane }
 }
 
 /// A simulated instance.
@@ -117,4 +115,8 @@ public struct SimInstance: Sendable {
     public var host: Int?
     public var gpuIndices: [Int]
     public var cluster: Int?
+    /// What the scheduler is asked when the instance is (re)placed.
+    public var request: ResourceRequest
+    /// Memory dirtied per second while running, in MB (drives live-migration convergence).
+    public var dirtyRateMB: Int = 50
 }

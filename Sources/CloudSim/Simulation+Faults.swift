@@ -36,7 +36,7 @@ extension Simulation {
             world.hosts[h].setNetwork(net, a)
             world.hosts[h].lastFaultAt = kernel.now
             record("node '\(name)': \(net.rawValue) network link down")
-            refreshHeartbeat(h)
+            refreshMembership()
         case .partition(let net, let groups):
             for (i, group) in groups.enumerated() {
                 for h in group.compactMap(world.host(named:)) {
@@ -44,8 +44,8 @@ extension Simulation {
                     a.island = UInt16(i + 1)
                     world.hosts[h].setNetwork(net, a)
                     world.hosts[h].lastFaultAt = kernel.now
-                    refreshHeartbeat(h)
                 }
+                refreshMembership()
                 record("\(net.rawValue) network: island \(i + 1) split off: \(group.joined(separator: ", "))")
             }
         case .bmcFault(let name, let mode):
@@ -58,6 +58,8 @@ extension Simulation {
         case .bmcCommand(let name, let command):
             guard let h = world.host(named: name) else { return }
             bmcCommand(h, command)
+        case .networkRestore, .stall, .crashLeader, .storeOutage, .storageOutage, .watchdog, .startFailures, .admin:
+            applyHA(action)
         case .heal(let name):
             if let name {
                 if let h = world.host(named: name) { heal(h) }
@@ -68,22 +70,26 @@ extension Simulation {
     }
 
     mutating func refreshHeartbeat(_ h: Int) {
-        world.hosts[h].heartbeat.setFlowing(
-            world.hosts[h].heartbeatPathOpen, now: kernel.now, interval: spec.settings.heartbeatInterval)
+        let open = world.hosts[h].power == .on && ha.agentAlive(h, now: kernel.now) && ha.quorate != nil
+            && ha.component[h] == ha.quorate
+        world.hosts[h].heartbeat.setFlowing(open, now: kernel.now, interval: spec.settings.heartbeatInterval)
     }
 
-    mutating func powerOff(_ h: Int, reason: String) {
+    mutating func powerOff(_ h: Int, reason: String, planned: Bool = false) {
         guard world.hosts[h].power != .off else { return }
         world.hosts[h].power = .off
         world.hosts[h].powerEpoch &+= 1
-        world.hosts[h].lastFaultAt = kernel.now
-        refreshHeartbeat(h)
+        if !planned { world.hosts[h].lastFaultAt = kernel.now }
         var lost = 0
-        for i in world.hostInstances[h] where world.instances[i].status == .running {
-            world.instances[i].status = .down
-            world.instances[i].instance.state = .unknown
+        for v in ha.procs.indices where ha.procs[v].contains(h) {
+            ha.procs[v].removeAll { $0 == h }
+            if !planned && world.instances[v].instance.haPriority != .none && ha.incidentAt[v] == nil {
+                ha.incidentAt[v] = kernel.now
+            }
+            syncStatus(v)
             lost += 1
         }
+        refreshMembership()
         record("node '\(world.hosts[h].name)': \(reason); \(lost) instance(s) down")
     }
 
@@ -113,7 +119,10 @@ extension Simulation {
         let uuid = world.hosts[h].node.hardware.gpus[gpu].uuid
         record("node '\(world.hosts[h].name)': gpu\(gpu) \(uuid) Xid \(xid) (\(cls)); health \(g.health.rawValue)")
         guard cls == .fatal else { return }
-        for i in g.holders where world.instances[i].status == .running {
+        for i in g.holders where ha.procs[i].contains(h) {
+            ha.procs[i].removeAll { $0 == h }
+            if world.instances[i].instance.haPriority != .none && ha.incidentAt[i] == nil { ha.incidentAt[i] = kernel.now }
+            syncStatus(i)
             world.instances[i].status = .error
             world.instances[i].instance.state = .error
             record("instance '\(world.instances[i].instance.name)': error (lost gpu\(gpu))")
@@ -140,10 +149,14 @@ extension Simulation {
         case .bootComplete(let h, let epoch):
             guard world.hosts[h].power == .booting, world.hosts[h].powerEpoch == epoch else { return }
             world.hosts[h].power = .on
-            refreshHeartbeat(h)
+            ha.agents[h].booted(now: kernel.now)
+            ha.reconciledAt[h] = nil
+            refreshMembership()
             record("node '\(world.hosts[h].name)': booted; agent started")
         case .bmcReply(let h, let command, let outcome):
             bmcReply(h, command, outcome)
+        case .ha(let work):
+            completeHA(work)
         }
     }
 
@@ -173,7 +186,7 @@ extension Simulation {
             world.hosts[h].gpus[g].health = .healthy
             world.scheduler.setGPU(host: h, gpu: g, healthy: true)
         }
-        refreshHeartbeat(h)
+        refreshMembership()
         record("node '\(world.hosts[h].name)': healed (networks, BMC, GPUs)")
     }
 }

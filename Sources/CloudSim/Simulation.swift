@@ -20,6 +20,23 @@ enum SimEventKind: UInt32 {
 enum DeferredWork: Sendable {
     case bootComplete(host: Int, epoch: UInt32)
     case bmcReply(host: Int, command: BMCCommand, outcome: BMCOutcome)
+    case ha(HAWork)
+}
+
+/// HA work in flight in the simulated runtime (agents, fence devices, storage, restores).
+enum HAWork: Sendable {
+    case vmStartDone(vm: Int, host: Int, command: UInt64, power: UInt32, ok: Bool, reason: String)
+    case vmStopDone(vm: Int, host: Int, command: UInt64, power: UInt32)
+    case migrationDone(vm: Int, from: Int, to: Int, command: UInt64, powers: (UInt32, UInt32), ok: Bool, detail: String)
+    case plannedReboot(host: Int, command: UInt64)
+    case ipmiOff(host: Int, command: UInt64)
+    case ipmiReadback(host: Int, command: UInt64)
+    case blocklistDone(host: Int, command: UInt64)
+    case unfenceDone(host: Int, command: UInt64)
+    case leaseCheck(host: Int, command: UInt64)
+    case storeBack
+    case storageBack
+    case processBack(host: Int, process: StalledProcess)
 }
 
 /// What a BMC answered.
@@ -41,6 +58,7 @@ public struct Simulation: ~Copyable {
     var log: [String] = []
     var violation: InvariantViolation?
     var started = false
+    var ha: SimHA
 
     /// Builds the world of `spec`; `seed` overrides the scenario's seed.
     public init(spec: ScenarioSpec, seed: UInt64? = nil) throws(SimulationError) {
@@ -56,8 +74,14 @@ public struct Simulation: ~Copyable {
         } catch {
             throw SimulationError("settings: \(error.description)")
         }
+        do {
+            try spec.settings.ha.validate()
+        } catch {
+            throw SimulationError("settings.ha.\(error.field): \(error.description)")
+        }
         self.spec = spec
         self.seed = seed
+        ha = Self.makeHA(world: world, config: spec.settings.ha)
         self.world = world
         kernel = EventKernel(seed: seed)
         monitor = HostHealthMonitor(hostCount: world.hosts.count, timeouts: timeouts)
@@ -67,6 +91,7 @@ public struct Simulation: ~Copyable {
             for g in inst.gpuIndices { kernel.trace.mix(UInt64(g)) }
         }
         for line in world.buildLog { record(line) }
+        refreshMembership()
     }
 
     /// The scheduler's state after the scenario's workload was placed (what `scheduler explain`
@@ -117,6 +142,8 @@ public struct Simulation: ~Copyable {
             checkInvariants(event: "timeline[\(e.arg)] \(action.kindName)")
         case .healthCheck:
             healthCheck()
+            haTick()
+            checkInvariants(event: "tick")
             kernel.schedule(after: spec.settings.checkInterval, kind: SimEventKind.healthCheck.rawValue, arg: 0)
         case .deferred:
             let slot = Int(e.arg)
@@ -170,7 +197,7 @@ public struct Simulation: ~Copyable {
             name: spec.name, seed: seed, traceHash: hash, events: kernel.dispatched, simulatedNanoseconds: now,
             log: log, violation: violation, expectations: results, passed: passed,
             summary: world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatInterval),
-            metrics: metrics())
+            metrics: metrics(), rtoNanoseconds: ha.rto)
     }
 }
 

@@ -45,6 +45,27 @@ public struct SimulationResult: Sendable {
     public let summary: SimulationSummary
     /// The end state as Prometheus metric families.
     public let metrics: [MetricFamily]
+    /// Recovery times (fault to VM running again), nanoseconds, in completion order.
+    public let rtoNanoseconds: [UInt64]
+}
+
+/// Nearest-rank percentiles of a sample.
+public struct Percentiles: Sendable, Equatable {
+    public let p50: UInt64
+    public let p90: UInt64
+    public let p99: UInt64
+    public let max: UInt64
+
+    /// Nil for an empty sample.
+    public init?(_ values: [UInt64]) {
+        guard !values.isEmpty else { return nil }
+        let s = values.sorted()
+        func rank(_ p: Int) -> UInt64 { s[Swift.max(0, (p * s.count + 99) / 100 - 1)] }
+        p50 = rank(50)
+        p90 = rank(90)
+        p99 = rank(99)
+        max = s[s.count - 1]
+    }
 }
 
 extension Simulation {
@@ -80,6 +101,44 @@ extension Simulation {
         case .logContains(let text):
             let hit = log.first(where: { $0.contains(text) })
             return (hit != nil, hit.map { "found: \($0.trimmingLeadingSpaces)" } ?? "not in \(log.count) log lines")
+        case .logAbsent(let text):
+            let hit = log.first(where: { $0.contains(text) })
+            return (hit == nil, hit.map { "found: \($0.trimmingLeadingSpaces)" } ?? "absent from \(log.count) log lines")
+        default:
+            return checkHA(e)
+        }
+    }
+
+    private func checkHA(_ e: ScenarioExpectation) -> (Bool, String) {
+        switch e {
+        case .vmState(let name, let state, let host):
+            guard let i = world.instances.firstIndex(where: { $0.instance.name == name }),
+                let v = ha.store.vm(instance: i)
+            else { return (false, "no HA vm '\(name)'") }
+            let r = ha.store.vms[v]
+            let on = r.node.map { world.hosts[$0].name } ?? "-"
+            let ok = r.state == state && (host.map { $0 == on } ?? true)
+            return (ok, "vm is \(r.state.rawValue) on \(on)" + (r.blocked.map { " (\($0))" } ?? ""))
+        case .vmRunning(let name, let host):
+            guard let i = world.instances.firstIndex(where: { $0.instance.name == name }) else {
+                return (false, "no vm '\(name)'")
+            }
+            let on = ha.procs[i].map { world.hosts[$0].name }
+            let ok = !on.isEmpty && (host.map { on.contains($0) } ?? true)
+            return (ok, on.isEmpty ? "not running" : "running on \(on.joined(separator: ", "))")
+        case .fences(let name, let count):
+            guard let h = world.host(named: name) else { return (false, "no host '\(name)'") }
+            let n = ha.store.hosts[h].fences
+            return (n == count, "\(n) fence(s)")
+        case .rtoP99(let seconds):
+            guard let p = Percentiles(ha.rto) else { return (false, "no recovery happened") }
+            return (p.p99 <= seconds * SimTime.second, "RTO p50 \(SimTime.format(p.p50)), p99 \(SimTime.format(p.p99)), "
+                + "max \(SimTime.format(p.max)) over \(ha.rto.count) VM(s)")
+        case .haVMs(let state, let lo, let hi):
+            let n = ha.store.vms.count { $0.state == state }
+            return ((lo.map { n >= $0 } ?? true) && (hi.map { n <= $0 } ?? true), "\(n) \(state.rawValue)")
+        default:
+            return (false, "unknown expectation")
         }
     }
 

@@ -1,0 +1,129 @@
+import CloudModel
+
+/// Nanoseconds per second, for the controllers' integer durations.
+let nsPerSecond: UInt64 = 1_000_000_000
+
+/// A fence method. A fence level lists methods; every method of a level must succeed.
+public enum FenceMethod: String, Sendable, CaseIterable, Codable {
+    /// IPMI power-off through the host's BMC, confirmed by a status read-back that says "off".
+    case ipmi
+    /// Blocklisting the host's storage client, confirmed by the storage map epoch that contains it.
+    case storage
+    /// The host's lease expired past its watchdog deadline: the host reset itself.
+    case lease
+    /// An operator's acknowledgement that the host is off.
+    case manual
+}
+
+/// What the agents do with their VMs when their host is shut down on purpose.
+public enum ShutdownPolicy: String, Sendable, CaseIterable {
+    /// Stop the VMs cleanly and start them again on the same host when it is back.
+    case freeze
+    /// Stop the VMs cleanly and start them on other hosts.
+    case failover
+    /// Live-migrate the VMs away first.
+    case migrate
+}
+
+/// A configuration that breaks a rule (for example the S3 timing inequality).
+public struct HAConfigError: Error, Equatable, CustomStringConvertible, Sendable {
+    /// The offending setting, as named in scenario files.
+    public let field: String
+    public let description: String
+    init(_ field: String, _ d: String) {
+        self.field = field
+        description = d
+    }
+}
+
+/// Timers, fence topology and restart policy of the HA manager. Durations are nanoseconds.
+///
+/// Defaults: heartbeats every 2 s, suspect after 6 s, failed after 20 s, agent lease 60 s against a
+/// self-fence deadline of at most 2 + 40 + 5 + 5 + 1 = 53 s, fence levels IPMI then storage.
+public struct HAConfig: Sendable, Equatable {
+    public var heartbeatInterval: UInt64 = 2 * nsPerSecond
+    /// Interval of the manager's rounds and of the agents' watchdog checks.
+    public var roundInterval: UInt64 = nsPerSecond
+    /// Silence after which a host is suspect (nothing is done yet).
+    public var suspectAfter: UInt64 = 6 * nsPerSecond
+    /// Silence after which a host is failed (or isolated, when its storage heartbeats go on).
+    public var fenceDelay: UInt64 = 20 * nsPerSecond
+    /// The agent lease as the manager measures it from the host's last renewal.
+    public var leaseTTL: UInt64 = 60 * nsPerSecond
+    /// Time an agent without its lease keeps feeding its watchdog.
+    public var watchdogTimeout: UInt64 = 40 * nsPerSecond
+    /// The hardware watchdog's own timeout once it is no longer fed.
+    public var hardwareWatchdog: UInt64 = 5 * nsPerSecond
+    /// The longest stall of the watchdog feeder the deadline must absorb.
+    public var maxStall: UInt64 = 5 * nsPerSecond
+    /// The leader lease.
+    public var managerLeaseTTL: UInt64 = 10 * nsPerSecond
+    /// Fence levels, tried in order.
+    public var fenceLevels: [[FenceMethod]] = [[.ipmi], [.storage]]
+    /// Time one fence level may take (the lease method waits for the lease to expire first).
+    public var fenceTimeout: UInt64 = 20 * nsPerSecond
+    /// Extra tries of a level before escalating to the next one.
+    public var fenceRetries = 1
+    /// Pause before starting over at level 1 after every level failed.
+    public var fenceBackoff: UInt64 = 30 * nsPerSecond
+    /// Most hosts being fenced at once.
+    public var maxConcurrentFences = 4
+    /// Automatic fencing stops when more than this share of hosts (percent) is unreachable at once.
+    public var stormPercent = 45
+    /// A fenced host takes no VMs again before this much time passed since its fence.
+    public var fenceCooldown: UInt64 = 600 * nsPerSecond
+    /// Local start retries before relocating.
+    public var maxRestart = 1
+    /// Relocations after failed starts before `error`.
+    public var maxRelocate = 1
+    /// Concurrent restarts per target host and fleet-wide.
+    public var startsPerHost = 2
+    public var startsFleet = 8
+    /// Resend interval for commands without an answer (same command ID: agents execute once).
+    public var resendAfter: UInt64 = 10 * nsPerSecond
+    /// Wait after a returning host reconciled before its storage is unfenced.
+    public var settleTime: UInt64 = 10 * nsPerSecond
+    /// A host offline this long is `gone`.
+    public var goneAfter: UInt64 = 3600 * nsPerSecond
+
+    public init() {}
+
+    /// The latest a host that lost its lease resets itself, counted from its last renewal.
+    public var selfFenceDeadline: UInt64 {
+        heartbeatInterval + roundInterval + watchdogTimeout + hardwareWatchdog + maxStall
+    }
+
+    /// Checks the rules every configuration must obey, S3 first:
+    /// heartbeat interval + round + watchdog + hardware watchdog + max stall < lease lifetime.
+    public func validate() throws(HAConfigError) {
+        guard selfFenceDeadline < leaseTTL else {
+            throw HAConfigError(
+                "lease_ttl",
+                "S3 violated: self-fence deadline \(selfFenceDeadline / nsPerSecond)s (heartbeat "
+                    + "\(heartbeatInterval / nsPerSecond)s + round \(roundInterval / nsPerSecond)s + watchdog "
+                    + "\(watchdogTimeout / nsPerSecond)s + hardware \(hardwareWatchdog / nsPerSecond)s + stall "
+                    + "\(maxStall / nsPerSecond)s) must be shorter than lease_ttl \(leaseTTL / nsPerSecond)s")
+        }
+        guard suspectAfter >= 2 * heartbeatInterval else {
+            throw HAConfigError("suspect_after", "suspect_after must be at least twice heartbeat_interval")
+        }
+        guard fenceDelay > suspectAfter else {
+            throw HAConfigError("fence_delay", "fence_delay must be longer than suspect_after")
+        }
+        guard managerLeaseTTL >= 3 * roundInterval else {
+            throw HAConfigError("manager_lease_ttl", "manager_lease_ttl must cover at least three rounds")
+        }
+        guard !fenceLevels.isEmpty, fenceLevels.allSatisfy({ !$0.isEmpty }) else {
+            throw HAConfigError("fence_levels", "give at least one fence level, each with at least one method")
+        }
+        guard maxConcurrentFences >= 1, startsPerHost >= 1, startsFleet >= 1 else {
+            throw HAConfigError("max_concurrent_fences", "concurrency limits must be at least 1")
+        }
+        guard (1...100).contains(stormPercent) else {
+            throw HAConfigError("storm_percent", "storm_percent must be between 1 and 100")
+        }
+        guard maxRestart >= 0, maxRelocate >= 0 else {
+            throw HAConfigError("max_restart", "max_restart and max_relocate must not be negative")
+        }
+    }
+}

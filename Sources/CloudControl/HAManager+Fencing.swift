@@ -1,0 +1,180 @@
+import CloudModel
+
+extension HAManager {
+    /// Hosts that vanished (silent past the fence delay) and are not accounted for otherwise.
+    var vanished: Int {
+        state.hosts.indices.count { h in
+            let s = state.hosts[h].state
+            return (s == .failed || s == .isolated || s == .fencing || s == .suspect) && age(h) > config.fenceDelay
+        }
+    }
+
+    /// Starts fencing failed hosts (and isolated ones that outlived their lease) that hold VMs,
+    /// unless the storm guard holds or the concurrency cap is reached.
+    mutating func startFences() {
+        let total = state.hosts.count
+        let storm = vanished * 100 > config.stormPercent * total
+        if storm != state.stormGuard {
+            state.stormGuard = storm
+            log(storm
+                ? "storm guard: \(vanished) of \(total) hosts unreachable at once; automatic fencing suspended "
+                    + "(a network or manager fault is more likely)"
+                : "storm guard lifted: \(vanished) of \(total) hosts unreachable")
+        }
+        if storm { return }
+        var active = state.hosts.count { $0.state == .fencing }
+        for h in state.hosts.indices where active < config.maxConcurrentFences {
+            let rec = state.hosts[h]
+            let due = rec.state == .failed || (rec.state == .isolated && now >= rec.since + config.leaseTTL)
+            guard due, needsFence(h) else { continue }
+            if let last = rec.lastFenceAt, now < last + config.fenceCooldown {
+                continue
+            }
+            beginFence(h)
+            active += 1
+        }
+    }
+
+    mutating func beginFence(_ h: Int) {
+        let why = state.hosts[h].state == .isolated ? "isolated past its lease" : "failed"
+        setHost(h, .fencing, why)
+        for v in vms(on: h) {
+            let s = state.vms[v].state
+            guard s == .started || s == .migrate || s == .freeze || s == .recovery else { continue }
+            state.vms[v].command = nil
+            state.vms[v].migrationTarget = nil
+            setVM(v, .fence, "node '\(hostNames[h])' is being fenced")
+        }
+        state.hosts[h].fence = FenceProgress(startedAt: now)
+        if unsafeSkipFence {
+            log("fencing: SKIPPED for node '\(hostNames[h])' (unsafe test switch)")
+            completeFence(h, proofs: ["none (unsafe test switch)"])
+            return
+        }
+        tryLevel(h)
+    }
+
+    /// Sends every method of the current level.
+    mutating func tryLevel(_ h: Int) {
+        guard var f = state.hosts[h].fence else { return }
+        let methods = config.fenceLevels[f.level]
+        f.retryAt = nil
+        f.proofs = []
+        var deadline = now + config.fenceTimeout
+        if methods.contains(.lease) {
+            let seen = observations[h].lastHeartbeat ?? 0
+            deadline = max(now, seen + config.leaseTTL) + config.fenceTimeout
+        }
+        if methods.contains(.manual) { deadline = UInt64.max }
+        f.deadline = deadline
+        state.hosts[h].fence = f
+        let names = methods.map(\.rawValue).joined(separator: "+")
+        log("FENCE: node '\(hostNames[h])': level \(f.level + 1) (\(names)), try \(f.attempt + 1)")
+        var outstanding: [HACommand] = []
+        for m in methods { outstanding.append(command(.fence(m), host: h)) }
+        state.hosts[h].fence?.outstanding = outstanding
+    }
+
+    /// Handles a fence device's answer.
+    mutating func fenceAnswer(_ id: UInt64, _ outcome: FenceOutcome) {
+        guard let h = state.hosts.indices.first(where: { state.hosts[$0].fence?.outstanding.contains { $0.id == id } ?? false }),
+            var f = state.hosts[h].fence, let i = f.outstanding.firstIndex(where: { $0.id == id })
+        else { return }
+        let c = f.outstanding.remove(at: i)
+        guard case .fence(let method) = c.kind else { return }
+        switch outcome {
+        case .verified(let proof):
+            f.proofs.append("\(method.rawValue): \(proof)")
+            if method == .storage { state.hosts[h].storageFenced = true }
+            state.hosts[h].fence = f
+            if f.outstanding.isEmpty { completeFence(h, proofs: f.proofs) }
+        case .failed(let reason):
+            state.hosts[h].fence = f
+            levelFailed(h, "\(method.rawValue): \(reason)")
+        }
+    }
+
+    /// Times out levels whose deadline passed and restarts fencing after the backoff.
+    mutating func progressFences(placement: inout some HAPlacement) {
+        for h in state.hosts.indices where state.hosts[h].state == .fencing {
+            guard let f = state.hosts[h].fence else { continue }
+            if let retry = f.retryAt {
+                if now >= retry {
+                    state.hosts[h].fence = FenceProgress(startedAt: f.startedAt)
+                    tryLevel(h)
+                }
+            } else if now >= f.deadline {
+                let pending = f.outstanding.map { c -> String in
+                    if case .fence(let m) = c.kind { return m.rawValue }
+                    return "?"
+                }
+                levelFailed(h, pending.joined(separator: "+") + ": no confirmation within the level timeout")
+            }
+        }
+        for h in state.hosts.indices where state.hosts[h].state == .fenced {
+            releaseFencedVMs(h, placement: &placement)
+        }
+    }
+
+    /// A level failed: retry it, escalate, or (after the last level) block and back off.
+    /// A failed fence is never treated as success: the VMs stay in `fence`.
+    mutating func levelFailed(_ h: Int, _ reason: String) {
+        guard var f = state.hosts[h].fence else { return }
+        log("FENCE: node '\(hostNames[h])': level \(f.level + 1) failed: \(reason)")
+        f.outstanding = []
+        if f.attempt < config.fenceRetries {
+            f.attempt += 1
+        } else if f.level + 1 < config.fenceLevels.count {
+            f.level += 1
+            f.attempt = 0
+        } else {
+            f.level = 0
+            f.attempt = 0
+            f.retryAt = now + config.fenceBackoff
+            state.hosts[h].fence = f
+            let n = vms(on: h).count { state.vms[$0].state == .fence }
+            log("FENCE: node '\(hostNames[h])': every fence level failed; \(n) VM(s) stay blocked; "
+                + "retrying in \(Self.seconds(config.fenceBackoff))")
+            for v in vms(on: h) where state.vms[v].state == .fence {
+                state.vms[v].blocked = "fence of node '\(hostNames[h])' failed: \(reason)"
+            }
+            return
+        }
+        state.hosts[h].fence = f
+        tryLevel(h)
+    }
+
+    mutating func completeFence(_ h: Int, proofs: [String]) {
+        state.hosts[h].fence = nil
+        state.hosts[h].lastFenceAt = now
+        state.hosts[h].fences += 1
+        state.hosts[h].reconciledAt = nil
+        log("fencing: acknowledged - node '\(hostNames[h])' fenced (\(proofs.joined(separator: "; ")))")
+        setHost(h, .fenced)
+    }
+
+    /// After a fence: the VMs of the host go to recovery; their old claims are released.
+    mutating func releaseFencedVMs(_ h: Int, placement: inout some HAPlacement) {
+        for v in vms(on: h) where state.vms[v].state == .fence {
+            placement.release(vm: state.vms[v].index)
+            state.vms[v].blocked = nil
+            state.vms[v].home = nil
+            state.vms[v].failedNodes = []
+            state.vms[v].restarts = 0
+            state.vms[v].relocations = 0
+            state.vms[v].triedCapacity = nil
+            setVM(v, .recovery)
+        }
+    }
+
+    /// An operator acknowledged that host `h` is off.
+    mutating func manualAck(_ h: Int) {
+        guard state.hosts[h].state == .fencing, let f = state.hosts[h].fence,
+            let c = f.outstanding.first(where: { $0.kind == .fence(.manual) })
+        else {
+            log("node '\(hostNames[h])': manual fence acknowledgement ignored (no manual fence level pending)")
+            return
+        }
+        fenceAnswer(c.id, .verified(proof: "acknowledged by an operator"))
+    }
+}

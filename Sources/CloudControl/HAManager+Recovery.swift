@@ -1,0 +1,184 @@
+import CloudModel
+
+extension HAManager {
+    /// Locks that are safe to drop after a fence (Proxmox's list); any other lock sends the VM to
+    /// `error` for an operator.
+    static let clearableLocks = ["backup", "mounted", "migrate", "clone", "rollback", "suspending", "suspended"]
+
+    /// The VM whose in-flight command is `id`.
+    func vm(command id: UInt64) -> Int? { state.vms.indices.first { state.vms[$0].command?.id == id } }
+
+    mutating func handle(_ input: HAInput, placement: inout some HAPlacement) {
+        switch input {
+        case .fenced(let id, let outcome):
+            fenceAnswer(id, outcome)
+        case .started(let id, let ok, let reason):
+            guard let v = vm(command: id) else { return }
+            startAnswer(v, ok: ok, reason: reason, placement: &placement)
+        case .stopped(let id):
+            guard let v = vm(command: id) else { return }
+            stopAnswer(v, placement: &placement)
+        case .migrated(let id, let ok, let detail):
+            guard let v = vm(command: id) else { return }
+            migrateAnswer(v, ok: ok, detail: detail, placement: &placement)
+        case .rebooting(let id):
+            guard let h = state.hosts.indices.first(where: { state.hosts[$0].hostCommand?.id == id }) else { return }
+            state.hosts[h].hostCommand = nil
+            state.hosts[h].rebootAckAt = now
+            log("node '\(hostNames[h])': rebooting for a planned shutdown")
+        case .storageUnfenced(let id):
+            guard let h = state.hosts.indices.first(where: { state.hosts[$0].hostCommand?.id == id }) else { return }
+            state.hosts[h].hostCommand = nil
+            state.hosts[h].storageFenced = false
+            log("node '\(hostNames[h])': storage unfenced")
+        case .admin(let cmd):
+            admin(cmd, placement: &placement)
+        }
+    }
+
+    mutating func startAnswer(_ v: Int, ok: Bool, reason: String, placement: inout some HAPlacement) {
+        guard let c = state.vms[v].command, let node = state.vms[v].node else { return }
+        state.vms[v].command = nil
+        let name = state.vms[v].name
+        if ok {
+            state.vms[v].blocked = nil
+            state.vms[v].restarts = 0
+            state.vms[v].relocations = 0
+            state.vms[v].failedNodes = []
+            state.vms[v].home = nil
+            log("vm '\(name)': started on node '\(hostNames[node])'")
+            setVM(v, .started)
+            return
+        }
+        log("vm '\(name)': start on node '\(hostNames[node])' failed: \(reason)")
+        if state.vms[v].restarts < config.maxRestart {
+            state.vms[v].restarts += 1
+            log("vm '\(name)': restart \(state.vms[v].restarts) of \(config.maxRestart) on node '\(hostNames[node])'")
+            state.vms[v].command = command(.start(vm: state.vms[v].index), host: c.host)
+            return
+        }
+        placement.release(vm: state.vms[v].index)
+        state.vms[v].failedNodes.append(node)
+        if state.vms[v].relocations < config.maxRelocate {
+            state.vms[v].relocations += 1
+            state.vms[v].restarts = 0
+            state.vms[v].triedCapacity = nil
+            state.vms[v].home = nil
+            log("vm '\(name)': relocate \(state.vms[v].relocations) of \(config.maxRelocate) (avoiding "
+                + state.vms[v].failedNodes.map { "'\(hostNames[$0])'" }.joined(separator: ", ") + ")")
+            setVM(v, .recovery)
+        } else {
+            state.vms[v].node = nil
+            state.vms[v].blocked = "start failed \(config.maxRestart + 1) time(s) on each of "
+                + "\(state.vms[v].failedNodes.count) node(s)"
+            setVM(v, .error, state.vms[v].blocked ?? "")
+        }
+    }
+
+    /// A `started` VM that its online host's agent no longer runs (and no command is in flight)
+    /// crashed or was killed: recover it.
+    mutating func checkRunning(placement: inout some HAPlacement) {
+        for v in state.vms.indices where state.vms[v].state == .started && state.vms[v].command == nil {
+            guard let h = state.vms[v].node, state.hosts[h].state == .online, fresh(h),
+                let inventory = observations[h].inventory, !inventory.contains(state.vms[v].index)
+            else { continue }
+            placement.release(vm: state.vms[v].index)
+            setVM(v, .recovery, "not running on node '\(hostNames[h])' per its agent")
+        }
+    }
+
+    /// Starts VMs in recovery: critical before high before normal, each tier's starts finished
+    /// before the next tier begins; throttled per target host and fleet-wide; VMs that do not fit
+    /// wait and are retried when capacity changes.
+    mutating func recover(placement: inout some HAPlacement) {
+        var perHost = Array(repeating: 0, count: state.hosts.count)
+        var fleet = 0
+        for vm in state.vms where vm.command != nil && (vm.state == .recovery || vm.state == .freeze) {
+            if let n = vm.node { perHost[n] += 1 }
+            fleet += 1
+        }
+        for tier in HAPriority.allCases where tier != .none {
+            var busy = false
+            for v in state.vms.indices where state.vms[v].priority == tier && state.vms[v].state == .recovery {
+                if state.vms[v].command != nil {
+                    busy = true
+                    continue
+                }
+                guard fleet < config.startsFleet else {
+                    busy = true
+                    break
+                }
+                if recoverOne(v, perHost: &perHost, placement: &placement) {
+                    fleet += 1
+                    busy = true
+                }
+            }
+            if busy { break }
+        }
+    }
+
+    /// Tries to start one VM; true when a start was sent.
+    mutating func recoverOne(_ v: Int, perHost: inout [Int], placement: inout some HAPlacement) -> Bool {
+        let name = state.vms[v].name
+        if let lock = state.vms[v].lock {
+            state.vms[v].lock = nil
+            if Self.clearableLocks.contains(lock) {
+                log("vm '\(name)': removed leftover lock '\(lock)' after fence")
+            } else {
+                state.vms[v].node = nil
+                state.vms[v].blocked = "locked by '\(lock)'; an operator must check it"
+                setVM(v, .error, "leftover lock '\(lock)' is not safe to remove")
+                return false
+            }
+        }
+        if state.vms[v].triedCapacity == placement.capacityVersion { return false }
+        let index = state.vms[v].index
+        let outcome: PlacementOutcome
+        if let home = state.vms[v].home {
+            guard state.hosts[home].state == .online, fresh(home) else { return false }
+            outcome = .placed(host: home)
+        } else {
+            outcome = placement.place(vm: index, excluding: state.vms[v].failedNodes)
+        }
+        switch outcome {
+        case .noCapacity(let reason):
+            state.vms[v].triedCapacity = placement.capacityVersion
+            let why = "no capacity: \(reason)"
+            if state.vms[v].blocked != why {
+                state.vms[v].blocked = why
+                log("vm '\(name)': recovery pending: \(why)")
+            }
+            return false
+        case .placed(let t):
+            if perHost[t] >= config.startsPerHost {
+                if state.vms[v].home == nil { placement.release(vm: index) }
+                return false
+            }
+            perHost[t] += 1
+            state.vms[v].node = t
+            state.vms[v].blocked = nil
+            effects.append(.claimPort(vm: index, host: t))
+            log("vm '\(name)': starting on node '\(hostNames[t])'")
+            state.vms[v].command = command(.start(vm: index), host: t)
+            return true
+        }
+    }
+
+    /// Resends commands that got no answer (lost with a stalled agent or a dead leader). Agents
+    /// and fence devices execute each command ID once, so a resend never doubles an action.
+    mutating func resendStale() {
+        for v in state.vms.indices {
+            guard var c = state.vms[v].command, now >= c.sentAt + config.resendAfter else { continue }
+            c.sentAt = now
+            state.vms[v].command = c
+            effects.append(.send(c))
+        }
+        for h in state.hosts.indices {
+            if var c = state.hosts[h].hostCommand, now >= c.sentAt + config.resendAfter {
+                c.sentAt = now
+                state.hosts[h].hostCommand = c
+                effects.append(.send(c))
+            }
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import CloudModel
+
+/// The HA manager: a pure, deterministic controller that runs on the leader only. Each round it
+/// takes the time, the leader epoch, what the membership layer observes about every host and the
+/// results that arrived, and returns effects. The runtime persists `state` before it carries any
+/// effect out, so a new leader that loads `state` resumes in-flight fences and recoveries.
+public struct HAManager: Sendable {
+    public let config: HAConfig
+    public var state: HAState
+    /// Host names, for log lines.
+    public let hostNames: [String]
+    /// Test-only mutation switch: recover without fencing. Exists to prove the checkers can fail.
+    public var unsafeSkipFence = false
+    var effects: [HAEffect] = []
+    var now: UInt64 = 0
+    var observations: [HostObservation] = []
+
+    /// A manager over `hostNames` managing `vms` (sorted by instance index).
+    public init(config: HAConfig, hostNames: [String], vms: [HAVMRecord]) {
+        precondition(zip(vms, vms.dropFirst()).allSatisfy { $0.index < $1.index }, "VM records sorted by index")
+        self.config = config
+        self.hostNames = hostNames
+        state = HAState(hostCount: hostNames.count, vms: vms)
+    }
+
+    /// A new leader's manager over the state its predecessor persisted.
+    public init(config: HAConfig, hostNames: [String], persisted: HAState) {
+        self.config = config
+        self.hostNames = hostNames
+        state = persisted
+    }
+
+    /// One round. `epoch` is the leader lease's epoch; a round under a newer epoch than the state's
+    /// resends every command in flight under that epoch (same IDs).
+    public mutating func round(
+        now: UInt64, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
+        placement: inout some HAPlacement
+    ) -> [HAEffect] {
+        precondition(observations.count == state.hosts.count, "one observation per host")
+        self.now = now
+        self.observations = observations
+        effects = []
+        if epoch != state.epoch { takeOver(epoch) }
+        for input in inputs { handle(input, placement: &placement) }
+        updateHosts(placement: &placement)
+        applyDeferred(placement: &placement)
+        if state.armed {
+            startFences()
+            progressFences(placement: &placement)
+            checkRunning(placement: &placement)
+            recover(placement: &placement)
+        }
+        progressShutdowns(placement: &placement)
+        resendStale()
+        return effects
+    }
+
+    mutating func takeOver(_ epoch: UInt64) {
+        let previous = state.epoch
+        state.epoch = epoch
+        log("leader epoch \(epoch) (was \(previous)): resuming from persisted state")
+        for v in state.vms.indices {
+            guard var c = state.vms[v].command else { continue }
+            c = HACommand(id: c.id, epoch: epoch, kind: c.kind, host: c.host, sentAt: now)
+            state.vms[v].command = c
+            effects.append(.send(c))
+        }
+        for h in state.hosts.indices {
+            if var f = state.hosts[h].fence {
+                f.outstanding = f.outstanding.map { HACommand(id: $0.id, epoch: epoch, kind: $0.kind, host: $0.host, sentAt: now) }
+                for c in f.outstanding { effects.append(.send(c)) }
+                state.hosts[h].fence = f
+            }
+            if let c = state.hosts[h].hostCommand {
+                let r = HACommand(id: c.id, epoch: epoch, kind: c.kind, host: c.host, sentAt: now)
+                state.hosts[h].hostCommand = r
+                effects.append(.send(r))
+            }
+        }
+    }
+
+    // MARK: helpers
+
+    mutating func log(_ line: String) { effects.append(.log(line)) }
+
+    mutating func command(_ kind: HACommand.Kind, host: Int) -> HACommand {
+        let id = state.epoch << 32 | state.nextCommand
+        state.nextCommand += 1
+        let c = HACommand(id: id, epoch: state.epoch, kind: kind, host: host, sentAt: now)
+        effects.append(.send(c))
+        return c
+    }
+
+    mutating func setHost(_ h: Int, _ s: HAHostState, _ why: String = "") {
+        let old = state.hosts[h].state
+        guard old != s else { return }
+        state.hosts[h].state = s
+        state.hosts[h].since = now
+        log("node '\(hostNames[h])': state changed from '\(old.rawValue)' to '\(s.rawValue)'" + (why.isEmpty ? "" : " (\(why))"))
+    }
+
+    mutating func setVM(_ v: Int, _ s: HAVMState, _ why: String = "") {
+        let old = state.vms[v].state
+        guard old != s else { return }
+        state.vms[v].state = s
+        log("vm '\(state.vms[v].name)': state changed from '\(old.rawValue)' to '\(s.rawValue)'" + (why.isEmpty ? "" : " (\(why))"))
+    }
+
+    mutating func setSchedulable(_ h: Int, _ on: Bool) {
+        guard state.hosts[h].schedulable != on else { return }
+        state.hosts[h].schedulable = on
+        effects.append(.schedulable(host: h, on))
+    }
+
+    /// Silence of host `h` in nanoseconds.
+    func age(_ h: Int) -> UInt64 {
+        let seen = observations[h].lastHeartbeat ?? 0
+        return now > seen ? now - seen : 0
+    }
+
+    func fresh(_ h: Int) -> Bool { age(h) <= config.suspectAfter }
+
+    /// VMs whose node is `h`, in index order.
+    func vms(on h: Int) -> [Int] { state.vms.indices.filter { state.vms[$0].node == h } }
+
+    /// True when host `h` holds VMs that only a fence can free.
+    func needsFence(_ h: Int) -> Bool {
+        state.vms.contains { vm in
+            vm.node == h && (vm.state == .started || vm.state == .migrate || vm.state == .fence
+                || (vm.state == .recovery && vm.command != nil) || (vm.state == .freeze && vm.command != nil))
+        }
+    }
+
+    static func seconds(_ ns: UInt64) -> String {
+        let ms = ns / 1_000_000
+        return ms % 1000 == 0 ? "\(ms / 1000)s" : "\(ms / 1000).\(String(ms % 1000 + 1000).dropFirst())s"
+    }
+}
+
+extension HAManager {
+    /// Moves every host through online → suspect → isolated/failed, and returning hosts through
+    /// recovering → online.
+    mutating func updateHosts(placement: inout some HAPlacement) {
+        for h in state.hosts.indices {
+            let rec = state.hosts[h]
+            let obs = observations[h]
+            switch rec.state {
+            case .online:
+                if !fresh(h) { setHost(h, .suspect, "no heartbeat for \(Self.seconds(age(h)))") }
+            case .suspect, .isolated, .failed:
+                if fresh(h) {
+                    setHost(h, .online, "heartbeats back")
+                } else if age(h) > config.goneAfter && !needsFence(h) {
+                    setHost(h, .gone, "offline for \(Self.seconds(age(h)))")
+                } else if age(h) > config.fenceDelay {
+                    if obs.storageAlive {
+                        setHost(h, .isolated, "management silent \(Self.seconds(age(h))), storage heartbeats alive")
+                    } else {
+                        setHost(h, .failed, "silent on management and storage for \(Self.seconds(age(h)))")
+                    }
+                }
+            case .fenced, .gone:
+                if fresh(h) {
+                    state.hosts[h].reconciledAt = nil
+                    setHost(h, .recovering, "heartbeats back; waiting for the agent to reconcile")
+                } else if rec.state == .fenced && now - rec.since > config.goneAfter {
+                    setHost(h, .gone)
+                }
+            case .recovering:
+                rejoin(h, placement: &placement)
+            case .fencing, .maintenance:
+                break
+            }
+        }
+    }
+
+    /// A returning host: reconciled, settled, storage unfenced, then online (and schedulable once
+    /// its fence cooldown passed).
+    mutating func rejoin(_ h: Int, placement: inout some HAPlacement) {
+        let rec = state.hosts[h]
+        if !fresh(h) {
+            setHost(h, .fenced, "silent again while recovering")
+            return
+        }
+        if rec.reconciledAt == nil, let r = observations[h].reconciledAt, r >= (rec.lastFenceAt ?? 0) {
+            state.hosts[h].reconciledAt = r
+            log("node '\(hostNames[h])': agent reconciled (stale processes and port claims cleaned)")
+        }
+        guard let done = state.hosts[h].reconciledAt, now >= done + config.settleTime else { return }
+        if rec.storageFenced {
+            if rec.hostCommand == nil {
+                log("node '\(hostNames[h])': reconciled and settled; unfencing storage")
+                state.hosts[h].hostCommand = command(.unfenceStorage, host: h)
+            }
+            return
+        }
+        setHost(h, .online, "reconciled")
+    }
+
+    /// Marks hosts schedulable again once they are online and out of their fence cooldown.
+    mutating func refreshSchedulable(_ h: Int) {
+        let rec = state.hosts[h]
+        let cooled = rec.lastFenceAt.map { now >= $0 + config.fenceCooldown } ?? true
+        setSchedulable(h, rec.state == .online && cooled && !rec.maintenanceRequested && rec.shutdown == nil)
+    }
+}

@@ -1,0 +1,125 @@
+import CloudControl
+import CloudModel
+
+/// The HA safety invariants of `reference/ha.md` §9, evaluated by the simulated runtime as the
+/// state changes. Names are the ones reports print (`S1_single_writer`, …).
+extension Simulation {
+    mutating func violate(_ invariant: String, _ detail: String) {
+        guard violation == nil else { return }
+        violation = InvariantViolation(
+            invariant: invariant, detail: detail, time: kernel.now, event: kernel.dispatched, eventDescription: "ha")
+        record("invariant violated: \(invariant): \(detail)")
+    }
+
+    /// S1: at most one process of a VM can write to its disks (processes on blocklisted hosts cannot).
+    mutating func checkSingleWriter(_ vm: Int) {
+        let writers = ha.procs[vm].filter { !ha.blocklisted[$0] }
+        guard writers.count > 1 else { return }
+        violate("S1_single_writer", "vm '\(world.instances[vm].instance.name)' runs on "
+            + writers.map { "'\(world.hosts[$0].name)'" }.joined(separator: " and ") + " with storage access")
+    }
+
+    /// S10: a strict anti-affinity group never has two running members on one host.
+    mutating func checkAntiAffinity(_ vm: Int, on h: Int) {
+        for rule in world.instances[vm].request.groups where rule.kind == .antiAffinity && rule.strength == .strict {
+            for other in ha.procs.indices where other != vm && ha.procs[other].contains(h) {
+                guard world.instances[other].request.groups.contains(rule) else { continue }
+                violate("S10_priority_affinity", "vm '\(world.instances[vm].instance.name)' and '"
+                    + "\(world.instances[other].instance.name)' of anti-affinity group '\(rule.group)' both run on "
+                    + "'\(world.hosts[h].name)'")
+            }
+        }
+    }
+
+    /// S9: start attempts per incident are bounded by (max_restart + 1) × (max_relocate + 1).
+    mutating func checkStartAttempts(_ vm: Int) {
+        let bound = (ha.config.maxRestart + 1) * (ha.config.maxRelocate + 1)
+        guard ha.startAttempts[vm] > bound else { return }
+        violate("S9_bounded_retries", "vm '\(world.instances[vm].instance.name)' start attempt "
+            + "\(ha.startAttempts[vm]) exceeds the bound \(bound)")
+    }
+
+    /// S8: storage is unfenced only after the host reconciled (no stale process left on it).
+    mutating func checkUnfence(_ h: Int) {
+        for v in ha.procs.indices where ha.procs[v].contains(h) {
+            let owner = ha.store.vm(instance: v).map { ha.store.vms[$0] }
+            if let o = owner, o.node != h {
+                violate("S8_returning_host", "storage of '\(world.hosts[h].name)' unfenced while it still runs "
+                    + "a stale process of vm '\(o.name)'")
+            }
+        }
+    }
+
+    /// S13: every command the manager sends is in the state it persisted first.
+    mutating func checkPersisted(_ c: HACommand) {
+        let s = ha.store
+        let known = s.vms.contains { $0.command?.id == c.id }
+            || s.hosts.contains { $0.hostCommand?.id == c.id || ($0.fence?.outstanding.contains { $0.id == c.id } ?? false) }
+        if !known { violate("S13_persist_before_act", "command \(c.id) sent without being persisted") }
+    }
+
+    /// Checks a round's state transitions: S2 (fence before restart), S5 (a fence is only ever
+    /// complete with a device's proof), S6 (fence cap, storm guard), S7 (one fence per cooldown),
+    /// S10 (priority order), S11 (no fencing of hosts in maintenance; disarm never pre-empts a fence)
+    /// and S4 (only a quorate leader with a valid lease decides).
+    mutating func checkTransitions(before: HAState, after: HAState) {
+        let now = kernel.now
+        if let l = ha.leader, !(inQuorum(l) && now < ha.leaseUntil) {
+            violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
+        }
+        for v in after.vms.indices {
+            let (a, b) = (before.vms[v], after.vms[v])
+            if a.state == .fence && b.state == .recovery, let o = a.node {
+                let proof = ha.proofAt[o].map { p in ha.fenceBeganAt[o].map { p >= $0 } ?? false } ?? false
+                if !proof {
+                    violate("S2_fence_before_restart", "vm '\(b.name)' recovered from '\(world.hosts[o].name)' "
+                        + "without a positive fence proof")
+                }
+            }
+            if a.state != .fence && b.state == .fence && ha.incidentAt[b.index] == nil, let n = b.node {
+                ha.incidentAt[b.index] = world.hosts[n].lastFaultAt ?? now
+            }
+            if a.command == nil, let c = b.command, case .start = c.kind, b.state == .recovery {
+                let waiting = after.vms.first {
+                    $0.priority < b.priority && $0.state == .recovery && $0.command != nil
+                }
+                if let w = waiting {
+                    violate("S10_priority_affinity", "vm '\(b.name)' (\(b.priority.rawValue)) started while "
+                        + "'\(w.name)' (\(w.priority.rawValue)) was still starting")
+                }
+            }
+        }
+        checkHostTransitions(before: before, after: after)
+        if !after.armed && (after.hosts.contains { $0.state == .fencing } || after.vms.contains { $0.state == .fence }) {
+            violate("S11_planned_operations", "HA disarmed while a fence is in flight")
+        }
+    }
+
+    mutating func checkHostTransitions(before: HAState, after: HAState) {
+        let now = kernel.now
+        for h in after.hosts.indices {
+            let (a, b) = (before.hosts[h], after.hosts[h])
+            if a.state != .fencing && b.state == .fencing {
+                if a.state == .maintenance {
+                    violate("S11_planned_operations", "node '\(world.hosts[h].name)' fenced out of maintenance")
+                }
+                if before.stormGuard && after.stormGuard {
+                    violate("S6_no_fencing_storm", "node '\(world.hosts[h].name)' fenced while the storm guard held")
+                }
+                if let last = ha.fenceStarts[h].last, now < last + ha.config.fenceCooldown {
+                    violate("S7_hysteresis", "node '\(world.hosts[h].name)' fenced twice within the cooldown")
+                }
+                ha.fenceStarts[h].append(now)
+                ha.fenceBeganAt[h] = now
+            }
+            if a.state == .fencing && b.state == .fenced && !spec.settings.unsafeSkipFence {
+                let ok = ha.proofAt[h].map { p in ha.fenceBeganAt[h].map { p >= $0 } ?? false } ?? false
+                if !ok { violate("S5_fence_failure_never_success", "node '\(world.hosts[h].name)' fenced without proof") }
+            }
+        }
+        let fencing = after.hosts.count { $0.state == .fencing }
+        if fencing > ha.config.maxConcurrentFences {
+            violate("S6_no_fencing_storm", "\(fencing) hosts fenced at once (cap \(ha.config.maxConcurrentFences))")
+        }
+    }
+}

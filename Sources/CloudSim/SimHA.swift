@@ -1,0 +1,77 @@
+import CloudControl
+import CloudModel
+
+/// The simulated runtime's HA side: membership, leases, the leader, the store, agents, fence
+/// devices, storage blocklists, OVN port bindings and the QEMU processes the invariants look at.
+struct SimHA: Sendable {
+    var config: HAConfig
+    var agents: [HostAgent]
+    /// Membership component per host (-1: not a member), and the quorate one.
+    var component: [Int]
+    var quorate: Int?
+    var leader: Int?
+    var epoch: UInt64 = 0
+    var leaseUntil: UInt64 = 0
+    /// The manager in the leader's memory.
+    var manager: HAManager?
+    /// What the store holds (persisted before every action).
+    var store: HAState
+    var storeUp = true
+    var storeDownLogged = false
+    var storageUp = true
+    /// Answers that reached the leader since its last round.
+    var inbox: [HAInput] = []
+    var managerDownUntil: [UInt64]
+    var agentStalledUntil: [UInt64]
+    var managerStalledUntil: [UInt64]
+    var watchdogBroken: [Bool]
+    var blocklisted: [Bool]
+    var osdEpoch: UInt64 = 1
+    /// OVN `requested-chassis` per instance.
+    var portChassis: [Int?]
+    /// Hosts where a QEMU process of the instance exists.
+    var procs: [[Int]]
+    var startFailuresVM: [Int]
+    var startFailuresHost: [Int]
+    /// Fence devices' answers by command ID (devices, like agents, act once per ID).
+    var deviceDone: [UInt64: HAInput] = [:]
+    var deviceRunning: Set<UInt64> = []
+    /// When the current incident of an instance began (for RTO).
+    var incidentAt: [UInt64?]
+    var rto: [UInt64] = []
+    var crashTrigger: (trigger: CrashTrigger, restartAfter: UInt64)?
+    /// Physical fence proofs per host (time the device confirmed), for S2/S5.
+    var proofAt: [UInt64?]
+    var fenceBeganAt: [UInt64?]
+    var fenceStarts: [[UInt64]]
+    /// Starts executed per instance since its last successful start (S9).
+    var startAttempts: [Int]
+    /// Set when a host's agent finished reconciling after it came back.
+    var reconciledAt: [UInt64?]
+
+    init(config: HAConfig, hostCount: Int, instanceCount: Int, vms: [HAVMRecord], processes: [[Int]]) {
+        self.config = config
+        agents = Array(repeating: HostAgent(now: 0), count: hostCount)
+        component = Array(repeating: 0, count: hostCount)
+        store = HAState(hostCount: hostCount, vms: vms)
+        managerDownUntil = Array(repeating: 0, count: hostCount)
+        agentStalledUntil = Array(repeating: 0, count: hostCount)
+        managerStalledUntil = Array(repeating: 0, count: hostCount)
+        watchdogBroken = Array(repeating: false, count: hostCount)
+        blocklisted = Array(repeating: false, count: hostCount)
+        portChassis = processes.map(\.first)
+        procs = processes
+        startFailuresVM = Array(repeating: 0, count: instanceCount)
+        startFailuresHost = Array(repeating: 0, count: hostCount)
+        incidentAt = Array(repeating: nil, count: instanceCount)
+        proofAt = Array(repeating: nil, count: hostCount)
+        fenceBeganAt = Array(repeating: nil, count: hostCount)
+        fenceStarts = Array(repeating: [], count: hostCount)
+        startAttempts = Array(repeating: 0, count: instanceCount)
+        reconciledAt = Array(repeating: nil, count: hostCount)
+    }
+
+    func agentAlive(_ h: Int, now: UInt64) -> Bool { now >= agentStalledUntil[h] }
+
+    func managerUp(_ h: Int, now: UInt64) -> Bool { now >= managerDownUntil[h] && now >= managerStalledUntil[h] }
+}

@@ -1,0 +1,251 @@
+import CloudControl
+import CloudModel
+
+extension Simulation {
+    /// Carries out a manager command: fence devices and the storage cluster directly, everything
+    /// else through the target host's agent (which must be reachable from the leader).
+    mutating func execute(_ c: HACommand, from leader: Int) {
+        switch c.kind {
+        case .fence(let method):
+            fenceDevice(c, method)
+        case .unfenceStorage:
+            guard deviceAccept(c), ha.storageUp else { return }
+            defer_(.ha(.unfenceDone(host: c.host, command: c.id)), after: spec.settings.blocklistMedian)
+        case .start, .stop, .migrate, .reboot:
+            let h = c.host
+            let name = world.hosts[h].name
+            guard inQuorum(h), ha.component[h] == ha.component[leader], ha.agentAlive(h, now: kernel.now) else { return }
+            switch ha.agents[h].accept(c) {
+            case .staleEpoch(let seen):
+                record("agent/\(name): rejected command \(c.id) from stale epoch \(c.epoch) (obeying \(seen))")
+            case .alreadyDone(let answer):
+                reply(answer)
+            case .inProgress:
+                break
+            case .execute:
+                agentExecute(c, on: h)
+            }
+        }
+    }
+
+    mutating func agentExecute(_ c: HACommand, on h: Int) {
+        let power = world.hosts[h].powerEpoch
+        switch c.kind {
+        case .start(let vm):
+            if let o = ha.procs[vm].first(where: { $0 != h && !ha.blocklisted[$0] }) {
+                violate("S2_fence_before_restart", "vm '\(world.instances[vm].instance.name)' started on "
+                    + "'\(world.hosts[h].name)' while its process on '\(world.hosts[o].name)' can still write")
+            }
+            ha.startAttempts[vm] += 1
+            checkStartAttempts(vm)
+            if ha.portChassis[vm] != h {
+                finishAgent(h, c.id, .started(command: c.id, ok: false, reason: "port not bound to this chassis"))
+            } else if ha.procs[vm].contains(h) {
+                finishAgent(h, c.id, .started(command: c.id, ok: true, reason: "already running"))
+            } else if ha.startFailuresVM[vm] > 0 || ha.startFailuresHost[h] > 0 {
+                if ha.startFailuresVM[vm] > 0 { ha.startFailuresVM[vm] -= 1 } else { ha.startFailuresHost[h] -= 1 }
+                defer_(.ha(.vmStartDone(vm: vm, host: h, command: c.id, power: power, ok: false,
+                    reason: "qemu exited with an error (injected)")), after: 2 * SimTime.second)
+            } else {
+                let t = Variates.latencyNanoseconds(
+                    median: spec.settings.vmStartMedian, p99Ratio: spec.settings.vmStartP99Ratio, using: &kernel.rng)
+                defer_(.ha(.vmStartDone(vm: vm, host: h, command: c.id, power: power, ok: true, reason: "")), after: t)
+            }
+        case .stop(let vm):
+            defer_(.ha(.vmStopDone(vm: vm, host: h, command: c.id, power: power)), after: 3 * SimTime.second)
+        case .migrate(let vm, let to):
+            let (duration, ok, detail) = preCopy(vm)
+            defer_(.ha(.migrationDone(vm: vm, from: h, to: to, command: c.id,
+                powers: (power, world.hosts[to].powerEpoch), ok: ok, detail: detail)), after: duration)
+        case .reboot:
+            finishAgent(h, c.id, .rebooting(command: c.id))
+            defer_(.ha(.plannedReboot(host: h, command: c.id)), after: SimTime.second)
+        case .fence, .unfenceStorage:
+            break
+        }
+    }
+
+    mutating func finishAgent(_ h: Int, _ id: UInt64, _ answer: HAInput) {
+        ha.agents[h].finish(id, answer)
+        reply(answer)
+    }
+
+    /// Pre-copy live migration: rounds copy what the guest dirtied during the previous round until
+    /// the remainder fits the downtime target; a dirty rate at or above the link's bandwidth never
+    /// converges (given up after 30 rounds).
+    func preCopy(_ vm: Int) -> (UInt64, Bool, String) {
+        let memory = Double(world.instances[vm].instance.memory)
+        let bw = Double(spec.settings.migrationBandwidthMB)
+        let dirty = Double(world.instances[vm].dirtyRateMB)
+        let target = Double(spec.settings.migrationMaxDowntime) / 1e9
+        var remaining = memory
+        var seconds = 0.0
+        for round in 1...30 {
+            let tx = remaining / bw
+            seconds += tx
+            remaining = min(memory, dirty * tx)
+            if remaining / bw <= target {
+                let downtime = Int((remaining / bw * 1000).rounded())
+                return (UInt64(seconds * 1e9) + UInt64(downtime) * SimTime.millisecond, true,
+                    "\(round) pre-copy round(s), downtime \(downtime)ms")
+            }
+        }
+        return (UInt64(seconds * 1e9), false,
+            "did not converge: dirty rate \(Int(dirty)) MB/s vs link \(Int(bw)) MB/s")
+    }
+
+    /// Fence devices act once per command ID, like agents.
+    mutating func deviceAccept(_ c: HACommand) -> Bool {
+        if let answer = ha.deviceDone[c.id] {
+            reply(answer)
+            return false
+        }
+        return ha.deviceRunning.insert(c.id).inserted
+    }
+
+    mutating func deviceFinish(_ id: UInt64, _ answer: HAInput) {
+        ha.deviceRunning.remove(id)
+        ha.deviceDone[id] = answer
+        reply(answer)
+    }
+
+    mutating func fenceDevice(_ c: HACommand, _ method: FenceMethod) {
+        guard deviceAccept(c) else { return }
+        let h = c.host
+        if ha.fenceBeganAt[h] == nil { ha.fenceBeganAt[h] = kernel.now }
+        switch method {
+        case .ipmi:
+            world.hosts[h].bmc.commandsReceived += 1
+            let bmc = world.hosts[h].bmc.mode
+            if bmc == .timeout || (bmc == .sharedPower && world.hosts[h].power == .off) { return }  // no answer
+            let latency = Variates.latencyNanoseconds(
+                median: spec.settings.bmcMedian, p99Ratio: spec.settings.bmcP99Ratio, using: &kernel.rng)
+            if bmc == .error {
+                defer_(.ha(.ipmiReadback(host: h, command: c.id)), after: latency)
+                return
+            }
+            defer_(.ha(.ipmiOff(host: h, command: c.id)), after: latency)
+        case .storage:
+            guard ha.storageUp else { return }
+            let t = Variates.latencyNanoseconds(median: spec.settings.blocklistMedian, p99Ratio: 2, using: &kernel.rng)
+            defer_(.ha(.blocklistDone(host: h, command: c.id)), after: t)
+        case .lease:
+            let expiry = ha.agents[h].lastRenewal + ha.config.leaseTTL
+            defer_(.ha(.leaseCheck(host: h, command: c.id)), after: expiry > kernel.now ? expiry - kernel.now : 0)
+        case .manual:
+            break  // an operator's fence_ack answers it
+        }
+    }
+
+    /// fence_ipmilan's "onoff": power off, read the status back until it says off, power on.
+    mutating func ipmiReadback(_ h: Int, _ id: UInt64) {
+        let name = world.hosts[h].name
+        let bmc = world.hosts[h].bmc.mode
+        if bmc == .timeout || (bmc == .sharedPower && world.hosts[h].power == .off) { return }
+        if bmc == .error {
+            deviceFinish(id, .fenced(command: id, outcome: .failed(reason: "BMC answered with an error")))
+            return
+        }
+        guard world.hosts[h].power == .off else {
+            record("fence/ipmi: node '\(name)': BMC reported power_off success but status reads 'on'")
+            deviceFinish(id, .fenced(command: id, outcome: .failed(
+                reason: "BMC reported success but power status reads 'on'")))
+            return
+        }
+        ha.proofAt[h] = kernel.now
+        deviceFinish(id, .fenced(command: id, outcome: .verified(proof: "power status read back 'off'")))
+        powerOn(h, reason: "powered on by fence agent (onoff)")
+    }
+
+    mutating func completeHA(_ work: HAWork) {
+        switch work {
+        case .vmStartDone(let vm, let h, let id, let power, let ok, let reason):
+            guard world.hosts[h].powerEpoch == power, world.hosts[h].power == .on else { return }
+            if ok { spawn(vm, on: h) }
+            finishAgent(h, id, .started(command: id, ok: ok, reason: reason))
+        case .vmStopDone(let vm, let h, let id, let power):
+            guard world.hosts[h].powerEpoch == power else { return }
+            ha.procs[vm].removeAll { $0 == h }
+            syncStatus(vm)
+            finishAgent(h, id, .stopped(command: id))
+        case .migrationDone(let vm, let from, let to, let id, let powers, let ok, let detail):
+            migrationDone(vm, from, to, id, powers, ok, detail)
+        case .plannedReboot(let h, _):
+            powerOff(h, reason: "planned reboot", planned: true)
+            powerOn(h, reason: "booting after planned reboot")
+        case .ipmiOff(let h, let id):
+            if world.hosts[h].bmc.mode == .healthy || world.hosts[h].bmc.mode == .sharedPower {
+                powerOff(h, reason: "powered off by fence agent (IPMI)")
+            }
+            defer_(.ha(.ipmiReadback(host: h, command: id)), after: 2 * SimTime.second)
+        case .ipmiReadback(let h, let id):
+            ipmiReadback(h, id)
+        case .blocklistDone(let h, let id):
+            guard ha.storageUp else { return }
+            ha.blocklisted[h] = true
+            ha.osdEpoch += 1
+            ha.proofAt[h] = kernel.now
+            record("storage: node '\(world.hosts[h].name)' client blocklisted in osd map epoch \(ha.osdEpoch)")
+            deviceFinish(id, .fenced(command: id, outcome: .verified(proof: "blocklisted in osd map epoch \(ha.osdEpoch)")))
+        case .unfenceDone(let h, let id):
+            guard ha.storageUp else { return }
+            checkUnfence(h)
+            ha.blocklisted[h] = false
+            ha.osdEpoch += 1
+            record("storage: node '\(world.hosts[h].name)' blocklist entry removed (osd map epoch \(ha.osdEpoch))")
+            deviceFinish(id, .storageUnfenced(command: id))
+        case .leaseCheck(let h, let id):
+            leaseCheck(h, id)
+        case .storeBack:
+            ha.storeUp = true
+            record("store: available again")
+        case .storageBack:
+            ha.storageUp = true
+            record("storage: cluster available again")
+        case .processBack(let h, let p):
+            record("node '\(world.hosts[h].name)': \(p.rawValue) process running again")
+            if p == .agent { refreshHeartbeat(h) }
+        }
+    }
+
+    mutating func leaseCheck(_ h: Int, _ id: UInt64) {
+        let last = ha.agents[h].lastRenewal
+        guard kernel.now >= last + ha.config.leaseTTL else {
+            deviceFinish(id, .fenced(command: id, outcome: .failed(reason: "host renewed its lease")))
+            return
+        }
+        ha.proofAt[h] = kernel.now
+        deviceFinish(id, .fenced(command: id, outcome: .verified(
+            proof: "lease expired \(SimTime.format(kernel.now - last)) after its last renewal")))
+    }
+
+    mutating func migrationDone(
+        _ vm: Int, _ from: Int, _ to: Int, _ id: UInt64, _ powers: (UInt32, UInt32), _ ok: Bool, _ detail: String
+    ) {
+        let sourceUp = world.hosts[from].powerEpoch == powers.0 && world.hosts[from].power == .on
+        let targetUp = world.hosts[to].powerEpoch == powers.1 && world.hosts[to].power == .on
+        guard sourceUp else { return }  // the source died: migration aborted, nothing runs on the target
+        guard ok, targetUp, ha.procs[vm].contains(from) else {
+            let why = !ok ? detail : (targetUp ? "guest not running on the source" : "target host lost")
+            finishAgent(from, id, .migrated(command: id, ok: false, detail: why))
+            return
+        }
+        ha.procs[vm].removeAll { $0 == from }
+        ha.portChassis[vm] = to
+        spawn(vm, on: to)
+        finishAgent(from, id, .migrated(command: id, ok: true, detail: detail))
+    }
+
+    /// A QEMU process of `vm` runs on `h` from now on.
+    mutating func spawn(_ vm: Int, on h: Int) {
+        if !ha.procs[vm].contains(h) { ha.procs[vm].append(h) }
+        ha.startAttempts[vm] = 0
+        if let t = ha.incidentAt[vm] {
+            ha.rto.append(kernel.now - t)
+            ha.incidentAt[vm] = nil
+        }
+        syncStatus(vm)
+        checkSingleWriter(vm)
+        checkAntiAffinity(vm, on: h)
+    }
+}

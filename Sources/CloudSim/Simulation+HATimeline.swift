@@ -1,0 +1,86 @@
+import CloudControl
+import CloudModel
+
+extension Simulation {
+    /// Timeline actions of the HA vocabulary.
+    mutating func applyHA(_ action: FaultAction) {
+        let now = kernel.now
+        switch action {
+        case .networkRestore(let name, let net):
+            guard let h = world.host(named: name) else { return }
+            var a = world.hosts[h].network(net)
+            a.linkUp = true
+            world.hosts[h].setNetwork(net, a)
+            refreshMembership()
+            record("node '\(name)': \(net.rawValue) network link up")
+        case .stall(let name, let process, let duration):
+            guard let h = world.host(named: name) else { return }
+            world.hosts[h].lastFaultAt = now
+            if process == .agent {
+                ha.agentStalledUntil[h] = now + duration
+                refreshHeartbeat(h)
+            } else {
+                ha.managerStalledUntil[h] = now + duration
+            }
+            record("node '\(name)': \(process.rawValue) process stalled for \(SimTime.format(duration))")
+            defer_(.ha(.processBack(host: h, process: process)), after: duration)
+        case .crashLeader(let trigger, let restartAfter):
+            if trigger == .now {
+                crashLeader(restartAfter: restartAfter)
+            } else {
+                ha.crashTrigger = (trigger, restartAfter)
+                record("ha: the leader will crash right after its next \(trigger == .fenceSent ? "fence" : "start") command")
+            }
+        case .storeOutage(let d):
+            ha.storeUp = false
+            record("store: unavailable for \(SimTime.format(d))")
+            defer_(.ha(.storeBack), after: d)
+        case .storageOutage(let d):
+            ha.storageUp = false
+            record("storage: cluster unavailable for \(SimTime.format(d))")
+            defer_(.ha(.storageBack), after: d)
+        case .watchdog(let name, let broken):
+            guard let h = world.host(named: name) else { return }
+            ha.watchdogBroken[h] = broken
+            record("node '\(name)': watchdog \(broken ? "broken (never resets the host)" : "working")")
+        case .startFailures(let vm, let host, let count):
+            if let vm, let v = instance(named: vm) { ha.startFailuresVM[v] += count }
+            if let host, let h = world.host(named: host) { ha.startFailuresHost[h] += count }
+            record("next \(count) start(s) of \(vm.map { "vm '\($0)'" } ?? "VMs on node '\(host ?? "?")'") will fail")
+        case .admin(let op):
+            operatorRequest(op)
+        default:
+            break
+        }
+    }
+
+    func instance(named name: String) -> Int? {
+        world.instances.firstIndex { $0.instance.name == name }
+    }
+
+    mutating func operatorRequest(_ op: OperatorAction) {
+        let cmd: AdminCommand?
+        switch op {
+        case .maintenance(let h, let on): cmd = world.host(named: h).map { .maintenance(host: $0, enable: on) }
+        case .shutdown(let h, let p): cmd = world.host(named: h).map { .shutdown(host: $0, policy: p) }
+        case .fenceAck(let name):
+            cmd = world.host(named: name).map { h in
+                if world.hosts[h].power == .off { ha.proofAt[h] = kernel.now }
+                return .fenceAck(host: h)
+            }
+        case .disarm: cmd = .disarm
+        case .arm: cmd = .arm
+        case .lock(let vm, let name): cmd = instance(named: vm).map { .lock(vm: $0, name: name) }
+        case .migrate(let vm, let to):
+            cmd = instance(named: vm).flatMap { v in world.host(named: to).map { .migrate(vm: v, to: $0) } }
+        }
+        record("operator: \(op.kindName) requested")
+        guard let cmd else { return }
+        if ha.leader != nil && ha.manager != nil {
+            ha.inbox.append(.admin(cmd))
+        } else {
+            // no leader: the request waits in the store for the next one
+            ha.store.deferred.append(cmd)
+        }
+    }
+}
