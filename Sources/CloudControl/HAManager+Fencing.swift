@@ -21,7 +21,7 @@ extension HAManager {
                     + "(a network or manager fault is more likely)"
                 : "storm guard lifted: \(vanished) of \(total) hosts unreachable")
         }
-        if storm { return }
+        if storm || now < takeoverAt + config.fenceDelay { return }
         var active = state.hosts.count { $0.state == .fencing }
         for h in state.hosts.indices where active < config.maxConcurrentFences {
             let rec = state.hosts[h]
@@ -98,6 +98,10 @@ extension HAManager {
     mutating func progressFences(placement: inout some HAPlacement) {
         for h in state.hosts.indices where state.hosts[h].state == .fencing {
             guard let f = state.hosts[h].fence else { continue }
+            if let r = observations[h].reconciledAt, r >= f.startedAt {
+                completeFence(h, proofs: ["host rejoined and its agent reconciled: no VM of it runs there"])
+                continue
+            }
             if let retry = f.retryAt {
                 if now >= retry {
                     state.hosts[h].fence = FenceProgress(startedAt: f.startedAt)
@@ -111,7 +115,7 @@ extension HAManager {
                 levelFailed(h, pending.joined(separator: "+") + ": no confirmation within the level timeout")
             }
         }
-        for h in state.hosts.indices where state.hosts[h].state == .fenced {
+        for h in state.hosts.indices where [.fenced, .recovering, .gone].contains(state.hosts[h].state) {
             releaseFencedVMs(h, placement: &placement)
         }
     }

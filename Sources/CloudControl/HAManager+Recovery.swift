@@ -164,21 +164,30 @@ extension HAManager {
         }
     }
 
-    /// Resends commands that got no answer (lost with a stalled agent or a dead leader). Agents
-    /// and fence devices execute each command ID once, so a resend never doubles an action.
+    /// Resends commands that got no answer (lost with a stalled agent or a dead leader), under the
+    /// current epoch; after a takeover, every command in flight. Agents and fence devices execute
+    /// each command ID once, so a resend never doubles an action.
     mutating func resendStale() {
+        let all = takingOver
+        takingOver = false
+        func renewed(_ c: HACommand) -> HACommand? {
+            guard all || now >= c.sentAt + config.resendAfter else { return nil }
+            return HACommand(id: c.id, epoch: state.epoch, kind: c.kind, host: c.host, sentAt: now)
+        }
         for v in state.vms.indices {
-            guard var c = state.vms[v].command, now >= c.sentAt + config.resendAfter else { continue }
-            c.sentAt = now
-            state.vms[v].command = c
-            effects.append(.send(c))
+            guard let c = state.vms[v].command, let r = renewed(c) else { continue }
+            state.vms[v].command = r
+            effects.append(.send(r))
         }
         for h in state.hosts.indices {
-            if var c = state.hosts[h].hostCommand, now >= c.sentAt + config.resendAfter {
-                c.sentAt = now
-                state.hosts[h].hostCommand = c
-                effects.append(.send(c))
+            if let c = state.hosts[h].hostCommand, let r = renewed(c) {
+                state.hosts[h].hostCommand = r
+                effects.append(.send(r))
             }
+            guard all, var f = state.hosts[h].fence else { continue }
+            f.outstanding = f.outstanding.compactMap(renewed)
+            for c in f.outstanding { effects.append(.send(c)) }
+            state.hosts[h].fence = f
         }
     }
 }

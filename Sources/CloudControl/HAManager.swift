@@ -14,6 +14,11 @@ public struct HAManager: Sendable {
     var effects: [HAEffect] = []
     var now: UInt64 = 0
     var observations: [HostObservation] = []
+    /// Set for the first round under a new epoch: every command in flight is resent.
+    var takingOver = false
+    /// When this leader took over: it starts no fence before it has watched every host for one
+    /// fence delay itself (membership may have just formed; observations may be stale).
+    var takeoverAt: UInt64 = 0
 
     /// A manager over `hostNames` managing `vms` (sorted by instance index).
     public init(config: HAConfig, hostNames: [String], vms: [HAVMRecord]) {
@@ -58,25 +63,9 @@ public struct HAManager: Sendable {
     mutating func takeOver(_ epoch: UInt64) {
         let previous = state.epoch
         state.epoch = epoch
+        takingOver = true
+        takeoverAt = now
         log("leader epoch \(epoch) (was \(previous)): resuming from persisted state")
-        for v in state.vms.indices {
-            guard var c = state.vms[v].command else { continue }
-            c = HACommand(id: c.id, epoch: epoch, kind: c.kind, host: c.host, sentAt: now)
-            state.vms[v].command = c
-            effects.append(.send(c))
-        }
-        for h in state.hosts.indices {
-            if var f = state.hosts[h].fence {
-                f.outstanding = f.outstanding.map { HACommand(id: $0.id, epoch: epoch, kind: $0.kind, host: $0.host, sentAt: now) }
-                for c in f.outstanding { effects.append(.send(c)) }
-                state.hosts[h].fence = f
-            }
-            if let c = state.hosts[h].hostCommand {
-                let r = HACommand(id: c.id, epoch: epoch, kind: c.kind, host: c.host, sentAt: now)
-                state.hosts[h].hostCommand = r
-                effects.append(.send(r))
-            }
-        }
     }
 
     // MARK: helpers

@@ -38,6 +38,9 @@ public struct HostAgent: Sendable {
     public var watchdogArmed = true
     /// True when the host must reconcile before it takes part again (it lost its lease, or booted).
     public private(set) var mustReconcile = false
+    /// False after a boot until the agent first holds its lease: a host that boots without quorum
+    /// runs nothing and does not arm its watchdog (so it does not reset in a loop).
+    public private(set) var leaseAcquired = true
 
     /// An agent that just renewed its lease at `now`.
     public init(now: UInt64) {
@@ -69,6 +72,7 @@ public struct HostAgent: Sendable {
         if renewed {
             lastRenewal = now
             lastFeed = now
+            leaseAcquired = true
         } else if now >= lastRenewal + config.watchdogTimeout {
             mustReconcile = true
         }
@@ -77,7 +81,7 @@ public struct HostAgent: Sendable {
     /// The watchdog multiplexer's check, independent of the agent process (so it also fires when
     /// the agent is stalled): unfed for `watchdogTimeout`, then the hardware timeout, resets the host.
     public func watchdog(now: UInt64, config: HAConfig) -> WatchdogVerdict {
-        guard watchdogArmed else { return .fed }
+        guard watchdogArmed && leaseAcquired else { return .fed }
         if now >= lastFeed + config.watchdogTimeout + config.hardwareWatchdog { return .expired }
         return lastFeed == now ? .fed : .starving
     }
@@ -88,7 +92,11 @@ public struct HostAgent: Sendable {
         lastFeed = now
         running = []
         mustReconcile = true
+        leaseAcquired = false
     }
+
+    /// The host's storage client was blocklisted (its I/O fails): it was fenced and must reconcile.
+    public mutating func storageFenced() { mustReconcile = true }
 
     /// Reconciliation finished.
     public mutating func reconciled() { mustReconcile = false }

@@ -5,12 +5,18 @@ public struct ScenarioRun: Sendable {
     public let file: String
     public let result: SimulationResult
     public let wallSeconds: Double
+    /// How the decision log differs from the golden log (nil: equal, or no golden log).
+    public let goldenProblem: String?
 
-    public init(file: String, result: SimulationResult, wallSeconds: Double) {
+    public init(file: String, result: SimulationResult, wallSeconds: Double, goldenProblem: String? = nil) {
         self.file = file
         self.result = result
         self.wallSeconds = wallSeconds
+        self.goldenProblem = goldenProblem
     }
+
+    /// Expectations met, no invariant violated, and the golden log matched.
+    public var passed: Bool { result.passed && goldenProblem == nil }
 
     /// The one-line command that replays this run.
     public var replayCommand: String { "cloudplane scenario run \(file) --seed \(result.seed)" }
@@ -21,7 +27,7 @@ public enum ScenarioReport {
     /// `{"passed", "scenarios": [...]}` as fixed in DESIGN.md.
     public static func json(_ runs: [ScenarioRun]) -> JSON {
         .object([
-            ("passed", .bool(runs.allSatisfy(\.result.passed))),
+            ("passed", .bool(runs.allSatisfy(\.passed))),
             ("scenarios", .array(runs.map(scenarioJSON))),
         ])
     }
@@ -41,13 +47,14 @@ public enum ScenarioReport {
         return .object([
             ("file", .string(run.file)),
             ("name", .string(r.name)),
-            ("passed", .bool(r.passed)),
+            ("passed", .bool(run.passed)),
             ("seed", .int(Int64(bitPattern: r.seed))),
             ("trace_hash", .string(r.traceHash)),
             ("events", .int(Int64(r.events))),
             ("simulated_seconds", JSON.rounded(Double(r.simulatedNanoseconds) / 1e9, 3)),
             ("wall_seconds", JSON.rounded(run.wallSeconds, 4)),
-            ("rto_seconds", .null),
+            ("rto_seconds", rtoJSON(r.rtoNanoseconds)),
+            ("golden_log", run.goldenProblem.map { .string($0) } ?? .string("ok")),
             ("expectations", .array(r.expectations.map { e in
                 .object([("name", .string(e.name)), ("passed", .bool(e.passed)), ("detail", .string(e.detail))])
             })),
@@ -56,6 +63,14 @@ public enum ScenarioReport {
             ("hosts", .array(r.summary.hosts.map(hostJSON))),
             ("log", .array(r.log.map { .string(String($0.drop(while: { $0 == " " }))) })),
         ])
+    }
+
+    /// `{"p50", "p90", "p99", "max", "count"}` in seconds, or null without recoveries.
+    public static func rtoJSON(_ ns: [UInt64]) -> JSON {
+        guard let p = Percentiles(ns) else { return .null }
+        func s(_ v: UInt64) -> JSON { JSON.rounded(Double(v) / 1e9, 3) }
+        return .object([("p50", s(p.p50)), ("p90", s(p.p90)), ("p99", s(p.p99)), ("max", s(p.max)),
+            ("count", .int(Int64(ns.count)))])
     }
 
     static func hostJSON(_ h: HostSummary) -> JSON {
@@ -85,15 +100,20 @@ public enum ScenarioReport {
             out += "-- instances: " + r.summary.instanceCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
                 + "\n-- expectations\n"
             for e in r.expectations { out += "  [\(e.passed ? "PASS" : "FAIL")] \(e.name): \(e.detail)\n" }
+            if let p = Percentiles(r.rtoNanoseconds) {
+                out += "  RTO over \(r.rtoNanoseconds.count) VM(s): p50 \(SimTime.format(p.p50)), p90 "
+                    + "\(SimTime.format(p.p90)), p99 \(SimTime.format(p.p99)), max \(SimTime.format(p.max))\n"
+            }
+            if let g = run.goldenProblem { out += "  [FAIL] golden log: \(g)\n" }
             if let v = r.violation {
                 out += "  [FAIL] invariant \(v.invariant) at \(SimTime.format(v.time)) after \(v.eventDescription): "
                     + "\(v.detail)\n  replay: \(run.replayCommand)\n"
             }
-            out += "-- \(r.passed ? "PASSED" : "FAILED"): \(r.events) events, "
+            out += "-- \(run.passed ? "PASSED" : "FAILED"): \(r.events) events, "
                 + "\(SimTime.format(r.simulatedNanoseconds)) simulated in \(formatWall(run.wallSeconds)), "
                 + "trace \(r.traceHash)\n\n"
         }
-        let failed = runs.count(where: { !$0.result.passed })
+        let failed = runs.count(where: { !$0.passed })
         out += "\(runs.count - failed) passed, \(failed) failed\n"
         return out
     }
@@ -108,16 +128,18 @@ public enum ScenarioReport {
     /// JUnit XML: one testsuite per scenario, one testcase per expectation (plus the invariants).
     public static func junit(_ runs: [ScenarioRun]) -> String {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        let total = runs.reduce(0) { $0 + $1.result.expectations.count + 1 }
+        let total = runs.reduce(0) { $0 + $1.result.expectations.count + 2 }
         let failures = runs.reduce(0) { acc, run in
             acc + run.result.expectations.count(where: { !$0.passed }) + (run.result.violation == nil ? 0 : 1)
+                + (run.goldenProblem == nil ? 0 : 1)
         }
         out += "<testsuites name=\"cloudplane scenarios\" tests=\"\(total)\" failures=\"\(failures)\">\n"
         for run in runs {
             let r = run.result
             let cases = r.expectations.map { ($0.name, $0.passed, $0.detail) }
                 + [("invariants", r.violation == nil,
-                    r.violation.map { "\($0.invariant): \($0.detail); replay: \(run.replayCommand)" } ?? "held")]
+                    r.violation.map { "\($0.invariant): \($0.detail); replay: \(run.replayCommand)" } ?? "held"),
+                    ("golden_log", run.goldenProblem == nil, run.goldenProblem ?? "matches")]
             out += "  <testsuite name=\"\(xml(r.name))\" tests=\"\(cases.count)\" "
                 + "failures=\"\(cases.count(where: { !$0.1 }))\" time=\"\(run.wallSeconds)\">\n"
             out += "    <properties><property name=\"seed\" value=\"\(r.seed)\"/>"
@@ -133,6 +155,26 @@ public enum ScenarioReport {
             out += "  </testsuite>\n"
         }
         return out + "</testsuites>\n"
+    }
+
+    /// Compares a decision log with a golden log line by line; nil when they are equal.
+    public static func goldenDifference(log: [String], golden: String) -> String? {
+        var expected = golden.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if expected.last == "" { expected.removeLast() }
+        for i in 0..<max(log.count, expected.count) {
+            let got = i < log.count ? log[i] : "<end of log>"
+            let want = i < expected.count ? expected[i] : "<end of golden log>"
+            if got != want {
+                return "line \(i + 1) differs: expected '\(want.trimmingLeadingSpaces)', got '\(got.trimmingLeadingSpaces)'"
+                    + " (rewrite with --update-golden after reviewing)"
+            }
+        }
+        return nil
+    }
+
+    /// The golden log of a scenario file: `NAME.yaml` → `NAME.log.expect`.
+    public static func goldenPath(_ file: String) -> String {
+        (file.hasSuffix(".yaml") ? String(file.dropLast(5)) : file) + ".log.expect"
     }
 
     static func xml(_ s: String) -> String {

@@ -9,6 +9,8 @@ public struct SimWorld: Sendable {
     public var clusters: [Cluster] = []
     public var hosts: [SimHost] = []
     public var instances: [SimInstance] = []
+    /// The next partition island number (every partition action splits off new islands).
+    public var nextIsland: UInt16 = 1
     /// Instance indices per host, in placement order.
     public var hostInstances: [[Int]] = []
     /// The scheduler's capacity state: every instance is placed through it.

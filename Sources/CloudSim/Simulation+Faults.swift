@@ -38,15 +38,17 @@ extension Simulation {
             record("node '\(name)': \(net.rawValue) network link down")
             refreshMembership()
         case .partition(let net, let groups):
-            for (i, group) in groups.enumerated() {
+            for group in groups {
+                let island = world.nextIsland
+                world.nextIsland &+= 1
                 for h in group.compactMap(world.host(named:)) {
                     var a = world.hosts[h].network(net)
-                    a.island = UInt16(i + 1)
+                    a.island = island
                     world.hosts[h].setNetwork(net, a)
                     world.hosts[h].lastFaultAt = kernel.now
                 }
                 refreshMembership()
-                record("\(net.rawValue) network: island \(i + 1) split off: \(group.joined(separator: ", "))")
+                record("\(net.rawValue) network: island \(island) split off: \(group.joined(separator: ", "))")
             }
         case .bmcFault(let name, let mode):
             guard let h = world.host(named: name) else { return }

@@ -154,5 +154,6 @@ extension Simulation {
 }
 
 extension String {
-    var trimmingLeadingSpaces: Substring { drop(while: { $0 == " " }) }
+    /// The string without its leading spaces.
+    public var trimmingLeadingSpaces: Substring { drop(while: { $0 == " " }) }
 }

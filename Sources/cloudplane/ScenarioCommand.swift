@@ -7,7 +7,7 @@ import Foundation
 struct ScenarioCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "scenario", abstract: "Validate and run fault scenarios in virtual time.",
-        subcommands: [ScenarioRun.self, ScenarioCheck.self])
+        subcommands: [ScenarioRun.self, ScenarioCheck.self, ScenarioSwarm.self])
 }
 
 /// Reads and parses scenario files; on any error prints every error and exits with 2.
@@ -76,6 +76,8 @@ struct ScenarioRun: ParsableCommand {
     @Option(help: "Write a JUnit XML report to this path.") var junit: String?
     @Option(help: "Write the end state as Prometheus metrics to this path (one scenario).") var metrics: String?
     @Flag(help: "Write the metrics in OpenMetrics 1.0 instead of text 0.0.4.") var openmetrics = false
+    @Flag(help: "Rewrite each scenario's golden log (NAME.log.expect) from this run. Review the diff.")
+    var updateGolden = false
 
     func validate() throws {
         if metrics != nil && files.count != 1 { throw ValidationError("--metrics takes exactly one scenario file") }
@@ -95,7 +97,8 @@ struct ScenarioRun: ParsableCommand {
                 throw ExitCode(2)
             }
             let result = sim.run()
-            runs.append(.init(file: file, result: result, wallSeconds: seconds(clock.now - start)))
+            let wall = seconds(clock.now - start)
+            runs.append(.init(file: file, result: result, wallSeconds: wall, goldenProblem: try golden(file, result)))
         }
         if let junit {
             do {
@@ -118,6 +121,24 @@ struct ScenarioRun: ParsableCommand {
         case .json: print(ScenarioReport.json(runs).serialized())
         case .text: print(ScenarioReport.text(runs), terminator: "")
         }
-        if !runs.allSatisfy(\.result.passed) { throw ExitCode.failure }
+        if !runs.allSatisfy(\.passed) { throw ExitCode.failure }
+    }
+
+    /// Compares the run's decision log with the scenario's golden log, or rewrites it.
+    func golden(_ file: String, _ result: SimulationResult) throws -> String? {
+        let path = ScenarioReport.goldenPath(file)
+        let text = result.log.map { $0 + "\n" }.joined()
+        if updateGolden {
+            guard seed == nil else { return nil }  // golden logs are for the scenario's own seed
+            do {
+                try text.write(toFile: path, atomically: true, encoding: .utf8)
+            } catch {
+                printError("error: cannot write \(path): \(error.localizedDescription)")
+                throw ExitCode(2)
+            }
+            return nil
+        }
+        guard seed == nil, let data = FileManager.default.contents(atPath: path) else { return nil }
+        return ScenarioReport.goldenDifference(log: result.log, golden: String(decoding: data, as: UTF8.self))
     }
 }

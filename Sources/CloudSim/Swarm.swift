@@ -1,0 +1,193 @@
+import CloudControl
+import CloudModel
+import CloudScheduler
+
+/// The outcome of one swarm seed.
+public struct SwarmSeedResult: Sendable {
+    public let seed: UInt64
+    /// The options the seed drew, one line.
+    public let options: String
+    public let violation: InvariantViolation?
+    /// Why the liveness phase did not converge (nil: it did).
+    public let unconverged: String?
+    public let rtoNanoseconds: [UInt64]
+    public let events: UInt64
+    public let traceHash: String
+    /// The decision log of the run.
+    public let log: [String]
+
+    public var passed: Bool { violation == nil && unconverged == nil }
+}
+
+/// Randomized fault schedules: each seed draws a topology, a workload, a fence configuration
+/// and up to four faults for a safety phase, then heals everything for a liveness phase that must
+/// converge (every HA VM running or explicitly blocked, no leaked claims).
+public enum Swarm {
+    /// The safety phase ends and everything is healed at this time.
+    public static let healAt: UInt64 = 300 * SimTime.second
+    /// The liveness phase must converge by this time.
+    public static let deadline: UInt64 = 900 * SimTime.second
+
+    /// The scenario seed `seed` draws, and a one-line description of its options.
+    public static func scenario(seed: UInt64, unsafeSkipFence: Bool = false) -> (ScenarioSpec, String) {
+        var rng = Xoshiro256StarStar(seed: seed ^ 0x5EA5_0000_5EED)
+        let hosts = 3 + Int(rng.below(5))
+        let group = HostGroupSpec(name: "cpu", template: "cpu-2s", count: hosts, racks: ["r1", "r2"])
+        let cluster = ClusterSpec(
+            name: "general", zone: "az-1", hostGroups: [group],
+            policy: ClusterPolicy(name: "general", zone: "az-1", cpuOvercommitPercent: 400))
+        var settings = SimSettings()
+        settings.unsafeSkipFence = unsafeSkipFence
+        settings.ha.fenceCooldown = 180 * SimTime.second
+        let levelChoices: [[[FenceMethod]]] = [
+            [[.ipmi], [.storage]], [[.ipmi], [.storage]], [[.ipmi]], [[.storage]], [[.lease]], [[.ipmi], [.lease]],
+        ]
+        settings.ha.fenceLevels = levelChoices[Int(rng.below(UInt64(levelChoices.count)))]
+        let workload = drawWorkload(&rng, hosts: hosts)
+        var timeline: [TimedAction] = []
+        var drawn: [String] = []
+        let faults = 1 + Int(rng.below(4))
+        for _ in 0..<faults {
+            let (actions, text) = drawFault(&rng, hosts: group.hostNames, levels: settings.ha.fenceLevels)
+            timeline += actions
+            drawn.append(text)
+        }
+        timeline.sort { $0.at < $1.at }
+        timeline.append(TimedAction(at: healAt, action: .heal(host: nil)))
+        timeline.append(TimedAction(at: healAt, action: .powerOn(hosts: group.hostNames)))
+        timeline.append(TimedAction(at: healAt, action: .admin(.arm)))
+        let spec = ScenarioSpec(
+            name: "swarm-\(seed)", seed: seed, duration: deadline, settings: settings,
+            datacenters: [DatacenterSpec(name: "dc", clusters: [cluster])], workload: workload, timeline: timeline,
+            expectations: [])
+        let levels = settings.ha.fenceLevels.map { $0.map(\.rawValue).joined(separator: "+") }.joined(separator: ",")
+        let vms = workload.reduce(0) { $0 + $1.count }
+        return (spec, "hosts=\(hosts) vms=\(vms) fence=\(levels) faults=[\(drawn.joined(separator: "; "))]")
+    }
+
+    static func drawWorkload(_ rng: inout Xoshiro256StarStar, hosts: Int) -> [WorkloadSpec] {
+        let medium = Flavor.named("m1.medium") ?? Flavor(name: "m1.medium", vcpus: 4, memoryMB: 8192)
+        let large = Flavor.named("m1.large") ?? Flavor(name: "m1.large", vcpus: 8, memoryMB: 32768)
+        var db = WorkloadSpec(
+            name: "db", count: 1 + Int(rng.below(3)), flavor: large, tenant: "acme", haPriority: .critical, cluster: nil)
+        db.request.groups = [GroupRule(group: "db", kind: .antiAffinity, strength: .strict)]
+        db.dirtyRateMB = 400
+        let web = WorkloadSpec(
+            name: "web", count: 2 + Int(rng.below(UInt64(2 * hosts))), flavor: large, tenant: "acme", haPriority: .high,
+            cluster: nil)
+        let cache = WorkloadSpec(
+            name: "cache", count: 2 + Int(rng.below(UInt64(3 * hosts))), flavor: medium, tenant: "acme",
+            haPriority: .normal, cluster: nil)
+        let batch = WorkloadSpec(
+            name: "batch", count: Int(rng.below(4)), flavor: medium, tenant: "globex", haPriority: .none, cluster: nil)
+        return [db, web, cache, batch]
+    }
+
+    static func drawFault(_ rng: inout Xoshiro256StarStar, hosts: [String], levels: [[FenceMethod]])
+        -> ([TimedAction], String)
+    {
+        let at = (30 + rng.below(210)) * SimTime.second
+        let h = hosts[Int(rng.below(UInt64(hosts.count)))]
+        let t = "@\(at / SimTime.second)s"
+        switch rng.below(11) {
+        case 0: return ([TimedAction(at: at, action: .powerOff(hosts: [h]))], "power_off \(h) \(t)")
+        case 1:
+            let modes: [BMCMode] = [.timeout, .error, .falseSuccess, .sharedPower]
+            let mode = modes[Int(rng.below(4))]
+            return ([TimedAction(at: at, action: .bmcFault(host: h, mode: mode)),
+                TimedAction(at: at, action: .powerOff(hosts: [h]))], "bmc \(mode.rawValue)+power_off \(h) \(t)")
+        case 2:
+            let k = max(1, (hosts.count - 1) / 2)
+            let start = Int(rng.below(UInt64(hosts.count)))
+            let group = (0..<k).map { hosts[(start + $0) % hosts.count] }
+            return ([TimedAction(at: at, action: .partition(network: .management, groups: [group]))],
+                "partition \(group.joined(separator: ",")) \(t)")
+        case 3:
+            let down = (5 + rng.below(60)) * SimTime.second
+            return ([TimedAction(at: at, action: .networkCut(host: h, network: .management)),
+                TimedAction(at: at + down, action: .networkRestore(host: h, network: .management))],
+                "mgmt_cut \(h) \(down / SimTime.second)s \(t)")
+        case 4:
+            return ([TimedAction(at: at, action: .networkCut(host: h, network: .storage))], "storage_cut \(h) \(t)")
+        case 5:
+            var out: [TimedAction] = []
+            for c in 0..<UInt64(4) {
+                let s = at + c * 30 * SimTime.second
+                out.append(TimedAction(at: s, action: .networkCut(host: h, network: .management)))
+                out.append(TimedAction(at: s + 15 * SimTime.second, action: .networkRestore(host: h, network: .management)))
+            }
+            return (out, "flap \(h) \(t)")
+        case 6:
+            let triggers: [CrashTrigger] = [.now, .fenceSent, .startSent]
+            let tr = triggers[Int(rng.below(3))]
+            return ([TimedAction(at: at, action: .crashLeader(trigger: tr, restartAfter: 30 * SimTime.second))],
+                "crash_leader \(tr.rawValue) \(t)")
+        case 7: return ([TimedAction(at: at, action: .storageOutage(duration: 60 * SimTime.second))], "storage_outage \(t)")
+        case 8: return ([TimedAction(at: at, action: .storeOutage(duration: 90 * SimTime.second))], "store_outage \(t)")
+        case 9:
+            let p: StalledProcess = rng.below(2) == 0 ? .agent : .manager
+            return ([TimedAction(at: at, action: .stall(host: h, process: p, duration: 90 * SimTime.second))],
+                "stall \(p.rawValue) \(h) \(t)")
+        default:
+            // a broken watchdog is only survivable with a fence level that does not trust the lease
+            guard levels.contains(where: { !$0.contains(.lease) }) else {
+                return ([TimedAction(at: at, action: .powerOff(hosts: [h]))], "power_off \(h) \(t)")
+            }
+            return ([TimedAction(at: at, action: .watchdog(host: h, broken: true)),
+                TimedAction(at: at, action: .networkCut(host: h, network: .management))],
+                "zombie(broken watchdog+mgmt_cut) \(h) \(t)")
+        }
+    }
+
+    /// Runs seed `seed`: the safety phase, then the liveness phase and its convergence check.
+    public static func run(seed: UInt64, unsafeSkipFence: Bool = false) -> SwarmSeedResult {
+        let (spec, options) = scenario(seed: seed, unsafeSkipFence: unsafeSkipFence)
+        do {
+            var sim = try Simulation(spec: spec, seed: seed)
+            let r = sim.run()
+            let unconverged = r.violation == nil ? sim.convergenceProblem() : nil
+            return SwarmSeedResult(
+                seed: seed, options: options, violation: r.violation, unconverged: unconverged,
+                rtoNanoseconds: r.rtoNanoseconds, events: r.events, traceHash: r.traceHash, log: r.log)
+        } catch {
+            return SwarmSeedResult(
+                seed: seed, options: options, violation: nil, unconverged: "could not build: \(error)",
+                rtoNanoseconds: [], events: 0, traceHash: "", log: [])
+        }
+    }
+}
+
+extension Simulation {
+    /// Liveness (S12): every HA VM runs where the manager thinks it does, or is explicitly blocked
+    /// (`error`, or waiting with a reason); no instance holds a claim it should not.
+    func convergenceProblem() -> String? {
+        for r in ha.store.vms {
+            let procs = ha.procs[r.index]
+            switch r.state {
+            case .started:
+                guard let n = r.node, procs == [n], r.command == nil else {
+                    return "vm '\(r.name)' is started on \(hostTag(r.node)) but runs on [\(procs.map { world.hosts[$0].name }.joined(separator: ","))]"
+                }
+            case .error:
+                continue
+            case .recovery, .fence:
+                guard r.blocked != nil, r.command == nil else {
+                    return "vm '\(r.name)' still in \(r.state.rawValue) without a reason to wait"
+                }
+            default:
+                return "vm '\(r.name)' still in \(r.state.rawValue)"
+            }
+        }
+        for i in world.instances.indices where world.claims[i] != nil {
+            if let v = ha.store.vm(instance: i) {
+                let r = ha.store.vms[v]
+                guard r.state == .started, world.instances[i].host == r.node else {
+                    return "instance '\(world.instances[i].instance.name)' holds a claim on "
+                        + "\(hostTag(world.instances[i].host)) while HA has it \(r.state.rawValue) on \(hostTag(r.node))"
+                }
+            }
+            if world.migrationClaims[i] != nil { return "instance \(world.instances[i].instance.name) leaked a migration claim" }
+        }
+        return nil
+    }
+}
