@@ -102,6 +102,11 @@ extension HAManager {
                 completeFence(h, proofs: ["host rejoined and its agent reconciled: no VM of it runs there"])
                 continue
             }
+            let waiting = f.retryAt != nil || f.outstanding.allSatisfy { $0.kind == .fence(.lease) || $0.kind == .fence(.manual) }
+            if fresh(h) && waiting {
+                cancelFence(h)
+                continue
+            }
             if let retry = f.retryAt {
                 if now >= retry {
                     state.hosts[h].fence = FenceProgress(startedAt: f.startedAt)
@@ -146,6 +151,18 @@ extension HAManager {
         }
         state.hosts[h].fence = f
         tryLevel(h)
+    }
+
+    /// The host came back (its lease renewed) before any proof: nothing ran elsewhere, so its VMs
+    /// are still its own. The fence is called off; the agent's inventory decides what still runs.
+    mutating func cancelFence(_ h: Int) {
+        state.hosts[h].fence = nil
+        log("FENCE: node '\(hostNames[h])': back with its lease renewed before any fence proof; fence called off")
+        setHost(h, .online, "heartbeats back")
+        for v in vms(on: h) where state.vms[v].state == .fence {
+            state.vms[v].blocked = nil
+            setVM(v, .started, "node '\(hostNames[h])' is back; its agent reports what runs")
+        }
     }
 
     mutating func completeFence(_ h: Int, proofs: [String]) {

@@ -106,11 +106,13 @@ extension Simulation {
                 if before.stormGuard && after.stormGuard {
                     violate("S6_no_fencing_storm", "node '\(world.hosts[h].name)' fenced while the storm guard held")
                 }
+                ha.fenceBeganAt[h] = now
+            }
+            if a.state != .fenced && b.state == .fenced {
                 if let last = ha.fenceStarts[h].last, now < last + ha.config.fenceCooldown {
                     violate("S7_hysteresis", "node '\(world.hosts[h].name)' fenced twice within the cooldown")
                 }
                 ha.fenceStarts[h].append(now)
-                ha.fenceBeganAt[h] = now
             }
             if a.state == .fencing && b.state == .fenced && !spec.settings.unsafeSkipFence {
                 let ok = ha.proofAt[h].map { p in ha.fenceBeganAt[h].map { p >= $0 } ?? false } ?? false

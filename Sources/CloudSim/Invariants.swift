@@ -29,7 +29,13 @@ extension Simulation {
                 invariant: name, detail: detail, time: kernel.now, event: kernel.dispatched, eventDescription: event)
             record("invariant violated: \(name): \(detail)")
         }
-        for v in ha.procs.indices where ha.procs[v].count > 1 { checkSingleWriter(v) }
+        for v in ha.procs.indices {
+            if ha.procs[v].count > 1 { checkSingleWriter(v) }
+            if let h = ha.procs[v].first(where: { world.hosts[$0].power != .on }) {
+                violate("no_running_on_dead_host", "\(world.instances[v].instance.name) running on "
+                    + "\(world.hosts[h].name) (power \(world.hosts[h].power))")
+            }
+        }
     }
 }
 
@@ -51,9 +57,6 @@ extension SimWorld {
             }
             for g in inst.gpuIndices where !host.gpus[g].holders.contains(i) {
                 return ("capacity", "\(inst.instance.name) claims gpu\(g) of \(host.name) but is not among its holders")
-            }
-            if inst.status == .running && host.power != .on {
-                return ("no_running_on_dead_host", "\(inst.instance.name) running on \(host.name) (power \(host.power))")
             }
             if inst.status == .running, let g = inst.gpuIndices.first(where: { host.gpus[$0].health == .failed }) {
                 return ("no_running_on_failed_gpu", "\(inst.instance.name) running on failed gpu\(g) of \(host.name)")

@@ -43,6 +43,7 @@ struct SimHA: Sendable {
     /// Physical fence proofs per host (time the device confirmed), for S2/S5.
     var proofAt: [UInt64?]
     var fenceBeganAt: [UInt64?]
+    /// Completed fences per host (S7).
     var fenceStarts: [[UInt64]]
     /// Starts executed per instance since its last successful start (S9).
     var startAttempts: [Int]
