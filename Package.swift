@@ -50,6 +50,7 @@ let package = Package(
         ),
         .testTarget(name: "CloudModelTests", dependencies: ["CloudModel"]),
         .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
+        .testTarget(name: "CloudControlTests", dependencies: ["CloudControl", "CloudModel"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim"]),
         .testTarget(name: "CloudTelemetryTests", dependencies: ["CloudTelemetry"]),
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"]),

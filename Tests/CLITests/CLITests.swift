@@ -125,7 +125,7 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
               - at: 120s
                 power_off: cpu-03
             expect:
-              - host_power: {host: cpu-03, state: on}
+              - fences: {host: cpu-03, count: 2}
               - no_violations: true
             """)
         let path = try tempFile("failing.yaml", text)
@@ -136,8 +136,8 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         let exps = scenario(o)?["expectations"] as? [[String: Any]]
         #expect(exps?.map { $0["passed"] as? Bool } == [false, true])
         let xml = try String(contentsOfFile: junit, encoding: .utf8)
-        #expect(xml.components(separatedBy: "<testcase ").count - 1 == 3)
-        #expect(xml.contains("<failure message=\"power is off\""))
+        #expect(xml.components(separatedBy: "<testcase ").count - 1 == 4)  // 2 expectations, invariants, golden log
+        #expect(xml.contains("<failure message=\"1 fence(s)\""))
     }
 
     @Test func demoPassesAndReportsTheContractFields() throws {
@@ -147,7 +147,8 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         #expect(s?["passed"] as? Bool == true)
         #expect(s?["simulated_seconds"] as? Int == 600)
         #expect((s?["events"] as? Int ?? 0) > 600)
-        #expect(s?["rto_seconds"] is NSNull)
+        let rto = s?["rto_seconds"] as? [String: Any]
+        #expect((rto?["p99"] as? Double ?? 999) <= 60)
         #expect((s?["hosts"] as? [Any])?.count == 12)
         let text = try CLI.run(["scenario", "run", "Scenarios/demo.yaml"])
         #expect(text.stdout.contains("node 'cpu-03': power lost"))
@@ -258,7 +259,8 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         let o = try CLI.run(["scenario", "run", "Scenarios/gpu-sharing.yaml", "--metrics", path, "--format", "json"])
         #expect(o.status == 0, "\(o.stderr)")
         let text = try String(contentsOfFile: path, encoding: .utf8)
-        #expect(text.contains("cloudplane_instances{status=\"error\"} 7\n"))
+        #expect(text.contains("cloudplane_instances{status=\"error\"} 0\n"))
+        #expect(text.contains("cloudplane_instances{status=\"running\"} 15\n"))
         #expect(text.contains("cloudplane_gpu_healthy{gpu=\"0\",host=\"h100-01\"} 0\n"))
         #expect(text.contains("cloudplane_gpu_xid_errors_total{gpu=\"0\",host=\"h100-01\"} 1\n"))
         let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }

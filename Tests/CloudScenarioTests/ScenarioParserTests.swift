@@ -164,8 +164,8 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
 
 @Suite struct ScenarioReportTests {
     func demoRun() throws -> CloudScenario.ScenarioRun {
-        let spec = try parse("timeline:\n  - {at: 60s, power_off: cpu-01}\nexpect:\n  - no_violations: true\n"
-            + "  - host_power: {host: cpu-01, state: on}\n")
+        let spec = try parse("timeline:\n  - {at: 60s, power_off: cpu-02}\nexpect:\n  - no_violations: true\n"
+            + "  - fences: {host: cpu-02, count: 2}\n")
         var sim = try Simulation(spec: spec)
         return CloudScenario.ScenarioRun(file: "x.yaml", result: sim.run(), wallSeconds: 0.01)
     }
@@ -184,14 +184,14 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         let exps = sc?["expectations"] as? [[String: Any]]
         #expect(exps?.count == 2)
         #expect(exps?[1]["passed"] as? Bool == false)
-        #expect(exps?[1]["detail"] as? String == "power is off")
+        #expect((exps?[1]["detail"] as? String)?.hasSuffix(" fence(s)") == true)
     }
 
     @Test func junitHasOneTestcasePerExpectationAndParses() throws {
         let xml = ScenarioReport.junit([try demoRun()])
         let doc = try XMLDocument(xmlString: xml)
         let cases = try doc.nodes(forXPath: "//testcase")
-        #expect(cases.count == 3)  // two expectations + invariants
+        #expect(cases.count == 4)  // two expectations, the invariants, the golden log
         #expect(try doc.nodes(forXPath: "//testcase/failure").count == 1)
         #expect(try doc.nodes(forXPath: "//testsuites/@failures").first?.stringValue == "1")
     }
