@@ -98,7 +98,9 @@ extension HAManager {
     mutating func progressFences(placement: inout some HAPlacement) {
         for h in state.hosts.indices where state.hosts[h].state == .fencing {
             guard let f = state.hosts[h].fence else { continue }
-            if let r = observations[h].reconciledAt, r >= f.startedAt {
+            // a reconcile counts only when it happened after the fence began (it then killed the
+            // processes of every VM in 'fence')
+            if let r = observations[h].reconciledAt, r > f.startedAt {
                 completeFence(h, proofs: ["host rejoined and its agent reconciled: no VM of it runs there"])
                 continue
             }

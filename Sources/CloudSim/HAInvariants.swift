@@ -108,13 +108,13 @@ extension Simulation {
                 }
                 ha.fenceBeganAt[h] = now
             }
-            if a.state != .fenced && b.state == .fenced {
+            if b.fences > a.fences {
                 if let last = ha.fenceStarts[h].last, now < last + ha.config.fenceCooldown {
                     violate("S7_hysteresis", "node '\(world.hosts[h].name)' fenced twice within the cooldown")
                 }
                 ha.fenceStarts[h].append(now)
             }
-            if a.state == .fencing && b.state == .fenced && !spec.settings.unsafeSkipFence {
+            if b.fences > a.fences && !spec.settings.unsafeSkipFence {
                 let ok = ha.proofAt[h].map { p in ha.fenceBeganAt[h].map { p >= $0 } ?? false } ?? false
                 if !ok { violate("S5_fence_failure_never_success", "node '\(world.hosts[h].name)' fenced without proof") }
             }
