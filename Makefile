@@ -26,8 +26,9 @@ run: build
 # Quick end-to-end checks against the release binary (figures printed, never asserted on time).
 smoke: build
 	$(RELEASE_BIN) scenario check $(SCENARIOS)
-	$(RELEASE_BIN) scenario run $(SCENARIOS) --format json --junit .build/scenarios.junit.xml > .build/scenarios.json
-	@echo "scenarios passed: $$(grep -c '"passed":true' .build/scenarios.json) report(s) in .build/scenarios.json"
+	$(RELEASE_BIN) scenario run $(SCENARIOS) --junit .build/scenarios.junit.xml | tail -1
+	$(RELEASE_BIN) scenario run $(SCENARIOS) --format json > .build/scenarios.json
+	$(RELEASE_BIN) scenario swarm --seeds 1000
 	$(RELEASE_BIN) bench sim --pending 10000 --events 1000000 --runs 5 --format json
 	$(RELEASE_BIN) bench scheduler --hosts 10000 --requests 50000 --format json
 

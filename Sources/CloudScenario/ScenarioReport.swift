@@ -54,6 +54,7 @@ public enum ScenarioReport {
             ("simulated_seconds", JSON.rounded(Double(r.simulatedNanoseconds) / 1e9, 3)),
             ("wall_seconds", JSON.rounded(run.wallSeconds, 4)),
             ("rto_seconds", rtoJSON(r.rtoNanoseconds)),
+            ("rto_samples_seconds", .array(r.rtoNanoseconds.map { JSON.rounded(Double($0) / 1e9, 3) })),
             ("golden_log", run.goldenProblem.map { .string($0) } ?? .string("ok")),
             ("expectations", .array(r.expectations.map { e in
                 .object([("name", .string(e.name)), ("passed", .bool(e.passed)), ("detail", .string(e.detail))])

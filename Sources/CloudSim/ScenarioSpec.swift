@@ -56,9 +56,11 @@ public struct SimSettings: Sendable, Equatable {
     public var cpuOvercommit: Int = 4
     /// The HA manager's timers, fence levels and restart policy.
     public var ha = HAConfig()
-    /// Median time from a VM start command to the guest running, and its p99/median ratio.
-    public var vmStartMedian: UInt64 = 8 * SimTime.second
-    public var vmStartP99Ratio: Double = 2
+    /// Median time from a VM start command to the hypervisor reporting the VM running (libvirt
+    /// domain started: QEMU up, disks and ports attached; guest boot comes on top, as in Proxmox's
+    /// figures), and its p99/median ratio.
+    public var vmStartMedian: UInt64 = 3 * SimTime.second
+    public var vmStartP99Ratio: Double = 2.5
     /// Live-migration link bandwidth in MB/s, and the downtime the switchover aims for.
     public var migrationBandwidthMB: Int = 1250
     public var migrationMaxDowntime: UInt64 = 300 * SimTime.millisecond
