@@ -31,7 +31,8 @@ extension Simulation {
             memory.samples.append(Sample(l, Double(host.node.hardware.memoryMB) * 1_048_576))
             instances.samples.append(Sample(l, Double(world.hostInstances[h].count)))
         }
-        return [info, up, power, age, cpus, memory, instances] + gpuMetrics() + instanceMetrics() + simMetrics()
+        return [info, up, power, age, cpus, memory, instances] + gpuMetrics() + instanceMetrics() + haMetrics()
+            + simMetrics()
     }
 
     func gpuMetrics() -> [MetricFamily] {

@@ -23,7 +23,14 @@ import Testing
     }
 
     @Test func powerLossWithHealthyBMCMeetsTheRTOBudgetAndReportsPercentiles() throws {
-        let o = try CLI.run(["scenario", "run", "Scenarios/ha-01-power-loss-bmc-alive.yaml", "--format", "json"])
+        let prom = FileManager.default.temporaryDirectory.appendingPathComponent("cp-ha-\(getpid()).prom").path
+        defer { try? FileManager.default.removeItem(atPath: prom) }
+        let o = try CLI.run(["scenario", "run", "Scenarios/ha-01-power-loss-bmc-alive.yaml", "--format", "json",
+            "--metrics", prom])
+        let metrics = try String(contentsOfFile: prom, encoding: .utf8)
+        #expect(metrics.contains("cloudplane_ha_fences_total{host=\"cpu-02\"} 1\n"))
+        #expect(metrics.contains("cloudplane_ha_vms{state=\"started\"} 14\n"))
+        #expect(metrics.contains("cloudplane_ha_recoveries_total 4\n"))
         #expect(o.status == 0, "\(o.stdout)")
         let rto = try #require(scenario(o)?["rto_seconds"] as? [String: Any])
         let p99 = try #require(rto["p99"] as? Double)
