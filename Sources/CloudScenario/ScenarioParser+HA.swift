@@ -159,12 +159,18 @@ extension ScenarioParser {
             return .fences(host: try ctx.host(h), count: try n.int(in: 0...1000))
         case "rto_p99": return .rtoP99(seconds: UInt64(try v.int(in: 1...86_400)))
         default:
-            let m = try v.mapping(allowed: ["state", "min", "max"])
-            guard let s = m["state"] else { throw v.fail("needs 'state' and 'min' and/or 'max'") }
-            let lo = try m["min"]?.int(in: 0...Int.max)
-            let hi = try m["max"]?.int(in: 0...Int.max)
-            guard lo != nil || hi != nil else { throw v.fail("give 'min', 'max' or both") }
+            let (s, lo, hi) = try countBounds(v, key: "state")
             return .haVMs(state: try enumValue(s, HAVMState.self), min: lo, max: hi)
         }
+    }
+
+    /// `{KEY: …, min: N, max: M}` of a count expectation: the keyed field and at least one bound.
+    static func countBounds(_ v: Field, key: String) throws(ScenarioError) -> (Field, Int?, Int?) {
+        let m = try v.mapping(allowed: [key, "min", "max"])
+        guard let k = m[key] else { throw v.fail("needs '\(key)' and 'min' and/or 'max'") }
+        let lo = try m["min"]?.int(in: 0...Int.max)
+        let hi = try m["max"]?.int(in: 0...Int.max)
+        guard lo != nil || hi != nil else { throw v.fail("give 'min', 'max' or both") }
+        return (k, lo, hi)
     }
 }

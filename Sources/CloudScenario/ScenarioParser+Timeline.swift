@@ -129,11 +129,7 @@ extension ScenarioParser {
             guard let h = mm["host"], let s = mm["seconds"] else { throw v.fail("needs 'host' and 'seconds'") }
             return .detectedWithin(host: try ctx.host(h), seconds: UInt64(try s.int(in: 0...86_400)))
         case "instances":
-            let mm = try v.mapping(allowed: ["status", "min", "max"])
-            guard let s = mm["status"] else { throw v.fail("needs 'status' and 'min' and/or 'max'") }
-            let lo = try mm["min"]?.int(in: 0...Int.max)
-            let hi = try mm["max"]?.int(in: 0...Int.max)
-            guard lo != nil || hi != nil else { throw v.fail("give 'min', 'max' or both") }
+            let (s, lo, hi) = try countBounds(v, key: "status")
             return .instances(status: try enumValue(s, InstanceStatus.self), min: lo, max: hi)
         case "gpu_health":
             let mm = try v.mapping(allowed: ["host", "gpu", "state"])

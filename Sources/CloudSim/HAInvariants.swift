@@ -109,10 +109,10 @@ extension Simulation {
                 ha.fenceBeganAt[h] = now
             }
             if b.fences > a.fences {
-                if let last = ha.fenceStarts[h].last, now < last + ha.config.fenceCooldown {
+                if let last = ha.fenceTimes[h].last, now < last + ha.config.fenceCooldown {
                     violate("S7_hysteresis", "node '\(world.hosts[h].name)' fenced twice within the cooldown")
                 }
-                ha.fenceStarts[h].append(now)
+                ha.fenceTimes[h].append(now)
             }
             if b.fences > a.fences && !spec.settings.unsafeSkipFence {
                 let ok = ha.proofAt[h].map { p in ha.fenceBeganAt[h].map { p >= $0 } ?? false } ?? false

@@ -26,6 +26,8 @@ struct SimHA: Sendable {
     var managerStalledUntil: [UInt64]
     var watchdogBroken: [Bool]
     var blocklisted: [Bool]
+    /// When each host's blocklist entry was published (its client's I/O fails from then on).
+    var blocklistedAt: [UInt64?]
     var osdEpoch: UInt64 = 1
     /// OVN `requested-chassis` per instance.
     var portChassis: [Int?]
@@ -43,8 +45,8 @@ struct SimHA: Sendable {
     /// Physical fence proofs per host (time the device confirmed), for S2/S5.
     var proofAt: [UInt64?]
     var fenceBeganAt: [UInt64?]
-    /// Completed fences per host (S7).
-    var fenceStarts: [[UInt64]]
+    /// Times of completed fences per host (S7).
+    var fenceTimes: [[UInt64]]
     /// Starts executed per instance since its last successful start (S9).
     var startAttempts: [Int]
     /// Set when a host's agent finished reconciling after it came back.
@@ -60,6 +62,7 @@ struct SimHA: Sendable {
         managerStalledUntil = Array(repeating: 0, count: hostCount)
         watchdogBroken = Array(repeating: false, count: hostCount)
         blocklisted = Array(repeating: false, count: hostCount)
+        blocklistedAt = Array(repeating: nil, count: hostCount)
         portChassis = processes.map(\.first)
         procs = processes
         startFailuresVM = Array(repeating: 0, count: instanceCount)
@@ -67,7 +70,7 @@ struct SimHA: Sendable {
         incidentAt = Array(repeating: nil, count: instanceCount)
         proofAt = Array(repeating: nil, count: hostCount)
         fenceBeganAt = Array(repeating: nil, count: hostCount)
-        fenceStarts = Array(repeating: [], count: hostCount)
+        fenceTimes = Array(repeating: [], count: hostCount)
         startAttempts = Array(repeating: 0, count: instanceCount)
         reconciledAt = Array(repeating: nil, count: hostCount)
     }

@@ -46,7 +46,8 @@ extension Simulation {
         for h in world.hosts.indices where world.hosts[h].power == .on {
             if ha.agentAlive(h, now: now) {
                 ha.agents[h].tick(now: now, renewed: inQuorum(h), config: ha.config)
-                if ha.blocklisted[h] && (ha.reconciledAt[h] ?? 0) <= (ha.fenceBeganAt[h] ?? 0) { ha.agents[h].storageFenced() }
+                // its storage I/O fails once blocklisted: the agent learns it was fenced
+                if let b = ha.blocklistedAt[h], (ha.reconciledAt[h] ?? 0) <= b { ha.agents[h].storageFenced() }
                 if ha.agents[h].mustReconcile && inQuorum(h) && ha.storeUp { reconcile(h) }
             }
             if !ha.watchdogBroken[h] && ha.agents[h].watchdog(now: now, config: ha.config) == .expired {

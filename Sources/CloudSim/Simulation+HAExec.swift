@@ -112,7 +112,6 @@ extension Simulation {
     mutating func fenceDevice(_ c: HACommand, _ method: FenceMethod) {
         guard deviceAccept(c) else { return }
         let h = c.host
-        if ha.fenceBeganAt[h] == nil { ha.fenceBeganAt[h] = kernel.now }
         switch method {
         case .ipmi:
             world.hosts[h].bmc.commandsReceived += 1
@@ -183,6 +182,7 @@ extension Simulation {
         case .blocklistDone(let h, let id):
             guard ha.storageUp else { return }
             ha.blocklisted[h] = true
+            ha.blocklistedAt[h] = kernel.now
             ha.osdEpoch += 1
             ha.proofAt[h] = kernel.now
             record("storage: node '\(world.hosts[h].name)' client blocklisted in osd map epoch \(ha.osdEpoch)")
@@ -191,6 +191,7 @@ extension Simulation {
             guard ha.storageUp else { return }
             checkUnfence(h)
             ha.blocklisted[h] = false
+            ha.blocklistedAt[h] = nil
             ha.osdEpoch += 1
             record("storage: node '\(world.hosts[h].name)' blocklist entry removed (osd map epoch \(ha.osdEpoch))")
             deviceFinish(id, .storageUnfenced(command: id))
