@@ -7,7 +7,7 @@ import PackageDescription
 // no database driver and no Foundation networking.
 let package = Package(
     name: "CloudPlane",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cloudplane", targets: ["cloudplane"]),
         .library(name: "CloudModel", targets: ["CloudModel"]),
@@ -19,13 +19,23 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        // Bench-only: the exposition baseline of `cloudplane bench exposition`.
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "CloudModel"),
         .target(name: "CloudScheduler", dependencies: ["CloudModel"]),
         .target(name: "CloudControl", dependencies: ["CloudModel", "CloudScheduler"]),
         // Metric families and their exposition (Prometheus text 0.0.4, OpenMetrics 1.0); no I/O.
-        .target(name: "CloudTelemetry"),
+        // Also the swift-metrics backend of the project's own instrumentation.
+        .target(name: "CloudTelemetry", dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")]),
+        // Snappy (block format) from Debian's libsnappy-dev, for remote-write bodies.
+        .systemLibrary(name: "CSnappy", pkgConfig: "snappy", providers: [.apt(["libsnappy-dev"])]),
+        // Remote-write 1.0/2.0: protobuf encoding, Snappy, shards, retries, stale markers.
+        .target(name: "CloudRemoteWrite", dependencies: ["CloudTelemetry", "CSnappy"]),
+        // Bench-only: swift-prometheus 2.4.1 as the baseline of `cloudplane bench exposition`.
+        .target(name: "ExpositionBaseline", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
         .target(name: "CloudSim", dependencies: ["CloudModel", "CloudScheduler", "CloudControl", "CloudTelemetry"]),
         .target(
             name: "CloudScenario",
@@ -44,7 +54,8 @@ let package = Package(
         .executableTarget(
             name: "cloudplane",
             dependencies: [
-                "CloudScenario", "CloudTelemetry", "CloudAPI", "CRadixBaseline",
+                "CloudScenario", "CloudTelemetry", "CloudAPI", "CloudRemoteWrite", "CRadixBaseline", "ExpositionBaseline",
+                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -52,7 +63,10 @@ let package = Package(
         .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
         .testTarget(name: "CloudControlTests", dependencies: ["CloudControl", "CloudModel"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim"]),
-        .testTarget(name: "CloudTelemetryTests", dependencies: ["CloudTelemetry"]),
+        .testTarget(
+            name: "CloudTelemetryTests",
+            dependencies: ["CloudTelemetry", .product(name: "Metrics", package: "swift-metrics")]),
+        .testTarget(name: "CloudRemoteWriteTests", dependencies: ["CloudRemoteWrite", "CloudTelemetry"]),
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"]),
         .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario", "CloudScheduler", "CloudSim"]),
         .testTarget(name: "CLITests"),

@@ -42,7 +42,22 @@ extension Substring {
 /// Renders metric families: families sorted by name, series sorted by labels, every family one
 /// group, escaping and number spelling as each format requires.
 public enum Exposition {
+    /// The families as text (tests, files, the scenario report).
     public static func render(_ families: [MetricFamily], format: ExpositionFormat) -> String {
+        String(decoding: renderBytes(families, format: format), as: UTF8.self)
+    }
+
+    /// The families as the bytes of a scrape body.
+    public static func renderBytes(_ families: [MetricFamily], format: ExpositionFormat) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(families.reduce(0) { $0 + 64 + $1.samples.count * 64 })
+        for f in merged(families) { write(f, format, &out) }
+        if format == .openMetrics { ByteWriter.append("# EOF\n", to: &out) }
+        return out
+    }
+
+    /// Families sorted by name, those of one name merged into one group.
+    static func merged(_ families: [MetricFamily]) -> [MetricFamily] {
         var merged: [MetricFamily] = []
         for f in families.sorted(by: { $0.name < $1.name }) {
             if let last = merged.last, last.name == f.name {
@@ -51,87 +66,93 @@ public enum Exposition {
                 merged.append(f)
             }
         }
-        var out = ""
-        out.reserveCapacity(merged.reduce(0) { $0 + 64 + $1.samples.count * 64 })
-        for f in merged { write(f, format, &out) }
-        if format == .openMetrics { out += "# EOF\n" }
-        return out
+        return merged
     }
 
-    static func write(_ f: MetricFamily, _ format: ExpositionFormat, _ out: inout String) {
-        let samples = f.samples.sorted { a, b in
+    static func write(_ f: MetricFamily, _ format: ExpositionFormat, _ out: inout [UInt8]) {
+        writeHeader(name: f.name, sampleName: f.sampleName, help: f.help, kind: f.kind, unit: f.unit, format, &out)
+        for s in sortedSamples(f) { writeSample(f, s, &out) }
+    }
+
+    /// A family's samples in label order.
+    static func sortedSamples(_ f: MetricFamily) -> [Sample] {
+        f.samples.sorted { a, b in
             for (x, y) in zip(a.labels, b.labels) where x != y { return x < y }
             return a.labels.count < b.labels.count
         }
-        switch format {
-        case .text004:
-            let typed = f.sampleName
-            out += "# HELP \(typed) \(escapeHelp(f.help, quotes: false))\n"
-            out += "# TYPE \(typed) \(f.kind == .info ? "gauge" : f.kind.rawValue)\n"
-        case .openMetrics:
-            out += "# TYPE \(f.name) \(f.kind.rawValue)\n"
-            if let u = f.unit { out += "# UNIT \(f.name) \(u)\n" }
-            out += "# HELP \(f.name) \(escapeHelp(f.help, quotes: true))\n"
-        }
-        for s in samples { writeSample(f, s, format, &out) }
     }
 
-    static func writeSample(_ f: MetricFamily, _ s: Sample, _ format: ExpositionFormat, _ out: inout String) {
+    /// `# HELP` and `# TYPE` (text 0.0.4, on the sample name) or `# TYPE`, `# UNIT`, `# HELP`
+    /// (OpenMetrics, on the family name).
+    static func writeHeader(
+        name: String, sampleName: String, help: String, kind: MetricKind, unit: String?, _ format: ExpositionFormat,
+        _ out: inout [UInt8]
+    ) {
+        switch format {
+        case .text004:
+            ByteWriter.append("# HELP ", to: &out)
+            ByteWriter.append(sampleName, to: &out)
+            out.append(0x20)
+            ByteWriter.appendHelp(help, quotes: false, to: &out)
+            ByteWriter.append("\n# TYPE ", to: &out)
+            ByteWriter.append(sampleName, to: &out)
+            out.append(0x20)
+            ByteWriter.append(kind == .info ? "gauge" : kind.rawValue, to: &out)
+            out.append(0x0A)
+        case .openMetrics:
+            ByteWriter.append("# TYPE " + name + " " + kind.rawValue + "\n", to: &out)
+            if let unit { ByteWriter.append("# UNIT " + name + " " + unit + "\n", to: &out) }
+            ByteWriter.append("# HELP " + name + " ", to: &out)
+            ByteWriter.appendHelp(help, quotes: true, to: &out)
+            out.append(0x0A)
+        }
+    }
+
+    static func writeSample(_ f: MetricFamily, _ s: Sample, _ out: inout [UInt8]) {
         switch s.value {
         case .scalar(let v):
-            out += f.sampleName + labels(s.labels, extra: nil) + " " + number(v) + "\n"
+            ByteWriter.append(f.sampleName, to: &out)
+            labels(s.labels, extra: nil, &out)
+            out.append(0x20)
+            ByteWriter.appendNumber(v, to: &out)
+            out.append(0x0A)
         case .histogram(let buckets, let sum, let count):
             precondition(f.kind == .histogram, "histogram values belong to histogram families")
             var previous = -Double.infinity
             for (le, n) in buckets {
                 precondition(le > previous && le.isFinite, "histogram bounds must be finite and increasing")
                 previous = le
-                out += f.name + "_bucket" + labels(s.labels, extra: ("le", canonical(le))) + " \(n)\n"
+                line(f.name + "_bucket", s.labels, ("le", canonical(le)), Double(n), &out)
             }
-            out += f.name + "_bucket" + labels(s.labels, extra: ("le", "+Inf")) + " \(count)\n"
-            out += f.name + "_sum" + labels(s.labels, extra: nil) + " " + number(sum) + "\n"
-            out += f.name + "_count" + labels(s.labels, extra: nil) + " \(count)\n"
+            line(f.name + "_bucket", s.labels, ("le", "+Inf"), Double(count), &out)
+            line(f.name + "_sum", s.labels, nil, sum, &out)
+            line(f.name + "_count", s.labels, nil, Double(count), &out)
         }
     }
 
-    static func labels(_ ls: [(String, String)], extra: (String, String)?) -> String {
-        if ls.isEmpty && extra == nil { return "" }
-        var out = "{"
+    static func line(_ name: String, _ ls: [(String, String)], _ extra: (String, String)?, _ v: Double, _ out: inout [UInt8]) {
+        ByteWriter.append(name, to: &out)
+        labels(ls, extra: extra, &out)
+        out.append(0x20)
+        ByteWriter.appendNumber(v, to: &out)
+        out.append(0x0A)
+    }
+
+    static func labels(_ ls: [(String, String)], extra: (String, String)?, _ out: inout [UInt8]) {
+        if ls.isEmpty && extra == nil { return }
+        out.append(0x7B)
         var first = true
         for (k, v) in ls + (extra.map { [$0] } ?? []) {
             precondition(MetricFamily.isValidName(k) && !k.hasPrefix("__"), "invalid label name '\(k)'")
-            if !first { out += "," }
+            if !first { out.append(0x2C) }
             first = false
-            out += k + "=\"" + escapeLabel(v) + "\""
+            ByteWriter.append(k, to: &out)
+            out.append(0x3D)
+            out.append(0x22)
+            ByteWriter.appendLabelValue(v, to: &out)
+            out.append(0x22)
         }
-        return out + "}"
-    }
-
-    static func escapeLabel(_ v: String) -> String {
-        guard v.utf8.contains(where: { $0 == 0x5C || $0 == 0x22 || $0 == 0x0A }) else { return v }
-        var o = ""
-        for c in v.unicodeScalars {
-            switch c {
-            case "\\": o += "\\\\"
-            case "\"": o += "\\\""
-            case "\n": o += "\\n"
-            default: o.unicodeScalars.append(c)
-            }
-        }
-        return o
-    }
-
-    static func escapeHelp(_ v: String, quotes: Bool) -> String {
-        var o = ""
-        for c in v.unicodeScalars {
-            switch c {
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\"" where quotes: o += "\\\""
-            default: o.unicodeScalars.append(c)
-            }
-        }
-        return o
+        out.append(0x7D)
     }
 
     /// A sample value: integers without a decimal point, `NaN`, `+Inf`, `-Inf`, otherwise the

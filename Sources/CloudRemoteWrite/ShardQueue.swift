@@ -1,0 +1,34 @@
+import Synchronization
+
+/// The bounded FIFO of one shard. Samples leave it only once a receiver took them (or refused
+/// them for good), so an outage shorter than the capacity loses nothing.
+struct ShardQueue {
+    var items: [PendingSample] = []
+    var head = 0
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    var count: Int { items.count - head }
+    var free: Int { capacity - count }
+
+    mutating func append(_ s: PendingSample) { items.append(s) }
+
+    /// Up to `n` of the oldest samples, still queued.
+    func peek(_ n: Int) -> ArraySlice<PendingSample> { items[head..<min(items.count, head + n)] }
+
+    mutating func removeFirst(_ n: Int) {
+        head += n
+        if head >= 4096 && head * 2 >= items.count {
+            items.removeFirst(head)
+            head = 0
+        }
+    }
+}
+
+/// A shard's queue behind its lock.
+final class Shard: Sendable {
+    let queue: Mutex<ShardQueue>
+
+    init(capacity: Int) { queue = Mutex(ShardQueue(capacity: capacity)) }
+}
