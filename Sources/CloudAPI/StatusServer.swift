@@ -5,14 +5,43 @@ import NIOCore
 
 /// What the HTTP edge serves, supplied by whichever runtime runs behind it.
 public struct StatusSource: Sendable {
-    /// The current metric families.
+    /// The runtime's entity metrics, collected at scrape time.
     public let metrics: @Sendable () async -> [MetricFamily]
     /// True while the control plane is healthy.
     public let healthy: @Sendable () async -> Bool
+    /// Long-lived metrics (build info, swift-metrics instrumentation, remote-write, the
+    /// exporter's own), rendered together with `metrics`.
+    public let registry: MetricRegistry
+    let scrapeDuration: HistogramHandle
+    let series: GaugeHandle
 
-    public init(metrics: @escaping @Sendable () async -> [MetricFamily], healthy: @escaping @Sendable () async -> Bool) {
+    public init(
+        metrics: @escaping @Sendable () async -> [MetricFamily], healthy: @escaping @Sendable () async -> Bool,
+        registry: MetricRegistry = MetricRegistry()
+    ) {
         self.metrics = metrics
         self.healthy = healthy
+        self.registry = registry
+        scrapeDuration = registry.histogram("cloudplane_exporter_scrape_duration_seconds",
+            help: "Time to collect and render one scrape.", unit: "seconds",
+            buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+        series = registry.gauge("cloudplane_exporter_series", help: "Sample lines in the previous scrape.")
+    }
+
+    /// One scrape body; records its own duration and size for the next scrape.
+    public func scrape(_ format: ExpositionFormat) async -> [UInt8] {
+        let clock = ContinuousClock()
+        let start = clock.now
+        let families = await metrics()
+        registry.counter("cloudplane_exporter_scrapes", help: "Scrapes served, by format.",
+            labels: [("format", format == .openMetrics ? "openmetrics" : "text")]).increment()
+        var out: [UInt8] = []
+        out.reserveCapacity(1 << 16)
+        let n = registry.render(format: format, extra: families, into: &out)
+        series.set(Double(n))
+        let d = (clock.now - start).components
+        scrapeDuration.observe(Double(d.seconds) + Double(d.attoseconds) / 1e18)
+        return out
     }
 }
 
@@ -24,7 +53,7 @@ public enum StatusServer {
         let router = Router()
         router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
-            var body = ByteBuffer(string: Exposition.render(await source.metrics(), format: format))
+            var body = ByteBuffer(bytes: await source.scrape(format))
             var headers: HTTPFields = [.contentType: format.contentType]
             if acceptsGzip(request.headers[.acceptEncoding]), let zipped = try? body.compress(with: .gzip()) {
                 body = zipped

@@ -5,7 +5,7 @@ import Yams
 /// Reads scenario YAML into a validated `ScenarioSpec`. Every error names file, line and field.
 public enum ScenarioParser {
     static let topKeys = ["name", "description", "seed", "duration", "settings", "topology", "workload", "timeline",
-        "expect"]
+        "expect", "tenants"]
 
     /// Parses `text`; `file` is used in error messages.
     public static func parse(_ text: String, file: String) throws(ScenarioError) -> ScenarioSpec {
@@ -47,10 +47,39 @@ public enum ScenarioParser {
         timeline = timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
         var expectations: [ScenarioExpectation] = []
         for f in try top["expect"]?.sequence() ?? [] { expectations.append(try parseExpectation(f, context)) }
-        return ScenarioSpec(
+        var spec = ScenarioSpec(
             name: name, description: try top["description"]?.string() ?? "", seed: seed, duration: duration,
             settings: settings, datacenters: datacenters, workload: workload, timeline: timeline,
             expectations: expectations)
+        spec.tenants = try top["tenants"].map { f throws(ScenarioError) in try parseTenants(f) } ?? []
+        return spec
+    }
+
+    /// `tenants: [{name: acme, quota: {vcpus: 256, memory_gb: 1024, gpus: 8, instances: 100}}]`
+    static func parseTenants(_ f: Field) throws(ScenarioError) -> [TenantSpec] {
+        var out: [TenantSpec] = []
+        for item in try f.sequence() {
+            let m = try item.mapping(allowed: ["name", "quota"])
+            guard let nameField = m["name"] else { throw item.fail("required key 'name' is missing") }
+            let name = try nameField.string()
+            if out.contains(where: { $0.name == name }) { throw nameField.fail("tenant '\(name)' is listed twice") }
+            var t = TenantSpec(name: name)
+            if let q = m["quota"] {
+                let qm = try q.mapping(allowed: ["vcpus", "memory_gb", "gpus", "instances"])
+                func limit(_ k: String) throws(ScenarioError) -> Int? {
+                    guard let v = qm[k] else { return nil }
+                    let n = try v.int()
+                    guard n >= 0 else { throw v.fail("a quota must not be negative, got \(n)") }
+                    return n
+                }
+                t.vcpus = try limit("vcpus")
+                t.memoryGB = try limit("memory_gb")
+                t.gpus = try limit("gpus")
+                t.instances = try limit("instances")
+            }
+            out.append(t)
+        }
+        return out
     }
 
     static func yamlError(_ error: any Error, file: String) -> ScenarioError {

@@ -14,6 +14,8 @@ public struct ScenarioSpec: Sendable {
     public var workload: [WorkloadSpec]
     public var timeline: [TimedAction]
     public var expectations: [ScenarioExpectation]
+    /// Tenants with quotas (tenants that only appear in the workload have none).
+    public var tenants: [TenantSpec] = []
 
     public init(
         name: String, description: String = "", seed: UInt64, duration: UInt64, settings: SimSettings = .init(),
@@ -326,5 +328,22 @@ public enum ScenarioExpectation: Sendable, Equatable {
         case .haVMs(let st, let lo, let hi):
             "ha_vms \(st.rawValue)" + (lo.map { " min \($0)" } ?? "") + (hi.map { " max \($0)" } ?? "")
         }
+    }
+}
+
+/// A tenant and its quota (nil: no limit on that resource).
+public struct TenantSpec: Sendable, Equatable {
+    public var name: String
+    public var vcpus: Int?
+    public var memoryGB: Int?
+    public var gpus: Int?
+    public var instances: Int?
+
+    public init(name: String, vcpus: Int? = nil, memoryGB: Int? = nil, gpus: Int? = nil, instances: Int? = nil) {
+        self.name = name
+        self.vcpus = vcpus
+        self.memoryGB = memoryGB
+        self.gpus = gpus
+        self.instances = instances
     }
 }

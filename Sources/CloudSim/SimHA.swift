@@ -41,6 +41,11 @@ struct SimHA: Sendable {
     /// When the current incident of an instance began (for RTO).
     var incidentAt: [UInt64?]
     var rto: [UInt64] = []
+    /// Fence requests per host and method, and answers: [host][method] → (sent, verified, failed).
+    var fenceTally: [[(sent: Int, verified: Int, failed: Int)]] = []
+    /// Method of each fence request in flight (looked up by command ID, never iterated).
+    var fenceMethodOf: [UInt64: FenceMethod] = [:]
+    var fenceHost: [UInt64: Int] = [:]
     var crashTrigger: (trigger: CrashTrigger, restartAfter: UInt64)?
     /// Physical fence proofs per host (time the device confirmed), for S2/S5.
     var proofAt: [UInt64?]

@@ -22,14 +22,22 @@ public struct SimWorld: Sendable {
     /// Bumped whenever capacity may have appeared (a claim released, a host schedulable again).
     public var capacityVersion: UInt64 = 0
     var buildLog: [String] = []
+    /// Placement decisions and rejections (deterministic), and decision latency when a wall clock
+    /// is supplied by the runtime (instrumentation only: it never reaches a decision).
+    public var schedulerStats = SchedulerStats()
+    /// Nanoseconds from the runtime's clock, for the decision-latency histogram; nil in pure runs.
+    public var wallClock: (@Sendable () -> UInt64)?
     /// Host index by name, for lookups from scenario text; never iterated.
     var hostIndex: [String: Int] = [:]
 
     /// Looks a host up by name.
     public func host(named name: String) -> Int? { hostIndex[name] }
 
-    static func build(spec: ScenarioSpec, rng: inout Xoshiro256StarStar) throws(SimulationError) -> SimWorld {
+    static func build(
+        spec: ScenarioSpec, rng: inout Xoshiro256StarStar, wallClock: (@Sendable () -> UInt64)? = nil
+    ) throws(SimulationError) -> SimWorld {
         var w = SimWorld()
+        w.wallClock = wallClock
         var gen = IDGenerator(source: rng.split())
         let epoch = Timestamp.epoch
         let provider = Organization(id: gen.next(.organization), name: "provider", isRoot: true, creation: epoch)
@@ -116,6 +124,11 @@ public struct SimWorld: Sendable {
                 place(group: group, number: n, org: org, cluster: clusterIndex, gen: &gen)
             }
         }
+        // tenants with a quota but no workload yet (after the workload, so IDs stay as before)
+        for t in spec.tenants where tenantIndex[t.name] == nil {
+            tenantIndex[t.name] = organizations.count
+            organizations.append(Organization(id: gen.next(.organization), name: t.name, creation: .epoch))
+        }
     }
 
     mutating func place(
@@ -127,7 +140,7 @@ public struct SimWorld: Sendable {
             id: gen.next(.instance), name: name, cpu: CPUShape(cores: f.vcpus), memory: f.memoryMB, creation: .epoch,
             organizationID: organizations[org].id, flavor: f.name, haPriority: group.haPriority, gpuCount: f.gpus)
         let index = instances.count
-        let (decision, id) = scheduler.place(group.request)
+        let (decision, id) = timedPlace(group.request)
         guard case .placed(let placement) = decision, let id else {
             inst.state = .creating  // waiting for a host: the reference API's CREATING
             instances.append(SimInstance(

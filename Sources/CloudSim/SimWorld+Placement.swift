@@ -81,7 +81,7 @@ extension SimWorld: HAPlacement {
             cordoned.append(h)
         }
         defer { for h in cordoned { scheduler.setHost(h, cordoned: false) } }
-        let (decision, id) = scheduler.place(requestFor(vm, target: target))
+        let (decision, id) = timedPlace(requestFor(vm, target: target))
         guard case .placed(let p) = decision, let id else {
             if case .rejected(let why) = decision { return .failure(PlacementFailure(reason: "\(why)")) }
             return .failure(PlacementFailure(reason: "rejected"))

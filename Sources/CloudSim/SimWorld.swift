@@ -18,6 +18,8 @@ public struct SimGPU: Sendable, Equatable {
     public var lastXid: Int? = nil
     /// Instances using the GPU (one for passthrough; several for MIG, vGPU and SR-IOV).
     public var holders: [Int] = []
+    /// Energy used so far (accumulated each health-check round from the simulated power draw).
+    public var energyJoules: Double = 0
 }
 
 /// A simulated baseboard management controller.
@@ -119,4 +121,6 @@ public struct SimInstance: Sendable {
     public var request: ResourceRequest
     /// Memory dirtied per second while running, in MB (drives live-migration convergence).
     public var dirtyRateMB: Int = 50
+    /// Virtual time the current incarnation started running (its CPU and I/O counters start here).
+    public var startedAt: UInt64 = 0
 }

@@ -56,6 +56,7 @@ extension Simulation {
         }
         leaderStep()
         managerRound()
+        accumulateEnergy()
     }
 
     mutating func selfFence(_ h: Int) {
@@ -194,6 +195,7 @@ extension Simulation {
     /// Observed status of an instance from its processes and the HA state.
     mutating func syncStatus(_ v: Int) {
         if !ha.procs[v].isEmpty {
+            if world.instances[v].status != .running { world.instances[v].startedAt = kernel.now }
             world.instances[v].status = .running
             world.instances[v].instance.state = .running
             return

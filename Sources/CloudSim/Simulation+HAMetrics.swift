@@ -9,10 +9,19 @@ extension Simulation {
         let s = ha.store
         var hostState = MetricFamily(name: "cloudplane_ha_host_state",
             help: "1 for the HA manager's current state of the host.", kind: .gauge)
-        var fences = MetricFamily(name: "cloudplane_ha_fences", help: "Completed fences of the host.", kind: .counter)
+        var fences = MetricFamily(name: "cloudplane_ha_fences",
+            help: "Fence requests by host, method and outcome (verified, failed, unanswered: timed out or in flight).",
+            kind: .counter)
         for (h, host) in world.hosts.enumerated() {
             hostState.samples.append(Sample([("host", host.name), ("state", s.hosts[h].state.rawValue)], 1))
-            fences.samples.append(Sample([("host", host.name)], Double(s.hosts[h].fences)))
+            for (m, method) in FenceMethod.allCases.enumerated() {
+                let t = h < ha.fenceTally.count ? ha.fenceTally[h][m] : (sent: 0, verified: 0, failed: 0)
+                let unanswered = max(0, t.sent - t.verified - t.failed)
+                for (outcome, n) in [("verified", t.verified), ("failed", t.failed), ("unanswered", unanswered)] {
+                    fences.samples.append(Sample([("host", host.name), ("method", method.rawValue), ("outcome", outcome)],
+                        Double(n)))
+                }
+            }
         }
         var vms = MetricFamily(name: "cloudplane_ha_vms", help: "HA-managed VMs by HA state.", kind: .gauge)
         for state in HAVMState.allCases {
@@ -26,6 +35,24 @@ extension Simulation {
                 kind: .gauge, samples: [Sample([], Double(ha.epoch))]),
             MetricFamily(name: "cloudplane_ha_recoveries", help: "VMs restarted after a failure.", kind: .counter,
                 samples: [Sample([], Double(ha.rto.count))]),
+            recoveryHistogram(),
         ]
+    }
+
+    static let rtoBounds: [Double] = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600]
+
+    /// RTO: from a host's failure to each of its VMs running again.
+    func recoveryHistogram() -> MetricFamily {
+        var counts = [UInt64](repeating: 0, count: Self.rtoBounds.count)
+        var sum = 0.0
+        for ns in ha.rto {
+            let s = Double(ns) / 1e9
+            sum += s
+            for (i, b) in Self.rtoBounds.enumerated() where s <= b { counts[i] += 1 }
+        }
+        return MetricFamily(name: "cloudplane_ha_recovery_duration_seconds",
+            help: "Recovery time objective: from the failure of a VM's host to the VM running again.", kind: .histogram,
+            unit: "seconds", samples: [Sample([], .histogram(buckets: Array(zip(Self.rtoBounds, counts)), sum: sum,
+                count: UInt64(ha.rto.count)))])
     }
 }

@@ -1,73 +1,111 @@
 import CloudModel
+import CloudScheduler
 import CloudTelemetry
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// Builds one family of per-entity samples.
+struct FamilyBuilder {
+    var family: MetricFamily
+
+    init(_ name: String, _ help: String, _ kind: MetricKind = .gauge, unit: String? = nil) {
+        family = MetricFamily(name: name, help: help, kind: kind, unit: unit)
+    }
+
+    mutating func add(_ labels: [(String, String)], _ v: Double) { family.samples.append(Sample(labels, v)) }
+}
 
 extension Simulation {
     /// The run's state as Prometheus metric families, with the names a live deployment exports:
-    /// per host, GPU and instance, plus the simulator's own counters.
+    /// hosts, VMs, GPUs, tenants, HA, the scheduler and the simulator itself.
     func metrics() -> [MetricFamily] {
-        let now = kernel.now
-        let interval = spec.settings.heartbeatInterval
-        var info = MetricFamily(name: "cloudplane_host", help: "Host identity and placement.", kind: .info)
-        var up = MetricFamily(name: "cloudplane_host_up", help: "1 when the host's heartbeats arrive.", kind: .gauge)
-        var power = MetricFamily(name: "cloudplane_host_power_on", help: "1 when the host has power.", kind: .gauge)
-        var age = MetricFamily(name: "cloudplane_host_heartbeat_age_seconds",
-            help: "Time since the host's last heartbeat arrived.", kind: .gauge, unit: "seconds")
-        var cpus = MetricFamily(name: "cloudplane_host_cpus", help: "Logical CPUs of the host.", kind: .gauge)
-        var memory = MetricFamily(name: "cloudplane_host_memory_bytes", help: "Memory of the host.", kind: .gauge,
-            unit: "bytes")
-        var instances = MetricFamily(name: "cloudplane_host_instances", help: "Instances placed on the host.",
-            kind: .gauge)
-        for (h, host) in world.hosts.enumerated() {
-            let l = [("host", host.name)]
-            info.samples.append(Sample([("host", host.name), ("id", host.node.id.rawValue),
-                ("template", host.node.hardware.template), ("cluster", world.clusters[host.cluster].name),
-                ("rack", host.node.rack ?? ""), ("bmc", host.node.hardware.bmc.address)], 1))
-            up.samples.append(Sample(l, monitor.health[h] == .online ? 1 : 0))
-            power.samples.append(Sample(l, host.power == .on ? 1 : 0))
-            if let last = host.heartbeat.lastHeartbeat(now: now, interval: interval) {
-                age.samples.append(Sample(l, Double(now - last) / 1e9))
-            }
-            cpus.samples.append(Sample(l, Double(host.node.hardware.cpuCount)))
-            memory.samples.append(Sample(l, Double(host.node.hardware.memoryMB) * 1_048_576))
-            instances.samples.append(Sample(l, Double(world.hostInstances[h].count)))
-        }
-        return [info, up, power, age, cpus, memory, instances] + gpuMetrics() + instanceMetrics() + haMetrics()
+        hostMetrics() + numaMetrics() + gpuMetrics() + vmMetrics() + tenantMetrics() + haMetrics() + schedulerMetrics()
             + simMetrics()
     }
 
-    func gpuMetrics() -> [MetricFamily] {
-        var info = MetricFamily(name: "cloudplane_gpu", help: "GPU identity.", kind: .info)
-        var healthy = MetricFamily(name: "cloudplane_gpu_healthy", help: "1 when the GPU is healthy.", kind: .gauge)
-        var xid = MetricFamily(name: "cloudplane_gpu_xid_errors", help: "Xid errors reported by the GPU.", kind: .counter)
-        var lastXid = MetricFamily(name: "cloudplane_gpu_last_xid", help: "The last Xid code (0: none).", kind: .gauge)
-        for host in world.hosts {
-            for (g, gpu) in host.gpus.enumerated() {
-                let hw = host.node.hardware.gpus[g]
-                let l = [("host", host.name), ("gpu", String(g))]
-                info.samples.append(Sample(l + [("uuid", hw.uuid), ("model", hw.model), ("pci", hw.pciAddress)], 1))
-                healthy.samples.append(Sample(l, gpu.health == .healthy ? 1 : 0))
-                xid.samples.append(Sample(l, Double(gpu.xidErrors)))
-                lastXid.samples.append(Sample(l, Double(gpu.lastXid ?? 0)))
-            }
-        }
-        return [info, healthy, xid, lastXid]
+    var virtualSeconds: Double { Double(kernel.now) / 1e9 }
+
+    /// Seed of an entity's load shape: its stable ID mixed with the run's seed.
+    func shapeSeed(_ id: String) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
+        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+        return h
     }
 
-    func instanceMetrics() -> [MetricFamily] {
-        var info = MetricFamily(name: "cloudplane_instance", help: "Instance identity and placement.", kind: .info)
-        var byStatus = MetricFamily(name: "cloudplane_instances", help: "Instances by observed status.", kind: .gauge)
-        for inst in world.instances {
-            let host = inst.host.map { world.hosts[$0].name } ?? ""
-            let tenant = world.organizations.first { $0.id == inst.instance.organizationID }?.name ?? ""
-            info.samples.append(Sample([("instance", inst.instance.name), ("id", inst.instance.id.rawValue),
-                ("tenant", tenant), ("flavor", inst.instance.flavor), ("ha_priority", inst.instance.haPriority.rawValue),
-                ("host", host), ("status", inst.status.rawValue)], 1))
+    func vmLoad(_ v: Int) -> LoadShape { LoadShape(seed: shapeSeed(world.instances[v].instance.id.rawValue)) }
+
+    /// CPU utilization of a running VM now (0 when it is not running).
+    func vmUtilization(_ v: Int) -> Double {
+        world.instances[v].status == .running ? vmLoad(v).value(virtualSeconds) : 0
+    }
+
+    func hostMetrics() -> [MetricFamily] {
+        let now = kernel.now
+        let interval = spec.settings.heartbeatInterval
+        var info = FamilyBuilder("cloudplane_host", "Host identity and placement.", .info)
+        var up = FamilyBuilder("cloudplane_host_up", "1 when the host's heartbeats arrive.")
+        var power = FamilyBuilder("cloudplane_host_power_on", "1 when the host has power.")
+        var age = FamilyBuilder("cloudplane_host_heartbeat_age_seconds", "Time since the host's last heartbeat arrived.",
+            unit: "seconds")
+        var cpus = FamilyBuilder("cloudplane_host_cpus", "Logical CPUs of the host.")
+        var cpusAllocated = FamilyBuilder("cloudplane_host_cpus_allocated",
+            "vCPUs allocated to instances on the host (shared and pinned; may exceed cpus with overcommit).")
+        var memory = FamilyBuilder("cloudplane_host_memory_bytes", "Memory of the host.", unit: "bytes")
+        var memoryAllocated = FamilyBuilder("cloudplane_host_memory_allocated_bytes",
+            "Memory allocated to instances on the host.", unit: "bytes")
+        var util = FamilyBuilder("cloudplane_host_cpu_utilization_ratio",
+            "CPU busy share of the host: its running instances' load over its CPUs.", unit: "ratio")
+        var watts = FamilyBuilder("cloudplane_host_power_watts", "Power drawn by the host, GPUs included.", unit: "watts")
+        var instances = FamilyBuilder("cloudplane_host_instances", "Instances placed on the host.")
+        var schedulable = FamilyBuilder("cloudplane_host_schedulable", "1 when the scheduler may place on the host.")
+        for (h, host) in world.hosts.enumerated() {
+            let l = [("host", host.name)]
+            info.add([("host", host.name), ("id", host.node.id.rawValue), ("template", host.node.hardware.template),
+                ("cluster", world.clusters[host.cluster].name), ("rack", host.node.rack ?? ""),
+                ("bmc", host.node.hardware.bmc.address)], 1)
+            up.add(l, monitor.health[h] == .online ? 1 : 0)
+            power.add(l, host.power == .on ? 1 : 0)
+            if let last = host.heartbeat.lastHeartbeat(now: now, interval: interval) {
+                age.add(l, Double(now - last) / 1e9)
+            }
+            let s = world.scheduler.hosts[h]
+            cpus.add(l, Double(host.node.hardware.cpuCount))
+            cpusAllocated.add(l, Double(s.numa.reduce(0) { $0 + $1.dedicatedUsed + $1.sharedUsed }))
+            memory.add(l, Double(host.node.hardware.memoryMB) * 1_048_576)
+            memoryAllocated.add(l, Double(s.numa.reduce(0) { $0 + $1.memoryUsedMB }) * 1_048_576)
+            let busy = world.hostInstances[h].reduce(0.0) { $0 + vmUtilization($1) * Double(world.instances[$1].instance.cpu.cores) }
+            let ratio = host.power == .on ? min(1, 0.02 + busy / Double(max(1, host.node.hardware.cpuCount))) : 0
+            util.add(l, ratio)
+            let gpuDraw = host.gpus.indices.reduce(0.0) { $0 + self.gpuWatts(h, $1) }
+            watts.add(l, host.power == .on ? 180 + 320 * ratio + gpuDraw : 0)
+            instances.add(l, Double(world.hostInstances[h].count))
+            schedulable.add(l, s.cordoned || s.maintenance ? 0 : 1)
         }
-        for status in InstanceStatus.allCases {
-            byStatus.samples.append(Sample([("status", status.rawValue)],
-                Double(world.instances.count(where: { $0.status == status }))))
+        return [info, up, power, age, cpus, cpusAllocated, memory, memoryAllocated, util, watts, instances, schedulable]
+            .map(\.family)
+    }
+
+    func numaMetrics() -> [MetricFamily] {
+        var cpus = FamilyBuilder("cloudplane_host_numa_cpus", "Logical CPUs of a NUMA node.")
+        var cpusAllocated = FamilyBuilder("cloudplane_host_numa_cpus_allocated", "vCPUs allocated on a NUMA node.")
+        var memory = FamilyBuilder("cloudplane_host_numa_memory_bytes", "Memory of a NUMA node (hugepages excluded).",
+            unit: "bytes")
+        var memoryAllocated = FamilyBuilder("cloudplane_host_numa_memory_allocated_bytes",
+            "Memory allocated on a NUMA node.", unit: "bytes")
+        for (h, host) in world.hosts.enumerated() {
+            for (n, node) in world.scheduler.hosts[h].numa.enumerated() {
+                let l = [("host", host.name), ("numa", String(n))]
+                cpus.add(l, Double(node.cpus))
+                cpusAllocated.add(l, Double(node.dedicatedUsed + node.sharedUsed))
+                memory.add(l, Double(node.memoryMB) * 1_048_576)
+                memoryAllocated.add(l, Double(node.memoryUsedMB) * 1_048_576)
+            }
         }
-        return [info, byStatus]
+        return [cpus, cpusAllocated, memory, memoryAllocated].map(\.family)
     }
 
     func simMetrics() -> [MetricFamily] {
@@ -75,9 +113,7 @@ extension Simulation {
             MetricFamily(name: "cloudplane_sim_events", help: "Events the simulator dispatched.", kind: .counter,
                 samples: [Sample([], Double(kernel.dispatched))]),
             MetricFamily(name: "cloudplane_sim_virtual_time_seconds", help: "Virtual time reached.", kind: .gauge,
-                unit: "seconds", samples: [Sample([], Double(kernel.now) / 1e9)]),
-            MetricFamily(name: "cloudplane_scheduler_claims", help: "Live placement claims.", kind: .gauge,
-                samples: [Sample([], Double(world.scheduler.claimCount))]),
+                unit: "seconds", samples: [Sample([], virtualSeconds)]),
         ]
     }
 }

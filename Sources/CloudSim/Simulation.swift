@@ -61,11 +61,14 @@ public struct Simulation: ~Copyable {
     var ha: SimHA
 
     /// Builds the world of `spec`; `seed` overrides the scenario's seed.
-    public init(spec: ScenarioSpec, seed: UInt64? = nil) throws(SimulationError) {
+    /// `wallClock` (nanoseconds, from the runtime) only times scheduler decisions for metrics.
+    public init(
+        spec: ScenarioSpec, seed: UInt64? = nil, wallClock: (@Sendable () -> UInt64)? = nil
+    ) throws(SimulationError) {
         let seed = seed ?? spec.seed
         // the world (IDs, UUIDs, heartbeat phases) draws from its own stream, the run from the kernel's
         var buildRNG = Xoshiro256StarStar(seed: seed ^ 0x1D5E_ED00_C10D_D00D)
-        let world = try SimWorld.build(spec: spec, rng: &buildRNG)
+        let world = try SimWorld.build(spec: spec, rng: &buildRNG, wallClock: wallClock)
         let timeouts: HealthTimeouts
         do {
             timeouts = try HealthTimeouts(
@@ -127,6 +130,9 @@ public struct Simulation: ~Copyable {
             dispatch(e)
         }
     }
+
+    /// Virtual time reached, nanoseconds.
+    public var virtualNow: UInt64 { kernel.now }
 
     /// False once an invariant was violated.
     public var healthy: Bool { violation == nil }

@@ -19,9 +19,9 @@ extension MetricRegistry {
     /// Renders into `out` (emptied first, its capacity kept: no new allocation once it is big
     /// enough) and returns the sample lines written.
     @discardableResult
-    public func render(format: ExpositionFormat, into out: inout [UInt8]) -> Int {
+    public func render(format: ExpositionFormat, extra: [MetricFamily] = [], into out: inout [UInt8]) -> Int {
         out.removeAll(keepingCapacity: true)
-        let collected = Exposition.merged(collect())
+        let collected = Exposition.merged(collect() + extra)
         var samples = 0
         var ci = 0
         for name in names() {

@@ -66,7 +66,7 @@ struct ScenarioCheck: ParsableCommand {
     }
 }
 
-struct ScenarioRun: ParsableCommand {
+struct ScenarioRun: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run", abstract: "Run scenarios in virtual time and report (exit 1 if any fails).")
 
@@ -78,12 +78,21 @@ struct ScenarioRun: ParsableCommand {
     @Flag(help: "Write the metrics in OpenMetrics 1.0 instead of text 0.0.4.") var openmetrics = false
     @Flag(help: "Rewrite each scenario's golden log (NAME.log.expect) from this run. Review the diff.")
     var updateGolden = false
+    @OptionGroup var remoteWrite: RemoteWriteOptions
+    @Option(help: "Virtual seconds between remote-write snapshots.") var remoteWriteStep: Double = 15
 
     func validate() throws {
         if metrics != nil && files.count != 1 { throw ValidationError("--metrics takes exactly one scenario file") }
+        try remoteWrite.check()
+        if remoteWrite.url != nil && files.count != 1 {
+            throw ValidationError("--remote-write takes exactly one scenario file")
+        }
+        guard remoteWriteStep >= 1 && remoteWriteStep <= 3600 else {
+            throw ValidationError("--remote-write-step must be in [1, 3600] seconds")
+        }
     }
 
-    func run() throws {
+    func run() async throws {
         let specs = try loadScenarios(files)
         var runs: [CloudScenario.ScenarioRun] = []
         let clock = ContinuousClock()
@@ -96,6 +105,7 @@ struct ScenarioRun: ParsableCommand {
                 printError("error: \(file): \(error.description)")
                 throw ExitCode(2)
             }
+            if remoteWrite.url != nil { try await push(&sim, spec) }
             let result = sim.run()
             let wall = seconds(clock.now - start)
             runs.append(.init(file: file, result: result, wallSeconds: wall, goldenProblem: try golden(file, result)))

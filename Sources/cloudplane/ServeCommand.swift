@@ -1,5 +1,7 @@
 import ArgumentParser
 import CloudAPI
+import CloudRemoteWrite
+import Metrics
 import CloudScenario
 import CloudSim
 import CloudTelemetry
@@ -16,6 +18,8 @@ actor SimulationDriver {
     func metrics() -> [MetricFamily] { sim.metricsSnapshot() }
 
     func healthy() -> Bool { sim.healthy }
+
+    func now() -> UInt64 { sim.virtualNow }
 }
 
 struct ServeCommand: AsyncParsableCommand {
@@ -27,8 +31,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Scenario whose topology, workload and timeline the simulated backend runs.")
     var scenario = "Scenarios/demo.yaml"
     @Option(help: "Virtual seconds per wall-clock second.") var speed: Double = 1
+    @Option(help: "Wall-clock seconds between remote-write snapshots.") var remoteWriteInterval: Double = 15
+    @OptionGroup var remoteWrite: RemoteWriteOptions
 
     func validate() throws {
+        try remoteWrite.check()
+        guard remoteWriteInterval >= 0.1 && remoteWriteInterval <= 3600 else {
+            throw ValidationError("--remote-write-interval must be in [0.1, 3600] seconds")
+        }
         guard speed > 0 && speed <= 1_000_000 else { throw ValidationError("--speed must be in (0, 1000000]") }
         guard parseListen() != nil else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
     }
@@ -44,9 +54,20 @@ struct ServeCommand: AsyncParsableCommand {
         guard let (host, port) = parseListen(), let (file, spec) = try loadScenarios([scenario]).first else {
             throw ExitCode(2)
         }
+        let registry = MetricRegistry()
+        ExporterMetrics.register(registry)
+        MetricsSystem.bootstrap(CloudMetricsFactory(registry: registry, help: [
+            "cloudplane_serve_clock_lag_seconds": "How far the simulated clock trails the wall clock × speed.",
+            "cloudplane_serve_advances": "Steps of the simulated clock.",
+        ]))
         let sim: Simulation
         do {
-            sim = try Simulation(spec: spec)
+            let clock = ContinuousClock()
+            let origin = clock.now
+            sim = try Simulation(spec: spec, wallClock: {
+                let c = (clock.now - origin).components
+                return UInt64(c.seconds) &* 1_000_000_000 &+ UInt64(c.attoseconds / 1_000_000_000)
+            })
         } catch {
             printError("error: \(file): \(error.description)")
             throw ExitCode(2)
@@ -54,8 +75,12 @@ struct ServeCommand: AsyncParsableCommand {
         let driver = SimulationDriver(sim)
         printError("cloudplane serve: simulated backend '\(spec.name)' (\(spec.hostNames.count) hosts) from \(file) "
             + "at \(speed)× real time")
-        let source = StatusSource(metrics: { await driver.metrics() }, healthy: { await driver.healthy() })
+        let source = StatusSource(metrics: { await driver.metrics() }, healthy: { await driver.healthy() },
+            registry: registry)
+        let writer = remoteWrite.makeWriter(registry: registry, labels: [("job", "cloudplane"),
+            ("instance", "\(host):\(port)")])
         let speed = self.speed
+        let interval = remoteWriteInterval
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask {
                 try await StatusServer.run(host: host, port: port, source: source) { bound in
@@ -65,10 +90,27 @@ struct ServeCommand: AsyncParsableCommand {
             group.addTask {
                 let clock = ContinuousClock()
                 let start = clock.now
+                let advances = Counter(label: "cloudplane_serve_advances")
+                let lag = Gauge(label: "cloudplane_serve_clock_lag_seconds")
                 while !Task.isCancelled {
                     try await Task.sleep(for: .milliseconds(100))
                     let virtual = seconds(clock.now - start) * speed * 1e9
                     await driver.advance(to: UInt64(min(virtual, 9e18)))
+                    advances.increment()
+                    lag.record(max(0, seconds(clock.now - start) * speed - Double(await driver.now()) / 1e9))
+                }
+            }
+            if let writer {
+                printError("remote-write: \(writer.config.url) (protocol \(writer.config.version.rawValue), "
+                    + "\(writer.config.shards) shards, buffer \(writer.config.capacity) samples)")
+                group.addTask { await writer.run() }
+                group.addTask {
+                    while !Task.isCancelled {
+                        let families = await driver.metrics() + registry.snapshot()
+                        let ms = Int64((Date().timeIntervalSince1970 * 1000).rounded())
+                        await writer.push(families, timestamp: ms, block: false)
+                        try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
+                    }
                 }
             }
             try await group.next()
