@@ -1,0 +1,54 @@
+"""/metrics of a running `cloudplane serve`: promtool's lint, the strict OpenMetrics parser, negotiation, gzip."""
+import gzip, re, subprocess
+import pytest
+from prometheus_client.openmetrics.parser import text_string_to_metric_families
+from harness import PROMTOOL, Services, http_get
+
+OM = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
+
+
+@pytest.fixture(scope="module")
+def serve():
+    s = Services()
+    try:
+        _, port = s.serve(speed=60)
+        yield port
+    finally:
+        s.close()
+
+
+def test_text_format_passes_promtool_check_metrics(serve):
+    status, headers, body = http_get(f"http://127.0.0.1:{serve}/metrics")
+    assert status == 200
+    assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
+    r = subprocess.run([PROMTOOL, "check", "metrics"], input=body, capture_output=True)
+    assert r.returncode == 0, r.stderr.decode()
+    text = body.decode()
+    for family in ["cloudplane_host_up", "cloudplane_vm_cpu_seconds_total", "cloudplane_gpu_energy_joules_total",
+                   "cloudplane_tenant_quota_limit", "cloudplane_ha_recovery_duration_seconds_bucket",
+                   "cloudplane_scheduler_decision_duration_seconds_bucket", "cloudplane_exporter_series",
+                   "cloudplane_build_info", "cloudplane_host_numa_cpus", "cloudplane_gpu_mode"]:
+        assert "\n" + family in text, family
+
+
+def test_openmetrics_parses_strictly(serve):
+    status, headers, body = http_get(f"http://127.0.0.1:{serve}/metrics", {"Accept": OM})
+    assert headers["Content-Type"] == "application/openmetrics-text; version=1.0.0; charset=utf-8"
+    families = {f.name: f for f in text_string_to_metric_families(body.decode())}
+    assert body.endswith(b"# EOF\n")
+    assert families["cloudplane_vm_cpu_seconds"].type == "counter"
+    assert families["cloudplane_build"].type == "info"
+    assert families["cloudplane_gpu_temperature_celsius"].unit == "celsius"
+    rto = families["cloudplane_ha_recovery_duration_seconds"]
+    assert rto.type == "histogram"
+    les = [s.labels["le"] for s in rto.samples if s.name.endswith("_bucket")]
+    assert les[-1] == "+Inf" and les[0] == "5.0"
+
+
+def test_gzip_and_stable_order(serve):
+    _, headers, body = http_get(f"http://127.0.0.1:{serve}/metrics", {"Accept-Encoding": "gzip"})
+    assert headers["Content-Encoding"] == "gzip"
+    text = gzip.decompress(body).decode()
+    names = [re.sub(r"_(total|info)$", "", l.split(" ")[2]) for l in text.splitlines() if l.startswith("# HELP ")]
+    assert names == sorted(names)  # families in name order (sample names add _total / _info)
+    assert len(names) == len(set(names))
