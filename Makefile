@@ -6,7 +6,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 RELEASE_BIN := .build/release/cloudplane
 SCENARIOS := $(sort $(wildcard Scenarios/*.yaml))
 
-.PHONY: all deps build run test test-unit smoke bench clean
+.PHONY: all deps build run test test-unit test-integration smoke bench clean
 
 all: build
 
@@ -31,6 +31,15 @@ smoke: build
 	$(RELEASE_BIN) scenario swarm --seeds 1000
 	$(RELEASE_BIN) bench sim --pending 10000 --events 1000000 --runs 5 --format json
 	$(RELEASE_BIN) bench scheduler --hosts 10000 --requests 50000 --format json
+	$(RELEASE_BIN) bench exposition --series 100000 --runs 3 --format json
+	$(RELEASE_BIN) bench remote-write --samples 1000000 --format json
+
+# Observability against real services on loopback: promtool, the OpenMetrics parser, Prometheus
+# scraping and receiving remote-write, Alertmanager, every dashboard query and alert rule.
+test-integration: build
+	promtool check rules Alerts/cloudplane.rules.yml
+	cd Alerts/tests && promtool test rules cloudplane.test.yml
+	CLOUDPLANE_BIN=$(CURDIR)/$(RELEASE_BIN) python3 -m pytest -q -p no:cacheprovider tests/integration
 
 # Unit and integration tests (debug build); the CLI tests drive the release binary as a subprocess.
 test-unit: build
@@ -39,7 +48,7 @@ test-unit: build
 	@n=$$(grep -Eo 'Test run with [0-9]+ tests?' .build/test.log | grep -Eo '[0-9]+' | tail -1); \
 	  echo "swift-testing: $${n:-0} passed, 0 failed"
 
-test: smoke test-unit
+test: smoke test-unit test-integration
 
 # The benchmark figures (JSON): event kernel, scheduler latency, packing quality.
 bench: build
@@ -47,6 +56,8 @@ bench: build
 	$(RELEASE_BIN) bench sim --pending 1000000 --format json
 	$(RELEASE_BIN) bench scheduler --hosts 10000 --requests 200000 --format json
 	$(RELEASE_BIN) bench scheduler-quality --format json
+	$(RELEASE_BIN) bench exposition --series 1000000 --format json
+	$(RELEASE_BIN) bench remote-write --samples 10000000 --format json
 
 clean:
 	rm -rf .build cloudplane-data

@@ -9,8 +9,12 @@ PACKAGES=(
   libsqlite3-0 libstdc++-12-dev libxml2-dev libncurses-dev libz3-dev pkg-config tzdata zlib1g-dev
   # the C reference radix heap of `bench sim`
   gcc make
-  # promtool, which lints the metrics the simulator exports
-  prometheus
+  # Snappy (block format) for remote-write bodies, through the CSnappy system-library target
+  libsnappy-dev
+  # Prometheus, promtool and Alertmanager: the observability tests start them on loopback
+  prometheus prometheus-alertmanager
+  # the integration tests (tests/integration) run on Python 3
+  python3
 )
 
 missing=()
@@ -26,6 +30,14 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
   $SUDO apt-get update
   $SUDO apt-get -o DPkg::Lock::Timeout=600 install -y --no-install-recommends "${missing[@]}"
+fi
+
+# Python packages of the integration tests: pytest, PyYAML and prometheus-client (its strict
+# OpenMetrics parser). Installed for the python3 on PATH only when one is missing.
+if ! python3 -c "import pytest, yaml, prometheus_client" >/dev/null 2>&1; then
+  echo "installing Python packages: pytest pyyaml prometheus-client" >&2
+  python3 -m pip install --quiet pytest pyyaml prometheus-client 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages pytest pyyaml prometheus-client
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

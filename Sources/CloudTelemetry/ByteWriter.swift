@@ -51,7 +51,7 @@ enum ByteWriter {
     /// shortest round-trip decimal.
     @inline(__always)
     static func appendNumber(_ v: Double, to out: inout [UInt8]) {
-        if v == v.rounded(.towardZero) && abs(v) < 1e15 {
+        if v == v.rounded(.towardZero) && abs(v) < 9_007_199_254_740_992 {
             appendInteger(Int64(v), to: &out)
         } else if v.isNaN {
             append("NaN", to: &out)
