@@ -124,6 +124,10 @@ struct RemoteWriteStats: Sendable {
             help: "Newest sample timestamp the receiver accepted.", unit: "seconds")
         batchDuration = registry.histogram(p + "sent_batch_duration_seconds", help: "Time per request.",
             unit: "seconds", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+        registry.declare(p + "samples_failed", help: "Samples the receiver refused for good, by status.", kind: .counter,
+            labelNames: ["status"])
+        registry.declare(p + "requests_retried", help: "Requests retried, by status.", kind: .counter,
+            labelNames: ["status"])
         registry.gauge(p + "shards", help: "Shards sending in parallel.").set(Double(config.shards))
         registry.gauge(p + "capacity_samples", help: "Samples the buffer holds.").set(Double(config.capacity))
         registry.gauge(p + "max_samples_per_send", help: "Samples per request, at most.")

@@ -57,7 +57,7 @@ public enum Exposition {
     }
 
     /// Families sorted by name, those of one name merged into one group.
-    static func merged(_ families: [MetricFamily]) -> [MetricFamily] {
+    public static func merged(_ families: [MetricFamily]) -> [MetricFamily] {
         var merged: [MetricFamily] = []
         for f in families.sorted(by: { $0.name < $1.name }) {
             if let last = merged.last, last.name == f.name {

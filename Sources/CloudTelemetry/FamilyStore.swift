@@ -12,6 +12,7 @@ final class FamilyStore: Sendable {
     let bounds: [Double]
     let sampleName: String
     let table = Mutex(SeriesTable())
+    let declaredLabels = Mutex<[String]>([])
 
     init(name: String, help: String, kind: MetricKind, unit: String?, bounds: [Double]) {
         precondition(MetricFamily.isValidName(name), "invalid metric name '\(name)'")

@@ -32,6 +32,24 @@ public final class MetricRegistry: Sendable {
         }
     }
 
+    /// Declares a family before its first series (for documentation and so it is exported with
+    /// its HELP and TYPE); `labelNames` documents the labels its series will carry.
+    public func declare(_ name: String, help: String, kind: MetricKind, unit: String? = nil, labelNames: [String]) {
+        family(name, help: help, kind: kind, unit: unit).declaredLabels.withLock { $0 = labelNames }
+    }
+
+    /// Label names per family: those declared and those its series carry.
+    public func labelNames() -> [String: [String]] {
+        var out: [String: [String]] = [:]
+        for n in names() {
+            guard let f = families.withLock({ $0[n] }) else { continue }
+            var seen = f.declaredLabels.withLock { $0 }
+            for s in f.snapshot().samples { for (k, _) in s.labels where !seen.contains(k) { seen.append(k) } }
+            out[n] = seen.sorted()
+        }
+        return out
+    }
+
     /// A counter series (`name` without `_total`; the suffix is added).
     public func counter(
         _ name: String, help: String, unit: String? = nil, labels: [(String, String)] = []

@@ -44,6 +44,12 @@ struct RemoteWriteOptions: ParsableArguments {
 enum ExporterMetrics {
     static let version = "0.5.0"
 
+    /// Help text of the serving loop's swift-metrics instrumentation.
+    static let swiftMetricsHelp = [
+        "cloudplane_serve_clock_lag_seconds": "How far the simulated clock trails the wall clock × speed.",
+        "cloudplane_serve_advances": "Steps of the simulated clock.",
+    ]
+
     static func register(_ registry: MetricRegistry) {
         #if swift(>=6.3)
             let swift = "6.3"

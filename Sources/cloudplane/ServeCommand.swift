@@ -56,10 +56,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let registry = MetricRegistry()
         ExporterMetrics.register(registry)
-        MetricsSystem.bootstrap(CloudMetricsFactory(registry: registry, help: [
-            "cloudplane_serve_clock_lag_seconds": "How far the simulated clock trails the wall clock × speed.",
-            "cloudplane_serve_advances": "Steps of the simulated clock.",
-        ]))
+        MetricsSystem.bootstrap(CloudMetricsFactory(registry: registry, help: ExporterMetrics.swiftMetricsHelp))
         let sim: Simulation
         do {
             let clock = ContinuousClock()

@@ -1,8 +1,8 @@
 """/metrics of a running `cloudplane serve`: promtool's lint, the strict OpenMetrics parser, negotiation, gzip."""
-import gzip, re, subprocess
+import gzip, os, re, subprocess
 import pytest
 from prometheus_client.openmetrics.parser import text_string_to_metric_families
-from harness import PROMTOOL, Services, http_get
+from harness import BIN, PROMTOOL, ROOT, Services, http_get
 
 OM = "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
 
@@ -52,3 +52,19 @@ def test_gzip_and_stable_order(serve):
     names = [re.sub(r"_(total|info)$", "", l.split(" ")[2]) for l in text.splitlines() if l.startswith("# HELP ")]
     assert names == sorted(names)  # families in name order (sample names add _total / _info)
     assert len(names) == len(set(names))
+
+
+def test_docs_metrics_lists_every_exported_family(serve):
+    _, _, body = http_get(f"http://127.0.0.1:{serve}/metrics")
+    docs = open(os.path.join(ROOT, "docs", "metrics.md")).read()
+    missing = sorted({re.sub(r"_(bucket|sum|count)$", "", l.split("{")[0].split(" ")[0])
+                      for l in body.decode().splitlines() if l and not l.startswith("#")}
+                     - set(re.findall(r"`(cloudplane_[a-z0-9_]+?)(?:_bucket/_sum/_count)?`", docs)))
+    assert not missing, f"not in docs/metrics.md: {missing}"
+
+
+def test_docs_metrics_is_current():
+    r = subprocess.run([BIN, "metrics"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == open(os.path.join(ROOT, "docs", "metrics.md")).read(), \
+        "docs/metrics.md is stale: run `cloudplane metrics > docs/metrics.md`"
