@@ -261,8 +261,13 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         let text = try String(contentsOfFile: path, encoding: .utf8)
         #expect(text.contains("cloudplane_instances{status=\"error\"} 0\n"))
         #expect(text.contains("cloudplane_instances{status=\"running\"} 15\n"))
-        #expect(text.contains("cloudplane_gpu_healthy{gpu=\"0\",host=\"h100-01\"} 0\n"))
-        #expect(text.contains("cloudplane_gpu_xid_errors_total{gpu=\"0\",host=\"h100-01\"} 1\n"))
+        // GPUs are labelled by UUID; cloudplane_gpu_info maps it to host and index
+        let lines = text.split(separator: "\n")
+        let info = lines.first { $0.hasPrefix("cloudplane_gpu_info{") && $0.contains("host=\"h100-01\",index=\"0\"") }
+        let uuid = try #require(info?.split(separator: "\"").dropFirst().first.map(String.init))
+        #expect(text.contains("cloudplane_gpu_healthy{gpu=\"\(uuid)\",host=\"h100-01\"} 0\n"))
+        #expect(text.contains("cloudplane_gpu_xid_errors_total{gpu=\"\(uuid)\",host=\"h100-01\"} 1\n"))
+        #expect(lines.filter { $0.hasPrefix("cloudplane_gpu_xid_errors_total{") && $0.hasSuffix(" 1") }.count == 1)
         let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let tool = try #require(promtool, "promtool not found: make test installs Debian's prometheus package")
         let p = Process()

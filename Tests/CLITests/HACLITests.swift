@@ -28,7 +28,9 @@ import Testing
         let o = try CLI.run(["scenario", "run", "Scenarios/ha-01-power-loss-bmc-alive.yaml", "--format", "json",
             "--metrics", prom])
         let metrics = try String(contentsOfFile: prom, encoding: .utf8)
-        #expect(metrics.contains("cloudplane_ha_fences_total{host=\"cpu-02\"} 1\n"))
+        #expect(metrics.contains("cloudplane_ha_fences_total{host=\"cpu-02\",method=\"ipmi\",outcome=\"verified\"} 1\n"))
+        #expect(metrics.contains("cloudplane_ha_recovery_duration_seconds_count 4\n"))
+        #expect(metrics.contains("cloudplane_ha_recovery_duration_seconds_bucket{le=\"+Inf\"} 4\n"))
         #expect(metrics.contains("cloudplane_ha_vms{state=\"started\"} 14\n"))
         #expect(metrics.contains("cloudplane_ha_recoveries_total 4\n"))
         #expect(o.status == 0, "\(o.stdout)")
