@@ -139,7 +139,16 @@ extension Simulation {
             "Quota of a tenant per resource (vcpus, memory_bytes, gpus, instances); absent: unlimited.")
         var usage = FamilyBuilder("cloudplane_tenant_quota_usage",
             "What a tenant's instances hold per resource (vcpus, memory_bytes, gpus, instances).")
+        var info = FamilyBuilder("cloudplane_tenant", "Tenant identity: name and ID.", .info)
+        var flavors = FamilyBuilder("cloudplane_flavor", "Flavors in use: vCPUs, memory and GPUs of each.", .info)
+        var seen: [String] = []
+        for inst in world.instances where !seen.contains(inst.instance.flavor) {
+            seen.append(inst.instance.flavor)
+            flavors.add([("flavor", inst.instance.flavor), ("vcpus", String(inst.instance.cpu.cores)),
+                ("memory_bytes", String(inst.instance.memory * 1_048_576)), ("gpus", String(inst.instance.gpuCount))], 1)
+        }
         for org in world.organizations where !org.isRoot {
+            info.add([("tenant", org.name), ("id", org.id.rawValue)], 1)
             let mine = world.instances.filter { $0.instance.organizationID == org.id }
             let used: [(String, Double)] = [
                 ("vcpus", Double(mine.reduce(0) { $0 + $1.instance.cpu.cores })),
@@ -155,7 +164,7 @@ extension Simulation {
             ]
             for (r, v) in limits { if let v { limit.add([("tenant", org.name), ("resource", r)], v) } }
         }
-        return [limit.family, usage.family]
+        return [limit.family, usage.family, info.family, flavors.family]
     }
 
     func schedulerMetrics() -> [MetricFamily] {

@@ -15,9 +15,7 @@ final class FamilyStore: Sendable {
     let declaredLabels = Mutex<[String]>([])
 
     init(name: String, help: String, kind: MetricKind, unit: String?, bounds: [Double]) {
-        precondition(MetricFamily.isValidName(name), "invalid metric name '\(name)'")
-        precondition(unit.map { name.hasSuffix("_" + $0) } ?? true, "unit must be a suffix of '\(name)'")
-        precondition(!name.hasSuffix("_total") && !name.hasSuffix("_info"), "give the base name; the suffix is added")
+        MetricFamily.checkName(name, unit: unit)
         self.name = name
         self.help = help
         self.kind = kind

@@ -52,14 +52,20 @@ public struct MetricFamily: Sendable, Equatable {
 
     /// Creates a family; names and units are checked against Prometheus' rules.
     public init(name: String, help: String, kind: MetricKind, unit: String? = nil, samples: [Sample] = []) {
-        precondition(MetricFamily.isValidName(name), "invalid metric name '\(name)'")
-        precondition(unit.map { name.hasSuffix("_" + $0) } ?? true, "unit must be a suffix of '\(name)'")
-        precondition(!name.hasSuffix("_total") && !name.hasSuffix("_info"), "give the base name; the suffix is added")
+        MetricFamily.checkName(name, unit: unit)
         self.name = name
         self.help = help
         self.kind = kind
         self.unit = unit
         self.samples = samples
+    }
+
+    /// Checks a family name against Prometheus' rules: valid characters, the unit as its suffix,
+    /// no `_total`/`_info` (the sample name adds them).
+    static func checkName(_ name: String, unit: String?) {
+        precondition(isValidName(name), "invalid metric name '\(name)'")
+        precondition(unit.map { name.hasSuffix("_" + $0) } ?? true, "unit must be a suffix of '\(name)'")
+        precondition(!name.hasSuffix("_total") && !name.hasSuffix("_info"), "give the base name; the suffix is added")
     }
 
     /// `[a-zA-Z_][a-zA-Z0-9_]*` (no colons: those are for recording rules).
