@@ -23,11 +23,12 @@ extension RemoteWriter {
     }
 
     /// Sends one batch until it is accepted or refused for good: 5xx and network errors (and 429
-    /// when configured) are retried with doubling backoff or the receiver's `Retry-After`.
+    /// when configured) are retried with doubling backoff or the receiver's `Retry-After`. A
+    /// cancelled task (shutdown) stops retrying.
     func send(_ batch: [PendingSample]) async {
         var backoff = config.minBackoff
         let clock = ContinuousClock()
-        while true {
+        while !Task.isCancelled {
             let v = currentVersion
             let payload = body(batch, v)
             let started = clock.now
@@ -35,7 +36,6 @@ extension RemoteWriter {
             do {
                 response = try await transport.post(url: config.url, headers: headers(v), body: payload)
             } catch {
-                if stopping.withLock({ $0 }) && Task.isCancelled { return }
                 stats.retried(batch.count, status: "network")
                 try? await Task.sleep(for: backoff)
                 backoff = min(backoff * 2, config.maxBackoff)

@@ -104,11 +104,11 @@ public final class RemoteWriter: Sendable {
     func runShard(_ i: Int) async {
         let clock = ContinuousClock()
         var lastSend = clock.now
-        while true {
+        while !Task.isCancelled {  // cancelled: the process is shutting down; the buffer goes with it
             let batch = queues[i].queue.withLock { $0.peek(config.maxSamplesPerSend) }
             let stop = stopping.withLock { $0 }
             if batch.isEmpty {
-                if stop || Task.isCancelled { return }
+                if stop { return }
                 try? await Task.sleep(for: .milliseconds(5))
                 lastSend = clock.now
                 continue
@@ -120,11 +120,7 @@ public final class RemoteWriter: Sendable {
             }
             await send(Array(batch))
             lastSend = clock.now
-            let n = queues[i].queue.withLock { q -> Int in
-                q.removeFirst(batch.count)
-                return q.count
-            }
-            _ = n
+            queues[i].queue.withLock { $0.removeFirst(batch.count) }
             stats.setPending(pending)
         }
     }
