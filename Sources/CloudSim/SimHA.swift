@@ -42,10 +42,10 @@ struct SimHA: Sendable {
     var incidentAt: [UInt64?]
     var rto: [UInt64] = []
     /// Fence requests per host and method, and answers: [host][method] → (sent, verified, failed).
-    var fenceTally: [[(sent: Int, verified: Int, failed: Int)]] = []
-    /// Method of each fence request in flight (looked up by command ID, never iterated).
-    var fenceMethodOf: [UInt64: FenceMethod] = [:]
-    var fenceHost: [UInt64: Int] = [:]
+    var fenceTally: [[(sent: Int, verified: Int, failed: Int)]]
+    /// Host and method index of each fence request awaiting its answer (looked up by command ID,
+    /// never iterated; removed when answered).
+    var fenceInFlight: [UInt64: (host: Int, method: Int)] = [:]
     var crashTrigger: (trigger: CrashTrigger, restartAfter: UInt64)?
     /// Physical fence proofs per host (time the device confirmed), for S2/S5.
     var proofAt: [UInt64?]
@@ -68,6 +68,7 @@ struct SimHA: Sendable {
         watchdogBroken = Array(repeating: false, count: hostCount)
         blocklisted = Array(repeating: false, count: hostCount)
         blocklistedAt = Array(repeating: nil, count: hostCount)
+        fenceTally = Array(repeating: Array(repeating: (0, 0, 0), count: FenceMethod.allCases.count), count: hostCount)
         portChassis = processes.map(\.first)
         procs = processes
         startFailuresVM = Array(repeating: 0, count: instanceCount)

@@ -9,16 +9,17 @@ import CloudTelemetry
 #endif
 
 extension Simulation {
-    /// GPU load: the load of the instance(s) holding it, 0 when free or the host is off.
+    /// GPU load: the mean load of the running instances holding it, 0 when free or the host is off.
     func gpuUtilization(_ h: Int, _ g: Int) -> Double {
         let gpu = world.hosts[h].gpus[g]
         guard world.hosts[h].power == .on, !gpu.holders.isEmpty else { return 0 }
-        let loads = gpu.holders.map { v -> Double in
-            world.instances[v].status == .running
-                ? LoadShape(seed: shapeSeed(world.instances[v].instance.id.rawValue) ^ 0x6770, mean: 0.45...0.9)
-                    .value(virtualSeconds) : 0
+        let t = virtualSeconds
+        let total = gpu.holders.reduce(0.0) { sum, v in
+            guard world.instances[v].status == .running else { return sum }
+            let shape = LoadShape(seed: shapeSeed(world.instances[v].instance.id.rawValue) ^ 0x6770, mean: 0.45...0.9)
+            return sum + shape.value(t)
         }
-        return min(1, loads.reduce(0, +) / Double(max(1, loads.count)) * min(1, Double(loads.count)))
+        return total / Double(gpu.holders.count)
     }
 
     func gpuWatts(_ h: Int, _ g: Int) -> Double {

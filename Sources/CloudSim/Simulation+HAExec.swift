@@ -104,9 +104,7 @@ extension Simulation {
     }
 
     mutating func deviceFinish(_ id: UInt64, _ answer: HAInput) {
-        if case .fenced(_, let outcome) = answer, let method = ha.fenceMethodOf.removeValue(forKey: id),
-            let m = FenceMethod.allCases.firstIndex(of: method), let h = ha.fenceHost[id]
-        {
+        if case .fenced(_, let outcome) = answer, let (h, m) = ha.fenceInFlight.removeValue(forKey: id) {
             if case .verified = outcome { ha.fenceTally[h][m].verified += 1 } else { ha.fenceTally[h][m].failed += 1 }
         }
         ha.deviceRunning.remove(id)
@@ -117,13 +115,10 @@ extension Simulation {
     mutating func fenceDevice(_ c: HACommand, _ method: FenceMethod) {
         guard deviceAccept(c) else { return }
         let h = c.host
-        if ha.fenceTally.count < world.hosts.count {
-            ha.fenceTally = Array(repeating: Array(repeating: (0, 0, 0), count: FenceMethod.allCases.count),
-                count: world.hosts.count)
+        if let m = FenceMethod.allCases.firstIndex(of: method) {
+            ha.fenceTally[h][m].sent += 1
+            ha.fenceInFlight[c.id] = (h, m)
         }
-        if let m = FenceMethod.allCases.firstIndex(of: method) { ha.fenceTally[h][m].sent += 1 }
-        ha.fenceMethodOf[c.id] = method
-        ha.fenceHost[c.id] = h
         switch method {
         case .ipmi:
             world.hosts[h].bmc.commandsReceived += 1

@@ -15,7 +15,7 @@ extension Simulation {
         for (h, host) in world.hosts.enumerated() {
             hostState.samples.append(Sample([("host", host.name), ("state", s.hosts[h].state.rawValue)], 1))
             for (m, method) in FenceMethod.allCases.enumerated() {
-                let t = h < ha.fenceTally.count ? ha.fenceTally[h][m] : (sent: 0, verified: 0, failed: 0)
+                let t = ha.fenceTally[h][m]
                 let unanswered = max(0, t.sent - t.verified - t.failed)
                 for (outcome, n) in [("verified", t.verified), ("failed", t.failed), ("unanswered", unanswered)] {
                     fences.samples.append(Sample([("host", host.name), ("method", method.rawValue), ("outcome", outcome)],
