@@ -76,10 +76,20 @@ public enum Exposition {
 
     /// A family's samples in label order.
     static func sortedSamples(_ f: MetricFamily) -> [Sample] {
-        f.samples.sorted { a, b in
-            for (x, y) in zip(a.labels, b.labels) where x != y { return x < y }
-            return a.labels.count < b.labels.count
+        let s = f.samples
+        if zip(s, s.dropFirst()).allSatisfy({ !precedes($1, $0) }) { return s }
+        return s.sorted(by: precedes)
+    }
+
+    /// Label order of two samples: name, then value, pair by pair, compared as UTF-8 bytes (the
+    /// order of the registry's rendered label text).
+    @inline(__always)
+    static func precedes(_ a: Sample, _ b: Sample) -> Bool {
+        for (x, y) in zip(a.labels, b.labels) {
+            if x.0 != y.0 { return x.0.utf8.lexicographicallyPrecedes(y.0.utf8) }
+            if x.1 != y.1 { return x.1.utf8.lexicographicallyPrecedes(y.1.utf8) }
         }
+        return a.labels.count < b.labels.count
     }
 
     /// `# HELP` and `# TYPE` (text 0.0.4, on the sample name) or `# TYPE`, `# UNIT`, `# HELP`
@@ -141,18 +151,20 @@ public enum Exposition {
     static func labels(_ ls: [(String, String)], extra: (String, String)?, _ out: inout [UInt8]) {
         if ls.isEmpty && extra == nil { return }
         out.append(0x7B)
-        var first = true
-        for (k, v) in ls + (extra.map { [$0] } ?? []) {
-            precondition(MetricFamily.isValidName(k) && !k.hasPrefix("__"), "invalid label name '\(k)'")
-            if !first { out.append(0x2C) }
-            first = false
-            ByteWriter.append(k, to: &out)
-            out.append(0x3D)
-            out.append(0x22)
-            ByteWriter.appendLabelValue(v, to: &out)
-            out.append(0x22)
-        }
+        for (i, (k, v)) in ls.enumerated() { pair(k, v, first: i == 0, &out) }
+        if let (k, v) = extra { pair(k, v, first: ls.isEmpty, &out) }
         out.append(0x7D)
+    }
+
+    @inline(__always)
+    static func pair(_ k: String, _ v: String, first: Bool, _ out: inout [UInt8]) {
+        precondition(MetricFamily.isValidName(k) && !k.hasPrefix("__"), "invalid label name '\(k)'")
+        if !first { out.append(0x2C) }
+        ByteWriter.append(k, to: &out)
+        out.append(0x3D)
+        out.append(0x22)
+        ByteWriter.appendLabelValue(v, to: &out)
+        out.append(0x22)
     }
 
     /// A sample value: integers without a decimal point, `NaN`, `+Inf`, `-Inf`, otherwise the

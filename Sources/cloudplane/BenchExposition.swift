@@ -23,6 +23,7 @@ struct BenchExposition: ParsableCommand {
         let clock = ContinuousClock()
         let registry = MetricRegistry()
         let baseline = SwiftPrometheusBaseline()
+        var families: [MetricFamily] = []  // the same series as a scrape-time collector returns them
         var registerOurs = Duration.zero
         var registerTheirs = Duration.zero
         for i in 0..<series {
@@ -36,9 +37,12 @@ struct BenchExposition: ParsableCommand {
             t = clock.now
             baseline.add(name: name, help: "Benchmark series.", labels: labels, value: value)
             registerTheirs += clock.now - t
+            if i % perFamily == 0 { families.append(MetricFamily(name: name, help: "Benchmark series.", kind: .gauge)) }
+            families[families.count - 1].samples.append(Sample(labels, value))
         }
         var ours: [Double] = []
         var theirs: [Double] = []
+        var collected: [Double] = []
         var bytes = 0
         var theirBytes = 0
         var buffer: [UInt8] = []
@@ -54,6 +58,9 @@ struct BenchExposition: ParsableCommand {
             t = clock.now
             theirBytes = baseline.emit(into: &buffer)
             theirs.append(seconds(clock.now - t))
+            t = clock.now
+            _ = Exposition.renderBytes(families, format: .text004)
+            collected.append(seconds(clock.now - t))
         }
         let m = median(ours)
         let mt = median(theirs)
@@ -71,6 +78,7 @@ struct BenchExposition: ParsableCommand {
             ("swift_prometheus_seconds_runs", .array(theirs.map { JSON.rounded($0, 4) })),
             ("swift_prometheus_bytes", .int(Int64(theirBytes))),
             ("ratio", JSON.rounded(m / mt, 3)),
+            ("collector_seconds", JSON.rounded(median(collected), 4)),
             ("register_seconds", JSON.rounded(seconds(registerOurs), 3)),
             ("swift_prometheus_register_seconds", JSON.rounded(seconds(registerTheirs), 3)),
         ])
