@@ -16,7 +16,7 @@ public enum FenceMethod: String, Sendable, CaseIterable, Codable {
 }
 
 /// What the agents do with their VMs when their host is shut down on purpose.
-public enum ShutdownPolicy: String, Sendable, CaseIterable {
+public enum ShutdownPolicy: String, Sendable, CaseIterable, Codable {
     /// Stop the VMs cleanly and start them again on the same host when it is back.
     case freeze
     /// Stop the VMs cleanly and start them on other hosts.

@@ -73,6 +73,9 @@ public struct HAManager: Sendable {
     mutating func log(_ line: String) { effects.append(.log(line)) }
 
     mutating func command(_ kind: HACommand.Kind, host: Int) -> HACommand {
+        // IDs are `epoch << 32 | number`: both halves must fit, or IDs would collide silently
+        precondition(state.epoch <= UInt64(UInt32.max), "leader epoch \(state.epoch) does not fit a command ID")
+        precondition(state.nextCommand <= UInt64(UInt32.max), "command numbers of epoch \(state.epoch) exhausted")
         let id = state.epoch << 32 | state.nextCommand
         state.nextCommand += 1
         let c = HACommand(id: id, epoch: state.epoch, kind: kind, host: host, sentAt: now)

@@ -1,7 +1,7 @@
 import CloudModel
 
 /// Progress of fencing one host through the fence levels.
-public struct FenceProgress: Sendable, Equatable {
+public struct FenceProgress: Sendable, Equatable, Codable {
     /// Index into `HAConfig.fenceLevels`.
     public var level = 0
     /// Tries of this level so far (0: first).
@@ -19,7 +19,7 @@ public struct FenceProgress: Sendable, Equatable {
 }
 
 /// The manager's persisted record of a host.
-public struct HAHostRecord: Sendable, Equatable {
+public struct HAHostRecord: Sendable, Equatable, Codable {
     public var state: HAHostState = .online
     public var since: UInt64 = 0
     public var fence: FenceProgress?
@@ -41,7 +41,7 @@ public struct HAHostRecord: Sendable, Equatable {
 }
 
 /// The manager's persisted record of an HA-managed VM.
-public struct HAVMRecord: Sendable, Equatable {
+public struct HAVMRecord: Sendable, Equatable, Codable {
     /// The runtime's instance index.
     public let index: Int
     public let name: String
@@ -78,7 +78,7 @@ public struct HAVMRecord: Sendable, Equatable {
 }
 
 /// Everything the manager persists before it acts. A new leader loads it and carries on.
-public struct HAState: Sendable, Equatable {
+public struct HAState: Sendable, Equatable, Codable {
     /// The epoch of the leader that wrote it.
     public var epoch: UInt64 = 0
     /// Next command number (IDs are `epoch << 32 | number`).

@@ -1,7 +1,7 @@
 import CloudModel
 
 /// The HA manager's view of a host.
-public enum HAHostState: String, Sendable, CaseIterable {
+public enum HAHostState: String, Sendable, CaseIterable, Codable {
     /// Heartbeats arrive.
     case online
     /// Silent longer than the suspect timeout; nothing is done yet (hysteresis).
@@ -24,12 +24,12 @@ public enum HAHostState: String, Sendable, CaseIterable {
 }
 
 /// The HA manager's view of a VM (Proxmox's service states).
-public enum HAVMState: String, Sendable, CaseIterable {
+public enum HAVMState: String, Sendable, CaseIterable, Codable {
     case started, stopped, fence, recovery, migrate, freeze, error
 }
 
 /// What a fence device answered.
-public enum FenceOutcome: Sendable, Equatable {
+public enum FenceOutcome: Sendable, Equatable, Codable {
     /// The device confirmed the fence (IPMI status read "off", blocklist in map epoch N, …).
     case verified(proof: String)
     /// The device failed, timed out or could not confirm; the reason says which.
@@ -38,8 +38,8 @@ public enum FenceOutcome: Sendable, Equatable {
 
 /// A command the manager sends to an agent or a fence device. Every command carries the leader
 /// epoch and an ID that is unique for the cluster's lifetime; agents execute each ID once.
-public struct HACommand: Sendable, Equatable {
-    public enum Kind: Sendable, Equatable {
+public struct HACommand: Sendable, Equatable, Codable {
+    public enum Kind: Sendable, Equatable, Codable {
         case start(vm: Int)
         case stop(vm: Int)
         case migrate(vm: Int, to: Int)
@@ -60,7 +60,7 @@ public struct HACommand: Sendable, Equatable {
 }
 
 /// A result reported back to the manager.
-public enum HAInput: Sendable, Equatable {
+public enum HAInput: Sendable, Equatable, Codable {
     case fenced(command: UInt64, outcome: FenceOutcome)
     case started(command: UInt64, ok: Bool, reason: String)
     case stopped(command: UInt64)
@@ -71,7 +71,7 @@ public enum HAInput: Sendable, Equatable {
 }
 
 /// An operator request.
-public enum AdminCommand: Sendable, Equatable {
+public enum AdminCommand: Sendable, Equatable, Codable {
     case maintenance(host: Int, enable: Bool)
     case shutdown(host: Int, policy: ShutdownPolicy)
     case fenceAck(host: Int)
@@ -82,7 +82,7 @@ public enum AdminCommand: Sendable, Equatable {
 }
 
 /// What the manager observes about one host at a round.
-public struct HostObservation: Sendable, Equatable {
+public struct HostObservation: Sendable, Equatable, Codable {
     /// The host's last lease renewal (heartbeat) seen by the quorate membership.
     public var lastHeartbeat: UInt64?
     /// True while the host's storage heartbeats arrive.

@@ -20,14 +20,25 @@ public enum WatchdogVerdict: Sendable, Equatable {
     case expired
 }
 
+/// What an agent does with a start command it may carry out.
+public enum StartVerdict: Sendable, Equatable {
+    /// Launch the guest.
+    case launch
+    /// The guest already runs here: report success without touching it.
+    case alreadyRunning
+    /// Refuse, with the reason reported to the manager.
+    case refuse(reason: String)
+}
+
 /// The host agent's decision core: leader epochs, exactly-once command execution, the lease and
-/// the watchdog, and the reconcile duty of a returning host. Pure; the runtime carries out what it
-/// decides.
-public struct HostAgent: Sendable {
+/// the watchdog, the reconcile duty of a returning host and the preconditions of a start. Pure;
+/// the runtime carries out what it decides. `Codable`, so a restarted agent process reloads it
+/// (its answers of finished commands survive the restart).
+public struct HostAgent: Sendable, Equatable, Codable {
     /// The highest leader epoch this agent has obeyed.
     public private(set) var epoch: UInt64 = 0
-    /// Answers of finished commands by ID (looked up, never iterated).
-    var done: [UInt64: HAInput] = [:]
+    /// Answers of finished commands (bounded; looked up, never iterated).
+    var done = AnswerLog()
     /// Commands being carried out (looked up, never iterated).
     var running: Set<UInt64> = []
     /// The last lease renewal the quorate membership accepted.
@@ -41,6 +52,8 @@ public struct HostAgent: Sendable {
     /// False after a boot until the agent first holds its lease: a host that boots without quorum
     /// runs nothing and does not arm its watchdog (so it does not reset in a loop).
     public private(set) var leaseAcquired = true
+    /// When the agent last finished reconciling since the host booted (nil: not since the boot).
+    public private(set) var reconciledAt: UInt64?
 
     /// An agent that just renewed its lease at `now`.
     public init(now: UInt64) {
@@ -62,7 +75,7 @@ public struct HostAgent: Sendable {
     /// Records the answer of a command carried out.
     public mutating func finish(_ id: UInt64, _ answer: HAInput) {
         running.remove(id)
-        done[id] = answer
+        done.record(id, answer)
     }
 
     /// The round's lease step: `renewed` is true when the agent's lease renewal reached the quorate
@@ -87,17 +100,44 @@ public struct HostAgent: Sendable {
     }
 
     /// The host booted: the agent starts with its lease renewed now and must reconcile first.
+    /// Answers of finished commands are kept (the agent reloads them from its own disk).
     public mutating func booted(now: UInt64) {
         lastRenewal = now
         lastFeed = now
         running = []
         mustReconcile = true
         leaseAcquired = false
+        reconciledAt = nil
     }
 
-    /// The host's storage client was blocklisted (its I/O fails): it was fenced and must reconcile.
-    public mutating func storageFenced() { mustReconcile = true }
+    /// The host's storage I/O fails since `blocklistedAt` (its client was blocklisted): unless it
+    /// reconciled after that, it was fenced and must reconcile.
+    public mutating func storageFailing(since blocklistedAt: UInt64) {
+        if (reconciledAt ?? 0) <= blocklistedAt { mustReconcile = true }
+    }
 
-    /// Reconciliation finished.
-    public mutating func reconciled() { mustReconcile = false }
+    /// Reconciliation finished at `now`.
+    public mutating func reconciled(now: UInt64) {
+        mustReconcile = false
+        reconciledAt = now
+    }
+
+    /// The instances among `running` (guest processes found on host `host`) that the persisted HA
+    /// state does not let run here: they must be killed before the host takes part again. An
+    /// instance HA does not manage is kept.
+    public static func reconcilePlan(host: Int, running: [Int], state: HAState) -> [Int] {
+        running.filter { instance in
+            guard let v = state.vm(instance: instance) else { return false }
+            let r = state.vms[v]
+            return !(r.node == host && [.started, .migrate, .freeze].contains(r.state))
+        }
+    }
+
+    /// The preconditions of a start on this agent's host: the guest's port must be bound to this
+    /// chassis (so a stale copy elsewhere cannot take the network), and a guest already running
+    /// here is reported as started, not launched twice.
+    public static func startVerdict(portBoundHere: Bool, alreadyRunning: Bool) -> StartVerdict {
+        guard portBoundHere else { return .refuse(reason: "port not bound to this chassis") }
+        return alreadyRunning ? .alreadyRunning : .launch
+    }
 }

@@ -64,7 +64,7 @@ extension Simulation {
     /// and S4 (only a quorate leader with a valid lease decides).
     mutating func checkTransitions(before: HAState, after: HAState) {
         let now = kernel.now
-        if let l = ha.leader, !(inQuorum(l) && now < ha.leaseUntil) {
+        if let l = ha.leader, !(inQuorum(l) && ha.lease.isValid(for: l, now: now)) {
             violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
         }
         for v in after.vms.indices {

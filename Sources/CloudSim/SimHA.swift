@@ -9,13 +9,15 @@ struct SimHA: Sendable {
     /// Membership component per host (-1: not a member), and the quorate one.
     var component: [Int]
     var quorate: Int?
-    var leader: Int?
-    var epoch: UInt64 = 0
-    var leaseUntil: UInt64 = 0
-    /// The manager in the leader's memory.
-    var manager: HAManager?
-    /// What the store holds (persisted before every action).
-    var store: HAState
+    /// The leader lease as the store holds it.
+    var lease: LeaderLease
+    /// The leader's control step (its manager in memory); nil while no manager process leads.
+    var step: HAControlStep?
+    /// What the store holds: the HA state (persisted before every action) and the operator
+    /// requests waiting for a leader.
+    var record: HAStateRecord
+    /// Each host's last lease renewal as the store recorded it (what the lease fence reads).
+    var hostLeases: [UInt64]
     var storeUp = true
     var storeDownLogged = false
     var storageUp = true
@@ -35,9 +37,13 @@ struct SimHA: Sendable {
     var procs: [[Int]]
     var startFailuresVM: [Int]
     var startFailuresHost: [Int]
-    /// Fence devices' answers by command ID (devices, like agents, act once per ID).
-    var deviceDone: [UInt64: HAInput] = [:]
-    var deviceRunning: Set<UInt64> = []
+    /// Fence devices act once per command ID, like agents.
+    var gate = FenceGate()
+    /// Power fences in progress by command ID (looked up, never iterated; removed when answered).
+    var powerFences: [UInt64: PowerFenceProcedure] = [:]
+    /// The simulated BMC is read once, 2 s after its power-off answer.
+    let powerFenceTiming = PowerFenceTiming(
+        offWaitNanoseconds: 2 * SimTime.second, pollIntervalNanoseconds: SimTime.second, pollTimeoutNanoseconds: 0)
     /// When the current incident of an instance began (for RTO).
     var incidentAt: [UInt64?]
     var rto: [UInt64] = []
@@ -54,14 +60,14 @@ struct SimHA: Sendable {
     var fenceTimes: [[UInt64]]
     /// Starts executed per instance since its last successful start (S9).
     var startAttempts: [Int]
-    /// Set when a host's agent finished reconciling after it came back.
-    var reconciledAt: [UInt64?]
 
     init(config: HAConfig, hostCount: Int, instanceCount: Int, vms: [HAVMRecord], processes: [[Int]]) {
         self.config = config
         agents = Array(repeating: HostAgent(now: 0), count: hostCount)
         component = Array(repeating: 0, count: hostCount)
-        store = HAState(hostCount: hostCount, vms: vms)
+        lease = LeaderLease(ttlNanoseconds: config.managerLeaseTTL)
+        record = HAStateRecord(state: HAState(hostCount: hostCount, vms: vms))
+        hostLeases = Array(repeating: 0, count: hostCount)
         managerDownUntil = Array(repeating: 0, count: hostCount)
         agentStalledUntil = Array(repeating: 0, count: hostCount)
         managerStalledUntil = Array(repeating: 0, count: hostCount)
@@ -78,8 +84,16 @@ struct SimHA: Sendable {
         fenceBeganAt = Array(repeating: nil, count: hostCount)
         fenceTimes = Array(repeating: [], count: hostCount)
         startAttempts = Array(repeating: 0, count: instanceCount)
-        reconciledAt = Array(repeating: nil, count: hostCount)
     }
+
+    /// The persisted HA state.
+    var store: HAState { record.state }
+
+    /// The lease holder.
+    var leader: Int? { lease.holder }
+
+    /// The epoch of the current (or last) leader.
+    var epoch: UInt64 { lease.epoch }
 
     func agentAlive(_ h: Int, now: UInt64) -> Bool { now >= agentStalledUntil[h] }
 

@@ -152,7 +152,6 @@ extension Simulation {
             guard world.hosts[h].power == .booting, world.hosts[h].powerEpoch == epoch else { return }
             world.hosts[h].power = .on
             ha.agents[h].booted(now: kernel.now)
-            ha.reconciledAt[h] = nil
             refreshMembership()
             record("node '\(world.hosts[h].name)': booted; agent started")
         case .bmcReply(let h, let command, let outcome):

@@ -46,8 +46,9 @@ extension Simulation {
         for h in world.hosts.indices where world.hosts[h].power == .on {
             if ha.agentAlive(h, now: now) {
                 ha.agents[h].tick(now: now, renewed: inQuorum(h), config: ha.config)
+                if inQuorum(h) { ha.hostLeases[h] = now }  // the renewal the store recorded
                 // its storage I/O fails once blocklisted: the agent learns it was fenced
-                if let b = ha.blocklistedAt[h], (ha.reconciledAt[h] ?? 0) <= b { ha.agents[h].storageFenced() }
+                if let b = ha.blocklistedAt[h] { ha.agents[h].storageFailing(since: b) }
                 if ha.agents[h].mustReconcile && inQuorum(h) && ha.storeUp { reconcile(h) }
             }
             if !ha.watchdogBroken[h] && ha.agents[h].watchdog(now: now, config: ha.config) == .expired {
@@ -65,45 +66,47 @@ extension Simulation {
         powerOn(h, reason: "rebooting after watchdog reset")
     }
 
-    /// Kills processes of VMs the store does not assign to this host; the agent claims no ports.
+    /// Kills processes of VMs the store does not assign to this host (the agent's reconcile plan);
+    /// the agent claims no ports.
     mutating func reconcile(_ h: Int) {
         let name = world.hosts[h].name
-        for v in ha.procs.indices where ha.procs[v].contains(h) {
-            let owner = ha.store.vm(instance: v).map { ha.store.vms[$0] }
-            let keep = owner.map { $0.node == h && [.started, .migrate, .freeze].contains($0.state) } ?? true
-            if !keep {
-                ha.procs[v].removeAll { $0 == h }
-                syncStatus(v)
-                record("agent/\(name): reconcile: killed stale process of vm '\(world.instances[v].instance.name)'")
-            }
+        let running = ha.procs.indices.filter { ha.procs[$0].contains(h) }
+        for v in HostAgent.reconcilePlan(host: h, running: running, state: ha.store) {
+            ha.procs[v].removeAll { $0 == h }
+            syncStatus(v)
+            record("agent/\(name): reconcile: killed stale process of vm '\(world.instances[v].instance.name)'")
         }
-        ha.agents[h].reconciled()
-        ha.reconciledAt[h] = kernel.now
+        ha.agents[h].reconciled(now: kernel.now)
         ha.proofAt[h] = kernel.now
         record("agent/\(name): reconciled")
     }
 
+    /// The leader lease: the holder renews while its manager runs in the quorum; an expired lease
+    /// is released, and the first quorate host with a running manager takes it under a new epoch.
     mutating func leaderStep() {
         let now = kernel.now
         if let l = ha.leader {
-            if ha.manager != nil && inQuorum(l) && ha.managerUp(l, now: now) {
-                ha.leaseUntil = now + ha.config.managerLeaseTTL
-            } else if now >= ha.leaseUntil {
-                record("ha: leader lease of node '\(world.hosts[l].name)' expired (epoch \(ha.epoch))")
-                ha.leader = nil
-                ha.manager = nil
+            if ha.step != nil && inQuorum(l) && ha.managerUp(l, now: now) {
+                ha.lease.renew(by: l, now: now)
+            } else if let gone = ha.lease.expire(now: now) {
+                record("ha: leader lease of node '\(world.hosts[gone.holder].name)' expired (epoch \(gone.epoch))")
+                ha.step = nil
                 ha.inbox = []
             }
         }
         guard ha.leader == nil, ha.quorate != nil else { return }
-        guard let c = world.hosts.indices.first(where: { inQuorum($0) && ha.managerUp($0, now: now) }) else { return }
-        ha.leader = c
-        ha.epoch += 1
-        ha.leaseUntil = now + ha.config.managerLeaseTTL
+        guard let c = world.hosts.indices.first(where: { inQuorum($0) && ha.managerUp($0, now: now) }),
+            let epoch = ha.lease.acquire(by: c, now: now)
+        else { return }
+        ha.step = HAControlStep(manager: newManager())
+        record("ha: node '\(world.hosts[c].name)' became leader (epoch \(epoch))")
+    }
+
+    /// A manager process's memory, loaded from the store.
+    func newManager() -> HAManager {
         var m = HAManager(config: ha.config, hostNames: world.hosts.map(\.name), persisted: ha.store)
         m.unsafeSkipFence = spec.settings.unsafeSkipFence
-        ha.manager = m
-        record("ha: node '\(world.hosts[c].name)' became leader (epoch \(ha.epoch))")
+        return m
     }
 
     func observations() -> [HostObservation] {
@@ -120,16 +123,16 @@ extension Simulation {
             let reachable = inQuorum(h) && ha.agentAlive(h, now: now)
             return HostObservation(
                 lastHeartbeat: host.heartbeat.lastHeartbeat(now: now, interval: interval), storageAlive: storage,
-                inventory: reachable ? inventory[h] : nil, reconciledAt: reachable ? ha.reconciledAt[h] : nil)
+                inventory: reachable ? inventory[h] : nil, reconciledAt: reachable ? ha.agents[h].reconciledAt : nil)
         }
     }
 
     /// The leader's round: inputs in, state persisted, effects out (in that order).
     mutating func managerRound() {
         let now = kernel.now
-        guard let l = ha.leader, var m = ha.manager, inQuorum(l), ha.managerUp(l, now: now), now < ha.leaseUntil else {
-            return
-        }
+        guard let l = ha.leader, var step = ha.step, inQuorum(l), ha.managerUp(l, now: now),
+            ha.lease.isValid(for: l, now: now)
+        else { return }
         guard ha.storeUp else {
             if !ha.storeDownLogged {
                 ha.storeDownLogged = true
@@ -144,9 +147,20 @@ extension Simulation {
         let inputs = ha.inbox
         ha.inbox = []
         let before = ha.store
-        let effects = m.round(now: now, epoch: ha.epoch, observations: observations(), inputs: inputs, placement: &world)
-        ha.store = m.state  // persisted before any effect is carried out
-        ha.manager = m
+        let persist = step.round(
+            now: now, epoch: ha.epoch, observations: observations(), inputs: inputs,
+            queued: ha.record.operatorQueue, placement: &world)
+        let effects: [HAEffect]
+        do {
+            try ha.record.write(persist)  // persisted before any effect is carried out
+            effects = step.persisted()
+            ha.step = step
+        } catch {
+            step.persistFailed()
+            ha.step = HAControlStep(manager: newManager())
+            record("ha/\(world.hosts[l].name): write refused (\(error)); reloading from the store")
+            return
+        }
         checkTransitions(before: before, after: ha.store)
         var crash = false
         for e in effects {
@@ -178,7 +192,7 @@ extension Simulation {
     mutating func crashLeader(restartAfter: UInt64) {
         ha.crashTrigger = nil
         guard let l = ha.leader else { return }
-        ha.manager = nil
+        ha.step = nil
         ha.inbox = []
         ha.managerDownUntil[l] = kernel.now + restartAfter
         record("ha: manager on node '\(world.hosts[l].name)' crashed (in-memory state lost; restarts in "
@@ -188,7 +202,7 @@ extension Simulation {
 
     /// Delivers an answer to the leader (dropped when there is none: the command is resent).
     mutating func reply(_ input: HAInput) {
-        guard let l = ha.leader, ha.manager != nil, ha.managerUp(l, now: kernel.now) else { return }
+        guard let l = ha.leader, ha.step != nil, ha.managerUp(l, now: kernel.now) else { return }
         ha.inbox.append(input)
     }
 

@@ -9,7 +9,9 @@ extension Simulation {
         case .fence(let method):
             fenceDevice(c, method)
         case .unfenceStorage:
-            guard deviceAccept(c), ha.storageUp else { return }
+            // accepted only once the work is scheduled: while storage is down a resend tries again
+            guard deviceIsNew(c), ha.storageUp else { return }
+            ha.gate.begin(c.id)
             defer_(.ha(.unfenceDone(host: c.host, command: c.id)), after: spec.settings.blocklistMedian)
         case .start, .stop, .migrate, .reboot:
             let h = c.host
@@ -38,18 +40,13 @@ extension Simulation {
             }
             ha.startAttempts[vm] += 1
             checkStartAttempts(vm)
-            if ha.portChassis[vm] != h {
-                finishAgent(h, c.id, .started(command: c.id, ok: false, reason: "port not bound to this chassis"))
-            } else if ha.procs[vm].contains(h) {
+            switch HostAgent.startVerdict(portBoundHere: ha.portChassis[vm] == h, alreadyRunning: ha.procs[vm].contains(h)) {
+            case .refuse(let reason):
+                finishAgent(h, c.id, .started(command: c.id, ok: false, reason: reason))
+            case .alreadyRunning:
                 finishAgent(h, c.id, .started(command: c.id, ok: true, reason: "already running"))
-            } else if ha.startFailuresVM[vm] > 0 || ha.startFailuresHost[h] > 0 {
-                if ha.startFailuresVM[vm] > 0 { ha.startFailuresVM[vm] -= 1 } else { ha.startFailuresHost[h] -= 1 }
-                defer_(.ha(.vmStartDone(vm: vm, host: h, command: c.id, power: power, ok: false,
-                    reason: "qemu exited with an error (injected)")), after: 2 * SimTime.second)
-            } else {
-                let t = Variates.latencyNanoseconds(
-                    median: spec.settings.vmStartMedian, p99Ratio: spec.settings.vmStartP99Ratio, using: &kernel.rng)
-                defer_(.ha(.vmStartDone(vm: vm, host: h, command: c.id, power: power, ok: true, reason: "")), after: t)
+            case .launch:
+                launch(vm, on: h, command: c.id, power: power)
             }
         case .stop(let vm):
             defer_(.ha(.vmStopDone(vm: vm, host: h, command: c.id, power: power)), after: 3 * SimTime.second)
@@ -62,6 +59,20 @@ extension Simulation {
             defer_(.ha(.plannedReboot(host: h, command: c.id)), after: SimTime.second)
         case .fence, .unfenceStorage:
             break
+        }
+    }
+
+    /// The simulated hypervisor starts a guest: QEMU comes up after a start latency, or exits with
+    /// an error when the scenario injected start failures.
+    mutating func launch(_ vm: Int, on h: Int, command id: UInt64, power: UInt32) {
+        if ha.startFailuresVM[vm] > 0 || ha.startFailuresHost[h] > 0 {
+            if ha.startFailuresVM[vm] > 0 { ha.startFailuresVM[vm] -= 1 } else { ha.startFailuresHost[h] -= 1 }
+            defer_(.ha(.vmStartDone(vm: vm, host: h, command: id, power: power, ok: false,
+                reason: "qemu exited with an error (injected)")), after: 2 * SimTime.second)
+        } else {
+            let t = Variates.latencyNanoseconds(
+                median: spec.settings.vmStartMedian, p99Ratio: spec.settings.vmStartP99Ratio, using: &kernel.rng)
+            defer_(.ha(.vmStartDone(vm: vm, host: h, command: id, power: power, ok: true, reason: "")), after: t)
         }
     }
 
@@ -94,75 +105,6 @@ extension Simulation {
             "did not converge: dirty rate \(Int(dirty)) MB/s vs link \(Int(bw)) MB/s")
     }
 
-    /// Fence devices act once per command ID, like agents.
-    mutating func deviceAccept(_ c: HACommand) -> Bool {
-        if let answer = ha.deviceDone[c.id] {
-            reply(answer)
-            return false
-        }
-        return ha.deviceRunning.insert(c.id).inserted
-    }
-
-    mutating func deviceFinish(_ id: UInt64, _ answer: HAInput) {
-        if case .fenced(_, let outcome) = answer, let (h, m) = ha.fenceInFlight.removeValue(forKey: id) {
-            if case .verified = outcome { ha.fenceTally[h][m].verified += 1 } else { ha.fenceTally[h][m].failed += 1 }
-        }
-        ha.deviceRunning.remove(id)
-        ha.deviceDone[id] = answer
-        reply(answer)
-    }
-
-    mutating func fenceDevice(_ c: HACommand, _ method: FenceMethod) {
-        guard deviceAccept(c) else { return }
-        let h = c.host
-        if let m = FenceMethod.allCases.firstIndex(of: method) {
-            ha.fenceTally[h][m].sent += 1
-            ha.fenceInFlight[c.id] = (h, m)
-        }
-        switch method {
-        case .ipmi:
-            world.hosts[h].bmc.commandsReceived += 1
-            let bmc = world.hosts[h].bmc.mode
-            if bmc == .timeout || (bmc == .sharedPower && world.hosts[h].power == .off) { return }  // no answer
-            let latency = Variates.latencyNanoseconds(
-                median: spec.settings.bmcMedian, p99Ratio: spec.settings.bmcP99Ratio, using: &kernel.rng)
-            if bmc == .error {
-                defer_(.ha(.ipmiReadback(host: h, command: c.id)), after: latency)
-                return
-            }
-            defer_(.ha(.ipmiOff(host: h, command: c.id)), after: latency)
-        case .storage:
-            guard ha.storageUp else { return }
-            let t = Variates.latencyNanoseconds(median: spec.settings.blocklistMedian, p99Ratio: 2, using: &kernel.rng)
-            defer_(.ha(.blocklistDone(host: h, command: c.id)), after: t)
-        case .lease:
-            let expiry = ha.agents[h].lastRenewal + ha.config.leaseTTL
-            defer_(.ha(.leaseCheck(host: h, command: c.id)), after: expiry > kernel.now ? expiry - kernel.now : 0)
-        case .manual:
-            break  // an operator's fence_ack answers it
-        }
-    }
-
-    /// fence_ipmilan's "onoff": power off, read the status back until it says off, power on.
-    mutating func ipmiReadback(_ h: Int, _ id: UInt64) {
-        let name = world.hosts[h].name
-        let bmc = world.hosts[h].bmc.mode
-        if bmc == .timeout || (bmc == .sharedPower && world.hosts[h].power == .off) { return }
-        if bmc == .error {
-            deviceFinish(id, .fenced(command: id, outcome: .failed(reason: "BMC answered with an error")))
-            return
-        }
-        guard world.hosts[h].power == .off else {
-            record("fence/ipmi: node '\(name)': BMC reported power_off success but status reads 'on'")
-            deviceFinish(id, .fenced(command: id, outcome: .failed(
-                reason: "BMC reported success but power status reads 'on'")))
-            return
-        }
-        ha.proofAt[h] = kernel.now
-        deviceFinish(id, .fenced(command: id, outcome: .verified(proof: "power status read back 'off'")))
-        powerOn(h, reason: "powered on by fence agent (onoff)")
-    }
-
     mutating func completeHA(_ work: HAWork) {
         switch work {
         case .vmStartDone(let vm, let h, let id, let power, let ok, let reason):
@@ -179,31 +121,8 @@ extension Simulation {
         case .plannedReboot(let h, _):
             powerOff(h, reason: "planned reboot", planned: true)
             powerOn(h, reason: "booting after planned reboot")
-        case .ipmiOff(let h, let id):
-            if world.hosts[h].bmc.mode == .healthy || world.hosts[h].bmc.mode == .sharedPower {
-                powerOff(h, reason: "powered off by fence agent (IPMI)")
-            }
-            defer_(.ha(.ipmiReadback(host: h, command: id)), after: 2 * SimTime.second)
-        case .ipmiReadback(let h, let id):
-            ipmiReadback(h, id)
-        case .blocklistDone(let h, let id):
-            guard ha.storageUp else { return }
-            ha.blocklisted[h] = true
-            ha.blocklistedAt[h] = kernel.now
-            ha.osdEpoch += 1
-            ha.proofAt[h] = kernel.now
-            record("storage: node '\(world.hosts[h].name)' client blocklisted in osd map epoch \(ha.osdEpoch)")
-            deviceFinish(id, .fenced(command: id, outcome: .verified(proof: "blocklisted in osd map epoch \(ha.osdEpoch)")))
-        case .unfenceDone(let h, let id):
-            guard ha.storageUp else { return }
-            checkUnfence(h)
-            ha.blocklisted[h] = false
-            ha.blocklistedAt[h] = nil
-            ha.osdEpoch += 1
-            record("storage: node '\(world.hosts[h].name)' blocklist entry removed (osd map epoch \(ha.osdEpoch))")
-            deviceFinish(id, .storageUnfenced(command: id))
-        case .leaseCheck(let h, let id):
-            leaseCheck(h, id)
+        case .ipmiOff, .ipmiReadback, .blocklistDone, .unfenceDone, .leaseCheck:
+            completeFence(work)
         case .storeBack:
             ha.storeUp = true
             record("store: available again")
@@ -214,17 +133,6 @@ extension Simulation {
             record("node '\(world.hosts[h].name)': \(p.rawValue) process running again")
             if p == .agent { refreshHeartbeat(h) }
         }
-    }
-
-    mutating func leaseCheck(_ h: Int, _ id: UInt64) {
-        let last = ha.agents[h].lastRenewal
-        guard kernel.now >= last + ha.config.leaseTTL else {
-            deviceFinish(id, .fenced(command: id, outcome: .failed(reason: "host renewed its lease")))
-            return
-        }
-        ha.proofAt[h] = kernel.now
-        deviceFinish(id, .fenced(command: id, outcome: .verified(
-            proof: "lease expired \(SimTime.format(kernel.now - last)) after its last renewal")))
     }
 
     mutating func migrationDone(

@@ -76,11 +76,11 @@ extension Simulation {
         }
         record("operator: \(op.kindName) requested")
         guard let cmd else { return }
-        if ha.leader != nil && ha.manager != nil {
+        if ha.leader != nil && ha.step != nil {
             ha.inbox.append(.admin(cmd))
         } else {
-            // no leader: the request waits in the store for the next one
-            ha.store.deferred.append(cmd)
+            // no leader: the request waits in the store's operator queue for the next one
+            ha.record.enqueue(cmd)
         }
     }
 }
