@@ -70,6 +70,9 @@ public struct SimSettings: Sendable, Equatable {
     public var blocklistMedian: UInt64 = 1500 * SimTime.millisecond
     /// Test-only mutation switch: the HA manager recovers without fencing.
     public var unsafeSkipFence = false
+    /// Test-only mutation switch: the storage cluster accepts an unfence before it checks that it
+    /// can act (the defect the liveness phase must catch: a host stays `recovering` for ever).
+    public var unsafeAcceptBeforeSchedule = false
 
     public init() {}
 }

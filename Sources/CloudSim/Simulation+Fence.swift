@@ -95,7 +95,7 @@ extension Simulation {
             record("storage: node '\(world.hosts[h].name)' client blocklisted in osd map epoch \(ha.osdEpoch)")
             deviceFinish(id, .fenced(command: id, outcome: .verified(proof: "blocklisted in osd map epoch \(ha.osdEpoch)")))
         case .unfenceDone(let h, let id):
-            guard ha.storageUp else { return deviceAbandon(id) }
+            guard ha.storageUp else { return spec.settings.unsafeAcceptBeforeSchedule ? () : deviceAbandon(id) }
             checkUnfence(h)
             ha.blocklisted[h] = false
             ha.blocklistedAt[h] = nil

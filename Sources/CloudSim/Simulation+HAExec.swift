@@ -10,8 +10,10 @@ extension Simulation {
             fenceDevice(c, method)
         case .unfenceStorage:
             // accepted only once the work is scheduled: while storage is down a resend tries again
-            guard deviceIsNew(c), ha.storageUp else { return }
-            ha.gate.begin(c.id)
+            guard deviceIsNew(c) else { return }
+            if spec.settings.unsafeAcceptBeforeSchedule { ha.gate.begin(c.id) }
+            guard ha.storageUp else { return }
+            if !spec.settings.unsafeAcceptBeforeSchedule { ha.gate.begin(c.id) }
             defer_(.ha(.unfenceDone(host: c.host, command: c.id)), after: spec.settings.blocklistMedian)
         case .start, .stop, .migrate, .reboot:
             let h = c.host

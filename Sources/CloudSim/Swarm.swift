@@ -19,6 +19,17 @@ public struct SwarmSeedResult: Sendable {
     public var passed: Bool { violation == nil && unconverged == nil }
 }
 
+/// Test-only defects a swarm can switch on, to prove its checkers can fail.
+public struct SwarmMutations: OptionSet, Sendable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+    /// The HA manager recovers without fencing (safety: S1/S2 must fire).
+    public static let skipFence = SwarmMutations(rawValue: 1)
+    /// The storage cluster accepts an unfence before it checks that it can act (liveness: a healed
+    /// host never leaves `recovering`).
+    public static let acceptBeforeSchedule = SwarmMutations(rawValue: 2)
+}
+
 /// Randomized fault schedules: each seed draws a topology, a workload, a fence configuration
 /// and up to four faults for a safety phase, then heals everything for a liveness phase that must
 /// converge (every HA VM running or explicitly blocked, no leaked claims).
@@ -29,7 +40,7 @@ public enum Swarm {
     public static let deadline: UInt64 = 900 * SimTime.second
 
     /// The scenario seed `seed` draws, and a one-line description of its options.
-    public static func scenario(seed: UInt64, unsafeSkipFence: Bool = false) -> (ScenarioSpec, String) {
+    public static func scenario(seed: UInt64, mutations: SwarmMutations = []) -> (ScenarioSpec, String) {
         var rng = Xoshiro256StarStar(seed: seed ^ 0x5EA5_0000_5EED)
         let hosts = 3 + Int(rng.below(5))
         let group = HostGroupSpec(name: "cpu", template: "cpu-2s", count: hosts, racks: ["r1", "r2"])
@@ -37,7 +48,8 @@ public enum Swarm {
             name: "general", zone: "az-1", hostGroups: [group],
             policy: ClusterPolicy(name: "general", zone: "az-1", cpuOvercommitPercent: 400))
         var settings = SimSettings()
-        settings.unsafeSkipFence = unsafeSkipFence
+        settings.unsafeSkipFence = mutations.contains(.skipFence)
+        settings.unsafeAcceptBeforeSchedule = mutations.contains(.acceptBeforeSchedule)
         settings.ha.fenceCooldown = 180 * SimTime.second
         let levelChoices: [[[FenceMethod]]] = [
             [[.ipmi], [.storage]], [[.ipmi], [.storage]], [[.ipmi]], [[.storage]], [[.lease]], [[.ipmi], [.lease]],
@@ -140,8 +152,8 @@ public enum Swarm {
     }
 
     /// Runs seed `seed`: the safety phase, then the liveness phase and its convergence check.
-    public static func run(seed: UInt64, unsafeSkipFence: Bool = false) -> SwarmSeedResult {
-        let (spec, options) = scenario(seed: seed, unsafeSkipFence: unsafeSkipFence)
+    public static func run(seed: UInt64, mutations: SwarmMutations = []) -> SwarmSeedResult {
+        let (spec, options) = scenario(seed: seed, mutations: mutations)
         do {
             var sim = try Simulation(spec: spec, seed: seed)
             let r = sim.run()
@@ -158,9 +170,18 @@ public enum Swarm {
 }
 
 extension Simulation {
-    /// Liveness (S12): every HA VM runs where the manager thinks it does, or is explicitly blocked
-    /// (`error`, or waiting with a reason); no instance holds a claim it should not.
+    /// Liveness (S12): every healed host is back in service (`online` and schedulable, or in the
+    /// maintenance an operator asked for); every HA VM runs where the manager thinks it does, or is
+    /// explicitly blocked (`error`, or waiting with a reason); no instance holds a claim it should not.
     func convergenceProblem() -> String? {
+        for h in world.hosts.indices where world.hosts[h].power == .on {
+            let r = ha.store.hosts[h]
+            if r.state == .maintenance && r.maintenanceRequested { continue }
+            guard r.state == .online, r.schedulable, !world.scheduler.hosts[h].cordoned else {
+                return "node '\(world.hosts[h].name)' is healed but \(r.state.rawValue)"
+                    + (r.schedulable ? "" : ", not schedulable") + (r.hostCommand.map { ", waiting for command \($0.id)" } ?? "")
+            }
+        }
         for r in ha.store.vms {
             let procs = ha.procs[r.index]
             switch r.state {

@@ -13,6 +13,14 @@ struct ScenarioSwarm: ParsableCommand {
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Flag(help: "Print each seed's drawn options (and, for a single seed, its decision log).") var verbose = false
     @Flag(help: .hidden) var unsafeSkipFence = false
+    @Flag(help: .hidden) var unsafeAcceptBeforeSchedule = false
+
+    var mutations: SwarmMutations {
+        var m: SwarmMutations = []
+        if unsafeSkipFence { m.insert(.skipFence) }
+        if unsafeAcceptBeforeSchedule { m.insert(.acceptBeforeSchedule) }
+        return m
+    }
 
     func validate() throws {
         guard seeds >= 1 else { throw ValidationError("--seeds must be at least 1") }
@@ -27,7 +35,7 @@ struct ScenarioSwarm: ParsableCommand {
         var slowest: (UInt64, Double) = (from, 0)
         for seed in from..<(from + seeds) {
             let t0 = clock.now
-            let r = Swarm.run(seed: seed, unsafeSkipFence: unsafeSkipFence)
+            let r = Swarm.run(seed: seed, mutations: mutations)
             let wall = seconds(clock.now - t0)
             if wall > slowest.1 { slowest = (seed, wall) }
             rto += r.rtoNanoseconds
@@ -38,7 +46,8 @@ struct ScenarioSwarm: ParsableCommand {
             }
         }
         let wall = seconds(clock.now - start)
-        let flag = unsafeSkipFence ? " --unsafe-skip-fence" : ""
+        let flag = (unsafeSkipFence ? " --unsafe-skip-fence" : "")
+            + (unsafeAcceptBeforeSchedule ? " --unsafe-accept-before-schedule" : "")
         func replay(_ s: UInt64) -> String { "cloudplane scenario swarm --from \(s) --seeds 1 --verbose\(flag)" }
         if format == .json {
             let items: [JSON] = failures.map { f in
