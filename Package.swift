@@ -20,13 +20,20 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         // Bench-only: the exposition baseline of `cloudplane bench exposition`.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         .target(name: "CloudModel"),
         .target(name: "CloudScheduler", dependencies: ["CloudModel"]),
-        .target(name: "CloudControl", dependencies: ["CloudModel", "CloudScheduler"]),
+        .target(name: "CloudControl", dependencies: ["CloudModel"]),
+        // The Store protocol (serializable transactions, version preconditions, lease rows, change
+        // feed) and the in-memory store; every backend passes CloudTestKit's conformance suite.
+        .target(name: "CloudStore"),
+        // Shipped test support: manual clock, HA harness, fake placement, store conformance suite.
+        .target(name: "CloudTestKit", dependencies: ["CloudControl", "CloudModel", "CloudStore"]),
         // Metric families and their exposition (Prometheus text 0.0.4, OpenMetrics 1.0); no I/O.
         // Also the swift-metrics backend of the project's own instrumentation.
         .target(name: "CloudTelemetry", dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")]),
@@ -47,6 +54,7 @@ let package = Package(
             dependencies: [
                 "CloudTelemetry", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "CompressNIO", package: "compress-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Bench-only C reference implementation of a radix heap (the baseline of `bench sim`).
@@ -57,11 +65,14 @@ let package = Package(
                 "CloudScenario", "CloudTelemetry", "CloudAPI", "CloudRemoteWrite", "CRadixBaseline", "ExpositionBaseline",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "CloudModelTests", dependencies: ["CloudModel"]),
         .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
-        .testTarget(name: "CloudControlTests", dependencies: ["CloudControl", "CloudModel"]),
+        .testTarget(name: "CloudControlTests", dependencies: ["CloudControl", "CloudModel", "CloudTestKit"]),
+        .testTarget(name: "CloudStoreTests", dependencies: ["CloudStore", "CloudTestKit"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim"]),
         .testTarget(
             name: "CloudTelemetryTests",

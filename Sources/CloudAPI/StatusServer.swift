@@ -2,6 +2,7 @@ import CloudTelemetry
 import CompressNIO
 import Hummingbird
 import NIOCore
+import ServiceLifecycle
 
 /// What the HTTP edge serves, supplied by whichever runtime runs behind it.
 public struct StatusSource: Sendable {
@@ -78,6 +79,16 @@ public enum StatusServer {
             return !fields.dropFirst().contains { $0 == "q=0" || $0 == "q=0.0" || $0 == "q=0.000" }
         }
         return false
+    }
+
+    /// The server as a swift-service-lifecycle `Service` (to run under a `ServiceGroup`, which
+    /// owns the signals). `onListening` receives the bound port (useful with port 0).
+    public static func service(
+        host: String, port: Int, source: StatusSource, onListening: @escaping @Sendable (Int) async -> Void
+    ) -> some Service {
+        Application(
+            router: router(source), configuration: .init(address: .hostname(host, port: port)),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
     }
 
     /// Serves until cancelled. `onListening` receives the bound port (useful with port 0).

@@ -56,6 +56,13 @@ public struct HAPersist: Sendable, Equatable {
     /// How many queued operator requests (oldest first) the round took: the same write removes
     /// them from the queue, so a refused write loses none.
     public let consumedRequests: Int
+
+    /// A write of `state` by the leader of `expectEpoch` that took `consumedRequests` queued requests.
+    public init(state: HAState, expectEpoch: UInt64, consumedRequests: Int = 0) {
+        self.state = state
+        self.expectEpoch = expectEpoch
+        self.consumedRequests = consumedRequests
+    }
 }
 
 /// Why a write of HA state was refused.

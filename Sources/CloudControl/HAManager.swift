@@ -9,8 +9,9 @@ public struct HAManager: Sendable {
     public var state: HAState
     /// Host names, for log lines.
     public let hostNames: [String]
-    /// Test-only mutation switch: recover without fencing. Exists to prove the checkers can fail.
-    public var unsafeSkipFence = false
+    /// Simulation-only fault hook: recover without fencing. Exists to prove the checkers can fail;
+    /// `package`, so no runtime outside this package can set it.
+    package var unsafeSkipFence = false
     var effects: [HAEffect] = []
     var now: UInt64 = 0
     var observations: [HostObservation] = []

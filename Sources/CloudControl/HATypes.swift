@@ -57,6 +57,15 @@ public struct HACommand: Sendable, Equatable, Codable {
     public let host: Int
     /// When it was last sent.
     public var sentAt: UInt64
+
+    /// A command; only the manager issues new IDs (`epoch << 32 | number`).
+    public init(id: UInt64, epoch: UInt64, kind: Kind, host: Int, sentAt: UInt64) {
+        self.id = id
+        self.epoch = epoch
+        self.kind = kind
+        self.host = host
+        self.sentAt = sentAt
+    }
 }
 
 /// A result reported back to the manager.

@@ -6,6 +6,8 @@ import CloudScenario
 import CloudSim
 import CloudTelemetry
 import Foundation
+import Logging
+import ServiceLifecycle
 
 /// Owns the running simulation; the HTTP handlers and the clock ask it, one at a time.
 actor SimulationDriver {
@@ -32,12 +34,17 @@ struct ServeCommand: AsyncParsableCommand {
     var scenario = "Scenarios/demo.yaml"
     @Option(help: "Virtual seconds per wall-clock second.") var speed: Double = 1
     @Option(help: "Wall-clock seconds between remote-write snapshots.") var remoteWriteInterval: Double = 15
+    @Option(help: "Seconds a graceful shutdown (SIGTERM, SIGINT) may take to drain remote-write before it drops the rest.")
+    var shutdownTimeout: Double = 10
     @OptionGroup var remoteWrite: RemoteWriteOptions
 
     func validate() throws {
         try remoteWrite.check()
         guard remoteWriteInterval >= 0.1 && remoteWriteInterval <= 3600 else {
             throw ValidationError("--remote-write-interval must be in [0.1, 3600] seconds")
+        }
+        guard shutdownTimeout >= 0 && shutdownTimeout <= 3600 else {
+            throw ValidationError("--shutdown-timeout must be in [0, 3600] seconds")
         }
         guard speed > 0 && speed <= 1_000_000 else { throw ValidationError("--speed must be in (0, 1000000]") }
         guard parseListen() != nil else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
@@ -74,44 +81,28 @@ struct ServeCommand: AsyncParsableCommand {
             + "at \(speed)× real time")
         let source = StatusSource(metrics: { await driver.metrics() }, healthy: { await driver.healthy() },
             registry: registry)
-        let writer = remoteWrite.makeWriter(registry: registry, labels: [("job", "cloudplane"),
+        var services: [any Service] = [
+            SimulationClockService(driver: driver, speed: speed),
+            StatusServer.service(host: host, port: port, source: source) { bound in
+                printError("listening on http://\(host):\(bound) (GET /metrics, /healthz)")
+            },
+        ]
+        if let writer = remoteWrite.makeWriter(registry: registry, labels: [("job", "cloudplane"),
             ("instance", "\(host):\(port)")])
-        let speed = self.speed
-        let interval = remoteWriteInterval
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask {
-                try await StatusServer.run(host: host, port: port, source: source) { bound in
-                    printError("listening on http://\(host):\(bound) (GET /metrics, /healthz)")
-                }
-            }
-            group.addTask {
-                let clock = ContinuousClock()
-                let start = clock.now
-                let advances = Counter(label: "cloudplane_serve_advances")
-                let lag = Gauge(label: "cloudplane_serve_clock_lag_seconds")
-                while !Task.isCancelled {
-                    try await Task.sleep(for: .milliseconds(100))
-                    let virtual = seconds(clock.now - start) * speed * 1e9
-                    await driver.advance(to: UInt64(min(virtual, 9e18)))
-                    advances.increment()
-                    lag.record(max(0, seconds(clock.now - start) * speed - Double(await driver.now()) / 1e9))
-                }
-            }
-            if let writer {
-                printError("remote-write: \(writer.config.url) (protocol \(writer.config.version.rawValue), "
-                    + "\(writer.config.shards) shards, buffer \(writer.config.capacity) samples)")
-                group.addTask { await writer.run() }
-                group.addTask {
-                    while !Task.isCancelled {
-                        let families = await driver.metrics() + registry.snapshot()
-                        let ms = Int64((Date().timeIntervalSince1970 * 1000).rounded())
-                        await writer.push(families, timestamp: ms, block: false)
-                        try await Task.sleep(for: .milliseconds(Int64(interval * 1000)))
-                    }
-                }
-            }
-            try await group.next()
-            group.cancelAll()
+        {
+            printError("remote-write: \(writer.config.url) (protocol \(writer.config.version.rawValue), "
+                + "\(writer.config.shards) shards, buffer \(writer.config.capacity) samples)")
+            // last in the group, so it is the first to shut down: it drains while HTTP still serves
+            services.append(RemoteWriteService(
+                writer: writer, snapshot: { await driver.metrics() + registry.snapshot() },
+                interval: .milliseconds(Int64(remoteWriteInterval * 1000)),
+                shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000))))
         }
+        var config = ServiceGroupConfiguration(
+            services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: .serve)
+        config.maximumGracefulShutdownDuration = .milliseconds(Int64((shutdownTimeout + 5) * 1000))
+        try await ServiceGroup(configuration: config).run()
+        printError("cloudplane serve: stopped")
     }
 }

@@ -49,6 +49,11 @@ class Process:
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
+    def terminate(self, timeout):
+        """Sends SIGTERM and waits for the process to exit by itself; returns its exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout)
+
     def stop(self):
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
@@ -67,10 +72,13 @@ class Services:
         self.dir = tempfile.mkdtemp(prefix="cloudplane-obs-")
         self.procs = []
         self.servers = []
+        self.hangs = []
 
     def close(self):
         for p in reversed(self.procs):
             p.stop()
+        for e in self.hangs:
+            e.set()
         for s in self.servers:
             s.shutdown()
             s.server_close()
@@ -123,14 +131,20 @@ receivers:
         wait_until(lambda: http_get(f"http://127.0.0.1:{port}/-/ready")[0] == 200, 60, "alertmanager ready")
         return p, port
 
-    def receiver(self, status=204):
-        """A tiny HTTP server that records every POST (path, headers, body) and answers `status`."""
+    def receiver(self, status=204, delay=0.0, hang=None):
+        """A tiny HTTP server that records every POST (path, headers, body) and answers `status`,
+        after `delay` seconds; with `hang` (a threading.Event) it answers nothing until it is set."""
         seen = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 seen.append((self.path, dict(self.headers), body))
+                if hang is not None:
+                    hang.wait()
+                    return
+                if delay:
+                    time.sleep(delay)  # a slow receiver
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -77,7 +77,9 @@ scrape_configs:
 """)
         wait_until(lambda: query(prom, 'up{job="cloudplane-scrape"} == 1'), 30, "first scrape")
         wait_until(lambda: query(prom, 'cloudplane_remote_write_samples_total > 0'), 60, "remote-write sent")
-        time.sleep(12)  # rates over 1m need a few scrapes
+        # rates over 1m need two scrapes of a counter
+        wait_until(lambda: query(prom, 'rate(cloudplane_vm_cpu_seconds_total{job="cloudplane-scrape"}[1m])'), 90,
+                   "a rate over two scrapes")
         yield prom
     finally:
         s.close()

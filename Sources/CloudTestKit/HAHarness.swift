@@ -1,0 +1,88 @@
+import CloudControl
+import CloudModel
+
+/// The HA control step on a manual clock, with a store record and a fake placement: what a
+/// runtime does around the manager, without the simulator. Each round persists before it
+/// releases the round's effects, as both runtimes do.
+public struct HAHarness: Sendable {
+    public var step: HAControlStep
+    /// What the store holds.
+    public var store: HAStateRecord
+    public var placement: FakePlacement
+    public var clock = ManualClock()
+    /// The leader epoch the rounds run under.
+    public var epoch: UInt64 = 1
+    /// Each host's last heartbeat, and whether its storage heartbeats arrive.
+    public var lastSeen: [UInt64]
+    public var storage: [Bool]
+    /// Each host's last reconcile as its agent reports it (nil: none).
+    public var reconciledAt: [UInt64?]
+    /// The effects released by the last round.
+    public private(set) var effects: [HAEffect] = []
+    /// Every log line so far.
+    public private(set) var allLogs: [String] = []
+
+    /// `hosts` hosts named h1…hN with `slots` slots each, and HA VMs (name, tier, host).
+    /// `unsafeSkipFence` is the mutation switch that proves checkers can fail.
+    public init(
+        hosts: Int = 3, vms: [(String, HAPriority, Int)], slots: Int = 10, config: HAConfig = HAConfig(),
+        unsafeSkipFence: Bool = false
+    ) {
+        let records = vms.enumerated().map { i, v in HAVMRecord(index: i, name: v.0, priority: v.1, node: v.2) }
+        var manager = HAManager(config: config, hostNames: (1...hosts).map { "h\($0)" }, vms: records)
+        manager.unsafeSkipFence = unsafeSkipFence
+        step = HAControlStep(manager: manager)
+        store = HAStateRecord(state: manager.state)
+        placement = FakePlacement(hosts: hosts, slots: slots)
+        for (i, v) in vms.enumerated() { placement.seat(vm: i, on: v.2) }
+        lastSeen = Array(repeating: 0, count: hosts)
+        storage = Array(repeating: true, count: hosts)
+        reconciledAt = Array(repeating: nil, count: hosts)
+    }
+
+    /// The persisted state.
+    public var state: HAState { store.state }
+
+    /// One round at `seconds`; hosts in `dead` send no heartbeat. The state is written to the
+    /// store first; the effects are released only if the write was accepted.
+    public mutating func round(at seconds: UInt64, dead: Set<Int> = [], inputs: [HAInput] = []) {
+        clock.set(seconds: seconds)
+        let now = clock.nowNanoseconds
+        for h in lastSeen.indices where !dead.contains(h) { lastSeen[h] = now }
+        let observations = lastSeen.indices.map {
+            HostObservation(lastHeartbeat: lastSeen[$0], storageAlive: storage[$0], reconciledAt: reconciledAt[$0])
+        }
+        let persist = step.round(
+            now: now, epoch: epoch, observations: observations, inputs: inputs, queued: store.operatorQueue,
+            placement: &placement)
+        do {
+            try store.write(persist)
+            effects = step.persisted()
+        } catch {
+            step.persistFailed()
+            effects = []
+        }
+        allLogs += logs
+    }
+
+    /// Rounds every second after the last one up to `seconds`.
+    public mutating func run(until seconds: UInt64, dead: Set<Int> = []) {
+        var at = clock.nowNanoseconds / ManualClock.nanosecondsPerSecond + 1
+        while at <= seconds {
+            round(at: at, dead: dead)
+            at += 1
+        }
+    }
+
+    /// A new leader (next epoch) that loads the persisted state, as after a failover.
+    public mutating func failover() {
+        epoch += 1
+        step = HAControlStep(manager: HAManager(
+            config: step.manager.config, hostNames: step.manager.hostNames, persisted: store.state))
+    }
+
+    /// Commands released by the last round.
+    public var sent: [HACommand] { effects.compactMap { if case .send(let c) = $0 { return c } else { return nil } } }
+    /// Log lines of the last round.
+    public var logs: [String] { effects.compactMap { if case .log(let l) = $0 { return l } else { return nil } } }
+}

@@ -1,0 +1,128 @@
+import CloudControl
+import CloudModel
+import Foundation
+import Testing
+
+/// The agent's decisions and the power-fence procedure, as tables, without any runtime.
+@Suite struct AgentAndFenceProcedureTests {
+    struct ReconcileCase: Sendable, CustomStringConvertible {
+        let description: String
+        let state: HAVMState
+        let node: Int?
+        let kill: Bool
+    }
+
+    static let reconcileCases: [ReconcileCase] = [
+        ReconcileCase(description: "started here: keep", state: .started, node: 0, kill: false),
+        ReconcileCase(description: "migrating from here: keep", state: .migrate, node: 0, kill: false),
+        ReconcileCase(description: "frozen here: keep", state: .freeze, node: 0, kill: false),
+        ReconcileCase(description: "started elsewhere: kill", state: .started, node: 1, kill: true),
+        ReconcileCase(description: "being recovered: kill", state: .recovery, node: 0, kill: true),
+        ReconcileCase(description: "waiting for a fence of this host: kill", state: .fence, node: 0, kill: true),
+        ReconcileCase(description: "stopped: kill", state: .stopped, node: 0, kill: true),
+        ReconcileCase(description: "in error: kill", state: .error, node: nil, kill: true),
+    ]
+
+    @Test(arguments: reconcileCases)
+    func reconcilePlan(_ c: ReconcileCase) {
+        var record = HAVMRecord(index: 3, name: "vm", priority: .high, node: c.node)
+        record.state = c.state
+        let state = HAState(hostCount: 2, vms: [record])
+        // instance 5 is not HA-managed: always kept
+        let plan = HostAgent.reconcilePlan(host: 0, running: [3, 5], state: state)
+        #expect(plan == (c.kill ? [3] : []))
+    }
+
+    @Test(arguments: [
+        (false, false, StartVerdict.refuse(reason: "port not bound to this chassis")),
+        (false, true, StartVerdict.refuse(reason: "port not bound to this chassis")),
+        (true, true, StartVerdict.alreadyRunning), (true, false, StartVerdict.launch),
+    ])
+    func startPreconditions(portBound: Bool, running: Bool, verdict: StartVerdict) {
+        #expect(HostAgent.startVerdict(portBoundHere: portBound, alreadyRunning: running) == verdict)
+    }
+
+    @Test(arguments: [(nil, UInt64(10), true), (UInt64(5), 10, true), (UInt64(10), 10, true), (UInt64(11), 10, false)])
+    func storageFailingMeansFencedUnlessReconciledSince(reconciledAt: UInt64?, blocklistedAt: UInt64, must: Bool) {
+        var agent = HostAgent(now: 0)
+        if let r = reconciledAt { agent.reconciled(now: r) }
+        agent.storageFailing(since: blocklistedAt)
+        #expect(agent.mustReconcile == must)
+    }
+
+    @Test func finishedCommandsSurviveARestartOfTheAgent() throws {
+        var agent = HostAgent(now: 0)
+        let c = HACommand(id: 1 << 32 | 9, epoch: 1, kind: .stop(vm: 2), host: 0, sentAt: 0)
+        #expect(agent.accept(c) == .execute)
+        agent.finish(c.id, .stopped(command: c.id))
+        // the agent writes its record to disk; a new process loads it and the host reboots
+        let data = try JSONEncoder().encode(agent)
+        var restarted = try JSONDecoder().decode(HostAgent.self, from: data)
+        restarted.booted(now: 100)
+        #expect(restarted.accept(c) == .alreadyDone(.stopped(command: c.id)))
+        #expect(restarted.mustReconcile)
+        #expect(restarted.reconciledAt == nil)
+        let older = HACommand(id: 5, epoch: 0, kind: .stop(vm: 2), host: 0, sentAt: 0)
+        #expect(restarted.accept(older) == .staleEpoch(seen: 1))
+    }
+
+    struct ProcedureCase: Sendable, CustomStringConvertible {
+        let description: String
+        let pollTimeout: UInt64
+        /// (reply, at) after the power-off was sent at 0.
+        let replies: [(BMCReply, UInt64)]
+        let last: PowerFenceProcedure.Action?
+    }
+
+    static let verified = PowerFenceProcedure.Action.verifiedPowerOn(.verified(proof: "power status read back 'off'"))
+    static let lied = PowerFenceProcedure.Action.failed(
+        .failed(reason: "BMC reported success but power status reads 'on'"), statusReadOn: true)
+
+    static let procedureCases: [ProcedureCase] = [
+        ProcedureCase(description: "off is read back: verified", pollTimeout: 0,
+            replies: [(.accepted, 1), (.statusOff, 3)], last: verified),
+        ProcedureCase(description: "one read that says on: failed (the simulator's BMC)", pollTimeout: 0,
+            replies: [(.accepted, 1), (.statusOn, 3)], last: lied),
+        ProcedureCase(description: "polling: on, on, then off within the timeout: verified", pollTimeout: 5,
+            replies: [(.accepted, 1), (.statusOn, 3), (.statusOn, 4), (.statusOff, 5)], last: verified),
+        ProcedureCase(description: "polling: still on when the timeout ends: failed", pollTimeout: 2,
+            replies: [(.accepted, 1), (.statusOn, 3), (.statusOn, 4), (.statusOn, 5)], last: lied),
+        ProcedureCase(description: "an error to the power-off: failed", pollTimeout: 5,
+            replies: [(.error, 1)], last: .failed(.failed(reason: "BMC answered with an error"), statusReadOn: false)),
+        ProcedureCase(description: "a reply after the end is ignored", pollTimeout: 0,
+            replies: [(.accepted, 1), (.statusOff, 3), (.statusOn, 4)], last: nil),
+    ]
+
+    @Test(arguments: procedureCases)
+    func powerFence(_ c: ProcedureCase) {
+        let s: UInt64 = 1_000_000_000
+        var p = PowerFenceProcedure(timing: PowerFenceTiming(
+            offWaitNanoseconds: 2 * s, pollIntervalNanoseconds: s, pollTimeoutNanoseconds: c.pollTimeout * s))
+        #expect(p.start() == .powerOff)
+        var last: PowerFenceProcedure.Action?
+        for (reply, at) in c.replies { last = p.reply(reply, now: at * s) }
+        #expect(last == c.last)
+    }
+
+    @Test func theLeaseFenceIsProvenOnlyOnceTheLeaseExpired() {
+        let config = HAConfig()
+        let renewed: UInt64 = 7_000_000_000
+        let expiry = LeaseFence.expiry(lastRenewal: renewed, config: config)
+        #expect(expiry == renewed + config.leaseTTL)
+        let early = LeaseFence.verdict(lastRenewal: renewed, now: expiry - 1, config: config) { "\($0)" }
+        #expect(early == .failed(reason: "host renewed its lease"))
+        let due = LeaseFence.verdict(lastRenewal: renewed, now: expiry, config: config) { "\($0 / 1_000_000_000)s" }
+        #expect(due == .verified(proof: "lease expired 60s after its last renewal"))
+    }
+}
+
+extension PowerFenceProcedure.Action: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .powerOff: "power off"
+        case .readStatus(let after): "read status after \(after)"
+        case .verifiedPowerOn(let o): "verified \(o)"
+        case .failed(let o, let on): "failed \(o) on=\(on)"
+        }
+    }
+}
