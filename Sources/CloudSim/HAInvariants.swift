@@ -1,4 +1,5 @@
 import CloudControl
+import CloudRuntime
 import CloudModel
 
 /// The HA safety invariants of `reference/ha.md` §9, evaluated by the simulated runtime as the
@@ -42,7 +43,7 @@ extension Simulation {
     /// S8: storage is unfenced only after the host reconciled (no stale process left on it).
     mutating func checkUnfence(_ h: Int) {
         for v in ha.procs.indices where ha.procs[v].contains(h) {
-            let owner = ha.store.vm(instance: v).map { ha.store.vms[$0] }
+            let owner = control.store.vm(instance: v).map { control.store.vms[$0] }
             if let o = owner, o.node != h {
                 violate("S8_returning_host", "storage of '\(world.hosts[h].name)' unfenced while it still runs "
                     + "a stale process of vm '\(o.name)'")
@@ -52,7 +53,7 @@ extension Simulation {
 
     /// S13: every command the manager sends is in the state it persisted first.
     mutating func checkPersisted(_ c: HACommand) {
-        let s = ha.store
+        let s = control.store
         let known = s.vms.contains { $0.command?.id == c.id }
             || s.hosts.contains { $0.hostCommand?.id == c.id || ($0.fence?.outstanding.contains { $0.id == c.id } ?? false) }
         if !known { violate("S13_persist_before_act", "command \(c.id) sent without being persisted") }
@@ -64,7 +65,7 @@ extension Simulation {
     /// and S4 (only a quorate leader with a valid lease decides).
     mutating func checkTransitions(before: HAState, after: HAState) {
         let now = kernel.now
-        if let l = ha.leader, !(inQuorum(l) && ha.lease.isValid(for: l, now: now)) {
+        if let l = control.leader, !(inQuorum(l) && control.lease.isValid(for: l, now: now)) {
             violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
         }
         for v in after.vms.indices {

@@ -1,28 +1,17 @@
 import CloudControl
 import CloudModel
 
-/// The simulated runtime's HA side: membership, leases, the leader, the store, agents, fence
-/// devices, storage blocklists, OVN port bindings and the QEMU processes the invariants look at.
+/// The simulated world's HA side (hardware truth and fault state): membership, process stalls,
+/// watchdogs, storage blocklists, OVN port bindings, the QEMU processes; and the checkers' and
+/// probes' evidence (fence proofs, RTO, start attempts). The control plane's own state
+/// (lease, store, agents, fence gate) is `Simulation.control`, run by CloudRuntime.
 struct SimHA: Sendable {
     var config: HAConfig
-    var agents: [HostAgent]
     /// Membership component per host (-1: not a member), and the quorate one.
     var component: [Int]
     var quorate: Int?
-    /// The leader lease as the store holds it.
-    var lease: LeaderLease
-    /// The leader's control step (its manager in memory); nil while no manager process leads.
-    var step: HAControlStep?
-    /// What the store holds: the HA state (persisted before every action) and the operator
-    /// requests waiting for a leader.
-    var record: HAStateRecord
-    /// Each host's last lease renewal as the store recorded it (what the lease fence reads).
-    var hostLeases: [UInt64]
     var storeUp = true
-    var storeDownLogged = false
     var storageUp = true
-    /// Answers that reached the leader since its last round.
-    var inbox: [HAInput] = []
     var managerDownUntil: [UInt64]
     var agentStalledUntil: [UInt64]
     var managerStalledUntil: [UInt64]
@@ -37,21 +26,9 @@ struct SimHA: Sendable {
     var procs: [[Int]]
     var startFailuresVM: [Int]
     var startFailuresHost: [Int]
-    /// Fence devices act once per command ID, like agents.
-    var gate = FenceGate()
-    /// Power fences in progress by command ID (looked up, never iterated; removed when answered).
-    var powerFences: [UInt64: PowerFenceProcedure] = [:]
-    /// The simulated BMC is read once, 2 s after its power-off answer.
-    let powerFenceTiming = PowerFenceTiming(
-        offWaitNanoseconds: 2 * SimTime.second, pollIntervalNanoseconds: SimTime.second, pollTimeoutNanoseconds: 0)
     /// When the current incident of an instance began (for RTO).
     var incidentAt: [UInt64?]
     var rto: [UInt64] = []
-    /// Fence requests per host and method, and answers: [host][method] → (sent, verified, failed).
-    var fenceTally: [[(sent: Int, verified: Int, failed: Int)]]
-    /// Host and method index of each fence request awaiting its answer (looked up by command ID,
-    /// never iterated; removed when answered).
-    var fenceInFlight: [UInt64: (host: Int, method: Int)] = [:]
     var crashTrigger: (trigger: CrashTrigger, restartAfter: UInt64)?
     /// Physical fence proofs per host (time the device confirmed), for S2/S5.
     var proofAt: [UInt64?]
@@ -61,20 +38,15 @@ struct SimHA: Sendable {
     /// Starts executed per instance since its last successful start (S9).
     var startAttempts: [Int]
 
-    init(config: HAConfig, hostCount: Int, instanceCount: Int, vms: [HAVMRecord], processes: [[Int]]) {
+    init(config: HAConfig, hostCount: Int, instanceCount: Int, processes: [[Int]]) {
         self.config = config
-        agents = Array(repeating: HostAgent(now: 0), count: hostCount)
         component = Array(repeating: 0, count: hostCount)
-        lease = LeaderLease(ttlNanoseconds: config.managerLeaseTTL)
-        record = HAStateRecord(state: HAState(hostCount: hostCount, vms: vms))
-        hostLeases = Array(repeating: 0, count: hostCount)
         managerDownUntil = Array(repeating: 0, count: hostCount)
         agentStalledUntil = Array(repeating: 0, count: hostCount)
         managerStalledUntil = Array(repeating: 0, count: hostCount)
         watchdogBroken = Array(repeating: false, count: hostCount)
         blocklisted = Array(repeating: false, count: hostCount)
         blocklistedAt = Array(repeating: nil, count: hostCount)
-        fenceTally = Array(repeating: Array(repeating: (0, 0, 0), count: FenceMethod.allCases.count), count: hostCount)
         portChassis = processes.map(\.first)
         procs = processes
         startFailuresVM = Array(repeating: 0, count: instanceCount)
@@ -85,15 +57,6 @@ struct SimHA: Sendable {
         fenceTimes = Array(repeating: [], count: hostCount)
         startAttempts = Array(repeating: 0, count: instanceCount)
     }
-
-    /// The persisted HA state.
-    var store: HAState { record.state }
-
-    /// The lease holder.
-    var leader: Int? { lease.holder }
-
-    /// The epoch of the current (or last) leader.
-    var epoch: UInt64 { lease.epoch }
 
     func agentAlive(_ h: Int, now: UInt64) -> Bool { now >= agentStalledUntil[h] }
 

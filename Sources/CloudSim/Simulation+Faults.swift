@@ -1,4 +1,5 @@
 import CloudModel
+import CloudRuntime
 
 /// How the simulator treats an NVIDIA Xid error code.
 public enum XidClass: Sendable, Equatable {
@@ -151,7 +152,7 @@ extension Simulation {
         case .bootComplete(let h, let epoch):
             guard world.hosts[h].power == .booting, world.hosts[h].powerEpoch == epoch else { return }
             world.hosts[h].power = .on
-            ha.agents[h].booted(now: kernel.now)
+            agentBooted(h)
             refreshMembership()
             record("node '\(world.hosts[h].name)': booted; agent started")
         case .bmcReply(let h, let command, let outcome):

@@ -1,69 +1,9 @@
 import CloudControl
 import CloudModel
+import CloudRuntime
 
+/// The simulated hypervisor: QEMU processes that start, stop and migrate with latencies.
 extension Simulation {
-    /// Carries out a manager command: fence devices and the storage cluster directly, everything
-    /// else through the target host's agent (which must be reachable from the leader).
-    mutating func execute(_ c: HACommand, from leader: Int) {
-        switch c.kind {
-        case .fence(let method):
-            fenceDevice(c, method)
-        case .unfenceStorage:
-            // accepted only once the work is scheduled: while storage is down a resend tries again
-            guard deviceIsNew(c) else { return }
-            if spec.settings.unsafeAcceptBeforeSchedule { ha.gate.begin(c.id) }
-            guard ha.storageUp else { return }
-            if !spec.settings.unsafeAcceptBeforeSchedule { ha.gate.begin(c.id) }
-            defer_(.ha(.unfenceDone(host: c.host, command: c.id)), after: spec.settings.blocklistMedian)
-        case .start, .stop, .migrate, .reboot:
-            let h = c.host
-            let name = world.hosts[h].name
-            guard inQuorum(h), ha.component[h] == ha.component[leader], ha.agentAlive(h, now: kernel.now) else { return }
-            switch ha.agents[h].accept(c) {
-            case .staleEpoch(let seen):
-                record("agent/\(name): rejected command \(c.id) from stale epoch \(c.epoch) (obeying \(seen))")
-            case .alreadyDone(let answer):
-                reply(answer)
-            case .inProgress:
-                break
-            case .execute:
-                agentExecute(c, on: h)
-            }
-        }
-    }
-
-    mutating func agentExecute(_ c: HACommand, on h: Int) {
-        let power = world.hosts[h].powerEpoch
-        switch c.kind {
-        case .start(let vm):
-            if let o = ha.procs[vm].first(where: { $0 != h && !ha.blocklisted[$0] }) {
-                violate("S2_fence_before_restart", "vm '\(world.instances[vm].instance.name)' started on "
-                    + "'\(world.hosts[h].name)' while its process on '\(world.hosts[o].name)' can still write")
-            }
-            ha.startAttempts[vm] += 1
-            checkStartAttempts(vm)
-            switch HostAgent.startVerdict(portBoundHere: ha.portChassis[vm] == h, alreadyRunning: ha.procs[vm].contains(h)) {
-            case .refuse(let reason):
-                finishAgent(h, c.id, .started(command: c.id, ok: false, reason: reason))
-            case .alreadyRunning:
-                finishAgent(h, c.id, .started(command: c.id, ok: true, reason: "already running"))
-            case .launch:
-                launch(vm, on: h, command: c.id, power: power)
-            }
-        case .stop(let vm):
-            defer_(.ha(.vmStopDone(vm: vm, host: h, command: c.id, power: power)), after: 3 * SimTime.second)
-        case .migrate(let vm, let to):
-            let (duration, ok, detail) = preCopy(vm)
-            defer_(.ha(.migrationDone(vm: vm, from: h, to: to, command: c.id,
-                powers: (power, world.hosts[to].powerEpoch), ok: ok, detail: detail)), after: duration)
-        case .reboot:
-            finishAgent(h, c.id, .rebooting(command: c.id))
-            defer_(.ha(.plannedReboot(host: h, command: c.id)), after: SimTime.second)
-        case .fence, .unfenceStorage:
-            break
-        }
-    }
-
     /// The simulated hypervisor starts a guest: QEMU comes up after a start latency, or exits with
     /// an error when the scenario injected start failures.
     mutating func launch(_ vm: Int, on h: Int, command id: UInt64, power: UInt32) {
@@ -76,11 +16,6 @@ extension Simulation {
                 median: spec.settings.vmStartMedian, p99Ratio: spec.settings.vmStartP99Ratio, using: &kernel.rng)
             defer_(.ha(.vmStartDone(vm: vm, host: h, command: id, power: power, ok: true, reason: "")), after: t)
         }
-    }
-
-    mutating func finishAgent(_ h: Int, _ id: UInt64, _ answer: HAInput) {
-        ha.agents[h].finish(id, answer)
-        reply(answer)
     }
 
     /// Pre-copy live migration: rounds copy what the guest dirtied during the previous round until
@@ -112,12 +47,12 @@ extension Simulation {
         case .vmStartDone(let vm, let h, let id, let power, let ok, let reason):
             guard world.hosts[h].powerEpoch == power, world.hosts[h].power == .on else { return }
             if ok { spawn(vm, on: h) }
-            finishAgent(h, id, .started(command: id, ok: ok, reason: reason))
+            agentFinished(h, id, .started(command: id, ok: ok, reason: reason))
         case .vmStopDone(let vm, let h, let id, let power):
             guard world.hosts[h].powerEpoch == power else { return }
             ha.procs[vm].removeAll { $0 == h }
             syncStatus(vm)
-            finishAgent(h, id, .stopped(command: id))
+            agentFinished(h, id, .stopped(command: id))
         case .migrationDone(let vm, let from, let to, let id, let powers, let ok, let detail):
             migrationDone(vm, from, to, id, powers, ok, detail)
         case .plannedReboot(let h, _):
@@ -145,13 +80,13 @@ extension Simulation {
         guard sourceUp else { return }  // the source died: migration aborted, nothing runs on the target
         guard ok, targetUp, ha.procs[vm].contains(from) else {
             let why = !ok ? detail : (targetUp ? "guest not running on the source" : "target host lost")
-            finishAgent(from, id, .migrated(command: id, ok: false, detail: why))
+            agentFinished(from, id, .migrated(command: id, ok: false, detail: why))
             return
         }
         ha.procs[vm].removeAll { $0 == from }
         ha.portChassis[vm] = to
         spawn(vm, on: to)
-        finishAgent(from, id, .migrated(command: id, ok: true, detail: detail))
+        agentFinished(from, id, .migrated(command: id, ok: true, detail: detail))
     }
 
     /// A QEMU process of `vm` runs on `h` from now on.

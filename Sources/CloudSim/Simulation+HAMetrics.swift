@@ -1,4 +1,5 @@
 import CloudControl
+import CloudRuntime
 import CloudModel
 import CloudTelemetry
 
@@ -6,7 +7,7 @@ extension Simulation {
     /// HA state as metric families: host states, VMs by HA state, blocked VMs, fences, the leader
     /// epoch and recoveries completed.
     func haMetrics() -> [MetricFamily] {
-        let s = ha.store
+        let s = control.store
         var hostState = MetricFamily(name: "cloudplane_ha_host_state",
             help: "1 for the HA manager's current state of the host.", kind: .gauge)
         var fences = MetricFamily(name: "cloudplane_ha_fences",
@@ -15,7 +16,7 @@ extension Simulation {
         for (h, host) in world.hosts.enumerated() {
             hostState.samples.append(Sample([("host", host.name), ("state", s.hosts[h].state.rawValue)], 1))
             for (m, method) in FenceMethod.allCases.enumerated() {
-                let t = ha.fenceTally[h][m]
+                let t = control.fenceTally[h][m]
                 let unanswered = max(0, t.sent - t.verified - t.failed)
                 for (outcome, n) in [("verified", t.verified), ("failed", t.failed), ("unanswered", unanswered)] {
                     fences.samples.append(Sample([("host", host.name), ("method", method.rawValue), ("outcome", outcome)],
@@ -32,7 +33,7 @@ extension Simulation {
             MetricFamily(name: "cloudplane_ha_vms_blocked", help: "HA VMs waiting with a reason (fence failed, no capacity).",
                 kind: .gauge, samples: [Sample([], Double(s.vms.count { $0.blocked != nil }))]),
             MetricFamily(name: "cloudplane_ha_leader_epoch", help: "Epoch of the current HA leader lease.",
-                kind: .gauge, samples: [Sample([], Double(ha.epoch))]),
+                kind: .gauge, samples: [Sample([], Double(control.epoch))]),
             MetricFamily(name: "cloudplane_ha_recoveries", help: "VMs restarted after a failure.", kind: .counter,
                 samples: [Sample([], Double(ha.rto.count))]),
             recoveryHistogram(),

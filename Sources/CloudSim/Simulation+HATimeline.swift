@@ -1,5 +1,6 @@
 import CloudControl
 import CloudModel
+import CloudRuntime
 
 extension Simulation {
     /// Timeline actions of the HA vocabulary.
@@ -76,11 +77,6 @@ extension Simulation {
         }
         record("operator: \(op.kindName) requested")
         guard let cmd else { return }
-        if ha.leader != nil && ha.step != nil {
-            ha.inbox.append(.admin(cmd))
-        } else {
-            // no leader: the request waits in the store's operator queue for the next one
-            ha.record.enqueue(cmd)
-        }
+        submit(cmd)
     }
 }

@@ -1,4 +1,5 @@
 import CloudControl
+import CloudRuntime
 import CloudModel
 import CloudTelemetry
 import CloudScheduler
@@ -59,6 +60,8 @@ public struct Simulation: ~Copyable {
     var violation: InvariantViolation?
     var started = false
     var ha: SimHA
+    /// The control plane run by CloudRuntime's loop: lease, store records, agents, fence gate.
+    package var control: ControlPlaneState
 
     /// Builds the world of `spec`; `seed` overrides the scenario's seed.
     /// `wallClock` (nanoseconds, from the runtime) only times scheduler decisions for metrics.
@@ -84,7 +87,7 @@ public struct Simulation: ~Copyable {
         }
         self.spec = spec
         self.seed = seed
-        ha = Self.makeHA(world: world, config: spec.settings.ha)
+        (ha, control) = Self.makeHA(world: world, settings: spec.settings)
         self.world = world
         kernel = EventKernel(seed: seed)
         monitor = HostHealthMonitor(hostCount: world.hosts.count, timeouts: timeouts)
@@ -176,7 +179,7 @@ public struct Simulation: ~Copyable {
     }
 
     /// Appends a decision to the run's log and mixes it into the trace hash.
-    mutating func record(_ message: String) {
+    package mutating func record(_ message: String) {
         let line = SimTime.formatFixed(kernel.now) + " " + message
         kernel.trace.mix(line)
         log.append(line)

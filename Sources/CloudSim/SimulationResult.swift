@@ -1,3 +1,4 @@
+import CloudRuntime
 import CloudTelemetry
 
 /// The outcome of one expectation.
@@ -113,9 +114,9 @@ extension Simulation {
         switch e {
         case .vmState(let name, let state, let host):
             guard let i = world.instances.firstIndex(where: { $0.instance.name == name }),
-                let v = ha.store.vm(instance: i)
+                let v = control.store.vm(instance: i)
             else { return (false, "no HA vm '\(name)'") }
-            let r = ha.store.vms[v]
+            let r = control.store.vms[v]
             let on = r.node.map { world.hosts[$0].name } ?? "-"
             let ok = r.state == state && (host.map { $0 == on } ?? true)
             return (ok, "vm is \(r.state.rawValue) on \(on)" + (r.blocked.map { " (\($0))" } ?? ""))
@@ -128,14 +129,14 @@ extension Simulation {
             return (ok, on.isEmpty ? "not running" : "running on \(on.joined(separator: ", "))")
         case .fences(let name, let count):
             guard let h = world.host(named: name) else { return (false, "no host '\(name)'") }
-            let n = ha.store.hosts[h].fences
+            let n = control.store.hosts[h].fences
             return (n == count, "\(n) fence(s)")
         case .rtoP99(let seconds):
             guard let p = Percentiles(ha.rto) else { return (false, "no recovery happened") }
             return (p.p99 <= seconds * SimTime.second, "RTO p50 \(SimTime.format(p.p50)), p99 \(SimTime.format(p.p99)), "
                 + "max \(SimTime.format(p.max)) over \(ha.rto.count) VM(s)")
         case .haVMs(let state, let lo, let hi):
-            let n = ha.store.vms.count { $0.state == state }
+            let n = control.store.vms.count { $0.state == state }
             return ((lo.map { n >= $0 } ?? true) && (hi.map { n <= $0 } ?? true), "\(n) \(state.rawValue)")
         default:
             return (false, "unknown expectation")

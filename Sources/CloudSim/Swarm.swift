@@ -1,4 +1,5 @@
 import CloudControl
+import CloudRuntime
 import CloudModel
 import CloudScheduler
 
@@ -175,14 +176,14 @@ extension Simulation {
     /// explicitly blocked (`error`, or waiting with a reason); no instance holds a claim it should not.
     func convergenceProblem() -> String? {
         for h in world.hosts.indices where world.hosts[h].power == .on {
-            let r = ha.store.hosts[h]
+            let r = control.store.hosts[h]
             if r.state == .maintenance && r.maintenanceRequested { continue }
             guard r.state == .online, r.schedulable, !world.scheduler.hosts[h].cordoned else {
                 return "node '\(world.hosts[h].name)' is healed but \(r.state.rawValue)"
                     + (r.schedulable ? "" : ", not schedulable") + (r.hostCommand.map { ", waiting for command \($0.id)" } ?? "")
             }
         }
-        for r in ha.store.vms {
+        for r in control.store.vms {
             let procs = ha.procs[r.index]
             switch r.state {
             case .started:
@@ -200,8 +201,8 @@ extension Simulation {
             }
         }
         for i in world.instances.indices where world.claims[i] != nil {
-            if let v = ha.store.vm(instance: i) {
-                let r = ha.store.vms[v]
+            if let v = control.store.vm(instance: i) {
+                let r = control.store.vms[v]
                 guard r.state == .started, world.instances[i].host == r.node else {
                     return "instance '\(world.instances[i].instance.name)' holds a claim on "
                         + "\(hostTag(world.instances[i].host)) while HA has it \(r.state.rawValue) on \(hostTag(r.node))"

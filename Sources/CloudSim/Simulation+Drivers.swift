@@ -1,0 +1,190 @@
+import CloudControl
+import CloudDrivers
+import CloudModel
+import CloudRuntime
+
+/// The simulator as a runtime of the control plane: CloudRuntime's loop decides; these
+/// primitives carry its actions out over the simulated world (with latencies drawn from the
+/// run's PRNG) and feed the answers back. The same loop runs against real drivers live.
+extension Simulation: ControlPlaneHost {
+    package var nowNanoseconds: UInt64 { kernel.now }
+    package func hostName(_ host: Int) -> String { world.hosts[host].name }
+    package func instanceName(_ vm: Int) -> String { world.instances[vm].instance.name }
+    package func describe(durationNanoseconds: UInt64) -> String { SimTime.format(durationNanoseconds) }
+
+    package mutating func placeRound(
+        _ step: inout HAControlStep, now: UInt64, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
+        queued: [AdminCommand]
+    ) -> HAPersist {
+        step.round(now: now, epoch: epoch, observations: observations, inputs: inputs, queued: queued, placement: &world)
+    }
+
+    package mutating func setSchedulable(_ host: Int, _ on: Bool) { world.setSchedulable(host, on) }
+
+    // MARK: Membership
+
+    package var hostCount: Int { world.hosts.count }
+    package func isPowered(_ host: Int) -> Bool { world.hosts[host].power == .on }
+    package func isInQuorum(_ host: Int) -> Bool { inQuorum(host) }
+    package func isAgentAlive(_ host: Int) -> Bool { ha.agentAlive(host, now: kernel.now) }
+    package func isManagerUp(_ host: Int) -> Bool { ha.managerUp(host, now: kernel.now) }
+    package func isReachable(_ host: Int, from leader: Int) -> Bool { ha.component[host] == ha.component[leader] }
+    package var isStoreAvailable: Bool { ha.storeUp }
+    package func hasWorkingWatchdog(_ host: Int) -> Bool { !ha.watchdogBroken[host] }
+    package func storageFailingSince(_ host: Int) -> UInt64? { ha.blocklistedAt[host] }
+
+    package func hostObservations(agents: [HostAgent]) -> [HostObservation] {
+        var inventory = Array(repeating: [Int](), count: world.hosts.count)
+        for v in ha.procs.indices {
+            for h in ha.procs[v] { inventory[h].append(v) }
+        }
+        let now = kernel.now
+        let interval = spec.settings.heartbeatInterval
+        return world.hosts.indices.map { h in
+            let host = world.hosts[h]
+            let storage = host.power == .on && host.network(.storage).reachesControlPlane && ha.storageUp
+                && !ha.blocklisted[h]
+            let reachable = inQuorum(h) && ha.agentAlive(h, now: now)
+            return HostObservation(
+                lastHeartbeat: host.heartbeat.lastHeartbeat(now: now, interval: interval), storageAlive: storage,
+                inventory: reachable ? inventory[h] : nil, reconciledAt: reachable ? agents[h].reconciledAt : nil)
+        }
+    }
+
+    // MARK: Hypervisor
+
+    package func guests(on host: Int) -> [Int] { ha.procs.indices.filter { ha.procs[$0].contains(host) } }
+    package func isGuestRunning(_ vm: Int, on host: Int) -> Bool { ha.procs[vm].contains(host) }
+
+    package mutating func killGuest(_ vm: Int, on host: Int) {
+        ha.procs[vm].removeAll { $0 == host }
+        syncStatus(vm)
+    }
+
+    package mutating func startGuest(_ vm: Int, on host: Int, command: UInt64) {
+        launch(vm, on: host, command: command, power: world.hosts[host].powerEpoch)
+    }
+
+    package mutating func stopGuest(_ vm: Int, on host: Int, command: UInt64) {
+        let power = world.hosts[host].powerEpoch
+        defer_(.ha(.vmStopDone(vm: vm, host: host, command: command, power: power)), after: 3 * SimTime.second)
+    }
+
+    package mutating func migrateGuest(_ vm: Int, from host: Int, to target: Int, command: UInt64) {
+        let (duration, ok, detail) = preCopy(vm)
+        let powers = (world.hosts[host].powerEpoch, world.hosts[target].powerEpoch)
+        defer_(.ha(.migrationDone(vm: vm, from: host, to: target, command: command, powers: powers, ok: ok,
+            detail: detail)), after: duration)
+    }
+
+    package mutating func rebootHost(_ host: Int, command: UInt64) {
+        defer_(.ha(.plannedReboot(host: host, command: command)), after: SimTime.second)
+    }
+
+    package mutating func resetHost(_ host: Int) {
+        powerOff(host, reason: "reset by watchdog")
+        powerOn(host, reason: "rebooting after watchdog reset")
+    }
+
+    // MARK: Fence transports
+
+    package mutating func bmcPowerOff(host: Int, command: UInt64) {
+        world.hosts[host].bmc.commandsReceived += 1
+        let bmc = world.hosts[host].bmc.mode
+        if bmc == .timeout || (bmc == .sharedPower && world.hosts[host].power == .off) { return }  // no answer
+        let latency = Variates.latencyNanoseconds(
+            median: spec.settings.bmcMedian, p99Ratio: spec.settings.bmcP99Ratio, using: &kernel.rng)
+        defer_(.ha(.ipmiOff(host: host, command: command)), after: latency)
+    }
+
+    package mutating func bmcReadStatus(host: Int, command: UInt64, afterNanoseconds: UInt64) {
+        defer_(.ha(.ipmiReadback(host: host, command: command)), after: afterNanoseconds)
+    }
+
+    package mutating func bmcPowerOn(host: Int) { powerOn(host, reason: "powered on by fence agent (onoff)") }
+
+    package var isStorageAvailable: Bool { ha.storageUp }
+
+    package mutating func blocklist(host: Int, command: UInt64) {
+        let t = Variates.latencyNanoseconds(median: spec.settings.blocklistMedian, p99Ratio: 2, using: &kernel.rng)
+        defer_(.ha(.blocklistDone(host: host, command: command)), after: t)
+    }
+
+    package mutating func unblocklist(host: Int, command: UInt64) {
+        defer_(.ha(.unfenceDone(host: host, command: command)), after: spec.settings.blocklistMedian)
+    }
+
+    package mutating func scheduleLeaseCheck(host: Int, command: UInt64, afterNanoseconds: UInt64) {
+        defer_(.ha(.leaseCheck(host: host, command: command)), after: afterNanoseconds)
+    }
+
+    // MARK: Port bindings
+
+    package func chassis(of vm: Int) -> Int? { ha.portChassis[vm] }
+    package mutating func bindPort(_ vm: Int, to host: Int) { ha.portChassis[vm] = host }
+
+    // MARK: Observers: checkers, probes, the fault injector
+
+    package mutating func roundPersisted(before: HAState, after: HAState) { checkTransitions(before: before, after: after) }
+    package mutating func commandReleased(_ command: HACommand) { checkPersisted(command) }
+
+    package mutating func roundCarriedOut(sent: [HACommand]) {
+        guard let t = ha.crashTrigger else { return }
+        let hit = sent.contains { c in
+            switch c.kind {
+            case .fence: t.trigger == .fenceSent
+            case .start: t.trigger == .startSent
+            default: false
+            }
+        }
+        if hit { crashLeader(restartAfter: t.restartAfter) }
+    }
+
+    package mutating func guestStarting(_ vm: Int, on host: Int) {
+        if let o = ha.procs[vm].first(where: { $0 != host && !ha.blocklisted[$0] }) {
+            violate("S2_fence_before_restart", "vm '\(world.instances[vm].instance.name)' started on "
+                + "'\(world.hosts[host].name)' while its process on '\(world.hosts[o].name)' can still write")
+        }
+        ha.startAttempts[vm] += 1
+        checkStartAttempts(vm)
+    }
+
+    package mutating func hostReconciled(_ host: Int) { ha.proofAt[host] = kernel.now }
+    package mutating func fenceProven(_ host: Int) { ha.proofAt[host] = kernel.now }
+
+    /// Completes the work of a simulated fence device: the BMC answers, the storage cluster
+    /// publishes a map epoch, a lease check is due.
+    mutating func completeFence(_ work: HAWork) {
+        switch work {
+        case .ipmiOff(let h, let id):
+            // the simulated BMC answers the power-off; `false_success` reports success and does nothing
+            let bmc = world.hosts[h].bmc.mode
+            if bmc == .healthy || bmc == .sharedPower { powerOff(h, reason: "powered off by fence agent (IPMI)") }
+            powerFenceReply(host: h, command: id, bmc == .error ? .error : .accepted)
+        case .ipmiReadback(let h, let id):
+            let bmc = world.hosts[h].bmc.mode
+            if bmc == .timeout || (bmc == .sharedPower && world.hosts[h].power == .off) { return }  // no answer
+            powerFenceReply(host: h, command: id, bmc == .error ? .error : (world.hosts[h].power == .off ? .statusOff : .statusOn))
+        case .blocklistDone(let h, let id):
+            guard ha.storageUp else { return fenceWorkAbandoned(id) }
+            ha.blocklisted[h] = true
+            ha.blocklistedAt[h] = kernel.now
+            ha.osdEpoch += 1
+            ha.proofAt[h] = kernel.now
+            record("storage: node '\(world.hosts[h].name)' client blocklisted in osd map epoch \(ha.osdEpoch)")
+            fenceWorkDone(id, .fenced(command: id, outcome: .verified(proof: "blocklisted in osd map epoch \(ha.osdEpoch)")))
+        case .unfenceDone(let h, let id):
+            guard ha.storageUp else { return fenceWorkAbandoned(id) }
+            checkUnfence(h)
+            ha.blocklisted[h] = false
+            ha.blocklistedAt[h] = nil
+            ha.osdEpoch += 1
+            record("storage: node '\(world.hosts[h].name)' blocklist entry removed (osd map epoch \(ha.osdEpoch))")
+            fenceWorkDone(id, .storageUnfenced(command: id))
+        case .leaseCheck(let h, let id):
+            leaseCheckDue(host: h, command: id)
+        default:
+            preconditionFailure("not a fence device's work")
+        }
+    }
+}
