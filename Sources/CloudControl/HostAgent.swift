@@ -1,3 +1,5 @@
+import CloudModel
+
 /// What an agent does with a command it received.
 public enum AgentVerdict: Sendable, Equatable {
     /// New command: carry it out, then call `finish`.
@@ -139,5 +141,17 @@ public struct HostAgent: Sendable, Equatable, Codable {
     public static func startVerdict(portBoundHere: Bool, alreadyRunning: Bool) -> StartVerdict {
         guard portBoundHere else { return .refuse(reason: "port not bound to this chassis") }
         return alreadyRunning ? .alreadyRunning : .launch
+    }
+}
+
+/// The observed status of an instance, reconciled from what runs and what HA decided.
+public enum InstanceStatusReconciler {
+    /// The status of an instance whose guest process runs (`running`) or not, with the HA state
+    /// of its record (nil: HA does not manage it) and its previous status. A guest that never ran
+    /// stays `pending`; one HA gave up on is in `error`.
+    public static func observed(running: Bool, haState: HAVMState?, previous: InstanceStatus) -> InstanceStatus {
+        if running { return .running }
+        if haState == .error { return .error }
+        return previous == .pending ? .pending : .down
     }
 }

@@ -10,6 +10,8 @@ struct CompiledRequest {
     let model: String?
     let hasStrictGroups: Bool
     let hasLabels: Bool
+    /// Labels, strict groups or a target host: the packed prefilter cannot decide.
+    let needsFullFit: Bool
 
     init(_ r: ResourceRequest, policies: [ClusterPolicy]) {
         self.r = r
@@ -20,7 +22,11 @@ struct CompiledRequest {
         model = r.gpu?.model
         hasStrictGroups = r.groups.contains { $0.strength == .strict }
         hasLabels = !r.labels.isEmpty
+        needsFullFit = hasLabels || hasStrictGroups || r.onlyHost != nil
     }
+
+    /// True when the request excludes host `h` (a short list: a linear scan).
+    func excludes(_ h: Int) -> Bool { !r.excludedHosts.isEmpty && r.excludedHosts.contains(h) }
 }
 
 /// The numbers of a cluster policy, without its names: what the per-host loop reads.

@@ -5,6 +5,7 @@ public enum RejectReason: Error, Hashable, Sendable, Comparable, CustomStringCon
     case otherCluster(String)
     case otherZone(String)
     case missingLabel(String)
+    case notTarget(String)
     case antiAffinity(String)
     case affinity(String)
     case sharedCPU
@@ -28,6 +29,7 @@ public enum RejectReason: Error, Hashable, Sendable, Comparable, CustomStringCon
         case .otherCluster(let c): "not in cluster \(c)"
         case .otherZone(let z): "not in zone \(z)"
         case .missingLabel(let l): "missing label \(l)"
+        case .notTarget(let t): "not the target \(t)"
         case .antiAffinity(let g): "anti-affinity group \(g) already there"
         case .affinity(let g): "affinity group \(g) is elsewhere"
         case .sharedCPU: "not enough shared vCPUs"

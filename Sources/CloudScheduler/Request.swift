@@ -75,6 +75,11 @@ public struct ResourceRequest: Sendable, Equatable {
     public var labels: [String]
     public var groups: [GroupRule]
     public var gpu: GPURequest?
+    /// Hosts (by index) this placement must not use, whatever their state: the host a VM is
+    /// leaving, hosts where its start failed. They are reported as cordoned for this request.
+    public var excludedHosts: [Int] = []
+    /// The only host this placement may use (an operator's migration target), by name.
+    public var onlyHost: String?
 
     public init(
         vcpus: Int, cpuPolicy: CPUPolicy = .shared, memoryMB: Int, hugepages: HugepageSize = .none,

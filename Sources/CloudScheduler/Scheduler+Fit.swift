@@ -10,6 +10,7 @@ extension Scheduler {
         if c.hasLabels {
             for l in c.r.labels where !host.labels.contains(l) { return .missingLabel(l) }
         }
+        if let target = c.r.onlyHost, host.name != target { return .notTarget(target) }
         guard c.hasStrictGroups else { return nil }
         for rule in c.r.groups where rule.strength == .strict {
             let here = host.groupMembers[rule.group] ?? 0
@@ -30,6 +31,8 @@ extension Scheduler {
     /// The host is reached through an in-place (inout) access so it is never copied; the fit
     /// itself changes nothing.
     mutating func fit(_ h: Int, _ c: CompiledRequest, onlyGPUs: UInt8 = 0xFF) -> Result<HostFit, RejectReason> {
+        // an excluded host is cordoned for this request (after the maintenance and cordon checks)
+        if c.excludes(h) && !hosts[h].maintenance && !hosts[h].cordoned { return .failure(.cordoned) }
         let cluster = hosts[h].cluster
         return Self.fitHost(&hosts[h], c, numbers[cluster], zone: zones[cluster], groupTotals: groupTotals,
             topology: topologies[topologyOf[h]], onlyGPUs: onlyGPUs)

@@ -124,9 +124,10 @@ extension Scheduler {
     /// the same result as `fitHost`; nil when the host passes them and needs the full fit.
     /// Requests with labels or strict group rules always take the full fit.
     func quickReject(_ h: Int, _ c: CompiledRequest) -> RejectReason? {
-        guard !c.hasLabels && !c.hasStrictGroups else { return nil }
+        guard !c.needsFullFit else { return nil }
         let s = index.sums[h]
         if !s.usable { return hosts[h].maintenance ? .maintenance : .cordoned }
+        if c.excludes(h) { return .cordoned }
         if let cl = c.cluster, Int(s.cluster) != cl { return .otherCluster(c.r.cluster ?? "") }
         if let z = c.zone, zones[Int(s.cluster)] != z { return .otherZone(z) }
         let r = c.r

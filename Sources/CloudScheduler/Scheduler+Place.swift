@@ -10,6 +10,8 @@ extension Scheduler {
         var lastVisited = cursor
         for set in candidateSets(for: r) {
             set.forEach(from: cursor) { h in
+                // excluded hosts are skipped as cordoned ones are (the index sets leave those out)
+                if c.excludes(h) { return true }
                 lastVisited = h
                 if self.quickReject(h, c) != nil { return true }
                 guard case .success(let fit) = self.fit(h, c) else { return true }

@@ -280,16 +280,6 @@ public struct TimedAction: Sendable, Equatable {
     }
 }
 
-/// Observed instance status at the end of a run.
-public enum InstanceStatus: String, Sendable, CaseIterable {
-    case running, down, error, pending
-}
-
-/// Observed GPU health.
-public enum GPUHealth: String, Sendable, CaseIterable {
-    case healthy, degraded, failed
-}
-
 /// A check made at the end of a run.
 public enum ScenarioExpectation: Sendable, Equatable {
     case noViolations

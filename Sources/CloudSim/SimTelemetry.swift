@@ -49,6 +49,7 @@ extension RejectReason {
         case .otherCluster: "cluster"
         case .otherZone: "zone"
         case .missingLabel: "label"
+        case .notTarget: "target"
         case .antiAffinity: "anti_affinity"
         case .affinity: "affinity"
         case .sharedCPU: "shared_cpu"

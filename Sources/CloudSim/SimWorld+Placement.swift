@@ -3,8 +3,8 @@ import CloudModel
 import CloudScheduler
 
 extension SimWorld: HAPlacement {
-    /// Places instance `vm` through the scheduler on a host other than `excluding` (cordoned for
-    /// the call) and records the claim, its GPUs and the host's instance list.
+    /// Places instance `vm` through the scheduler on a host other than `excluding` (a filter of
+    /// the request) and records the claim, its GPUs and the host's instance list.
     public mutating func place(vm: Int, excluding: [Int]) -> PlacementOutcome {
         precondition(claims[vm] == nil, "instance \(vm) placed while it holds a claim")
         switch claimFor(vm, target: nil, excluding: excluding) {
@@ -68,20 +68,17 @@ extension SimWorld: HAPlacement {
 
     struct PlacementFailure: Error { let reason: String }
 
-    func requestFor(_ vm: Int, target: Int?) -> ResourceRequest {
+    /// The instance's request with the HA manager's constraints as filters: hosts to avoid, and
+    /// the migration target when one is named.
+    func requestFor(_ vm: Int, target: Int?, excluding: [Int]) -> ResourceRequest {
         var r = instances[vm].request
-        if let t = target { r.labels = (r.labels + ["node=" + hosts[t].name]).sorted() }
+        r.excludedHosts = excluding
+        r.onlyHost = target.map { hosts[$0].name }
         return r
     }
 
     mutating func claimFor(_ vm: Int, target: Int?, excluding: [Int]) -> Result<(ClaimID, Claim), PlacementFailure> {
-        var cordoned: [Int] = []
-        for h in excluding where !scheduler.hosts[h].cordoned {
-            scheduler.setHost(h, cordoned: true)
-            cordoned.append(h)
-        }
-        defer { for h in cordoned { scheduler.setHost(h, cordoned: false) } }
-        let (decision, id) = timedPlace(requestFor(vm, target: target))
+        let (decision, id) = timedPlace(requestFor(vm, target: target, excluding: excluding))
         guard case .placed(let p) = decision, let id else {
             if case .rejected(let why) = decision { return .failure(PlacementFailure(reason: "\(why)")) }
             return .failure(PlacementFailure(reason: "rejected"))

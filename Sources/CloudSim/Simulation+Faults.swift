@@ -1,25 +1,6 @@
 import CloudModel
 import CloudRuntime
 
-/// How the simulator treats an NVIDIA Xid error code.
-public enum XidClass: Sendable, Equatable {
-    /// The GPU is lost until replaced (fallen off the bus, uncorrectable ECC, NVLink or GSP failure).
-    case fatal
-    /// The GPU keeps working but needs attention (row remapping pending …).
-    case degrading
-    /// An application-level error; the GPU stays healthy.
-    case application
-
-    /// Classification of the common Xid codes; unknown codes count as application errors.
-    public static func of(_ xid: Int) -> XidClass {
-        switch xid {
-        case 48, 74, 79, 92, 95, 119, 120: .fatal
-        case 63, 64, 94: .degrading
-        default: .application
-        }
-    }
-}
-
 extension Simulation {
     /// Timeout an operator's BMC command waits before giving up.
     static let bmcCommandTimeout: UInt64 = 10 * SimTime.second

@@ -68,16 +68,14 @@ extension Simulation {
         defer_(.ha(.processBack(host: l, process: .manager)), after: restartAfter)
     }
 
-    /// Observed status of an instance from its processes and the HA state.
+    /// Observed status of an instance from its processes and the HA state (CloudControl's
+    /// status reconciler).
     mutating func syncStatus(_ v: Int) {
-        if !ha.procs[v].isEmpty {
-            if world.instances[v].status != .running { world.instances[v].startedAt = kernel.now }
-            world.instances[v].status = .running
-            world.instances[v].instance.state = .running
-            return
-        }
-        let failed = control.store.vm(instance: v).map { control.store.vms[$0].state == .error } ?? false
-        world.instances[v].status = failed ? .error : (world.instances[v].status == .pending ? .pending : .down)
-        world.instances[v].instance.state = failed ? .error : .stopped
+        let previous = world.instances[v].status
+        let haState = control.store.vm(instance: v).map { control.store.vms[$0].state }
+        let status = InstanceStatusReconciler.observed(running: !ha.procs[v].isEmpty, haState: haState, previous: previous)
+        if status == .running && previous != .running { world.instances[v].startedAt = kernel.now }
+        world.instances[v].status = status
+        world.instances[v].instance.state = status == .running ? .running : (status == .error ? .error : .stopped)
     }
 }

@@ -126,3 +126,14 @@ extension PowerFenceProcedure.Action: CustomStringConvertible {
         }
     }
 }
+
+@Suite struct InstanceStatusReconcilerTests {
+    @Test(arguments: [
+        (true, HAVMState?.some(.error), InstanceStatus.down, InstanceStatus.running),
+        (false, .some(.error), .running, .error), (false, .some(.recovery), .running, .down),
+        (false, nil, .pending, .pending), (false, .some(.started), .pending, .pending), (false, nil, .running, .down),
+    ])
+    func observedStatus(running: Bool, haState: HAVMState?, previous: InstanceStatus, status: InstanceStatus) {
+        #expect(InstanceStatusReconciler.observed(running: running, haState: haState, previous: previous) == status)
+    }
+}
