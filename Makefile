@@ -6,7 +6,7 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 RELEASE_BIN := .build/release/cloudplane
 SCENARIOS := $(sort $(wildcard Scenarios/*.yaml))
 
-.PHONY: all deps build run test test-unit test-integration smoke bench clean
+.PHONY: all deps build run test lint test-unit test-integration smoke bench clean
 
 all: build
 
@@ -48,7 +48,11 @@ test-unit: build
 	@n=$$(grep -Eo 'Test run with [0-9]+ tests?' .build/test.log | grep -Eo '[0-9]+' | tail -1); \
 	  echo "swift-testing: $${n:-0} passed, 0 failed"
 
-test: smoke test-unit test-integration
+# The toolchain's swift-format with the house configuration (.swift-format): any finding fails.
+lint: deps
+	swift-format lint --strict --recursive Sources Tests Package.swift
+
+test: lint smoke test-unit test-integration
 
 # The benchmark figures (JSON): event kernel, scheduler latency, packing quality.
 bench: build

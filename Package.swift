@@ -53,7 +53,9 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-cross-module-optimization"])]),
         .target(
             name: "CloudSim",
-            dependencies: ["CloudModel", "CloudScheduler", "CloudControl", "CloudDrivers", "CloudRuntime", "CloudTelemetry"]),
+            dependencies: [
+                "CloudModel", "CloudScheduler", "CloudControl", "CloudDrivers", "CloudRuntime", "CloudTelemetry",
+            ]),
         .target(
             name: "CloudScenario",
             dependencies: ["CloudSim", "CloudScheduler", "CloudTelemetry", .product(name: "Yams", package: "Yams")]
@@ -72,7 +74,8 @@ let package = Package(
         .executableTarget(
             name: "cloudplane",
             dependencies: [
-                "CloudScenario", "CloudTelemetry", "CloudAPI", "CloudRemoteWrite", "CRadixBaseline", "ExpositionBaseline",
+                "CloudScenario", "CloudTelemetry", "CloudAPI", "CloudRemoteWrite", "CRadixBaseline",
+                "ExpositionBaseline",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -91,5 +94,7 @@ let package = Package(
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"]),
         .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario", "CloudScheduler", "CloudSim"]),
         .testTarget(name: "CLITests"),
+        // House rules: function and file sizes, no clock or system RNG in the core, no public fault switch.
+        .testTarget(name: "TidyTests"),
     ]
 )

@@ -23,7 +23,8 @@ public struct StatusSource: Sendable {
         self.metrics = metrics
         self.healthy = healthy
         self.registry = registry
-        scrapeDuration = registry.histogram("cloudplane_exporter_scrape_duration_seconds",
+        scrapeDuration = registry.histogram(
+            "cloudplane_exporter_scrape_duration_seconds",
             help: "Time to collect and render one scrape.", unit: "seconds",
             buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
         series = registry.gauge("cloudplane_exporter_series", help: "Sample lines in the previous scrape.")
@@ -34,8 +35,10 @@ public struct StatusSource: Sendable {
         let clock = ContinuousClock()
         let start = clock.now
         let families = await metrics()
-        registry.counter("cloudplane_exporter_scrapes", help: "Scrapes served, by format.",
-            labels: [("format", format == .openMetrics ? "openmetrics" : "text")]).increment()
+        registry.counter(
+            "cloudplane_exporter_scrapes", help: "Scrapes served, by format.",
+            labels: [("format", format == .openMetrics ? "openmetrics" : "text")]
+        ).increment()
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
         let n = registry.render(format: format, extra: families, into: &out)
@@ -64,7 +67,8 @@ public enum StatusServer {
         }
         router.get("/healthz") { _, _ -> Response in
             let ok = await source.healthy()
-            return Response(status: ok ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
+            return Response(
+                status: ok ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: ok ? "ok\n" : "unhealthy\n")))
         }
         return router

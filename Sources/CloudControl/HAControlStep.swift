@@ -98,5 +98,4 @@ public struct HAStateRecord: Sendable, Equatable {
     /// Leaves an operator request for the next leader.
     public mutating func enqueue(_ request: AdminCommand) { operatorQueue.append(request) }
 
-
 }

@@ -16,10 +16,11 @@ extension HAManager {
         let storm = vanished * 100 > config.stormPercent * total
         if storm != state.stormGuard {
             state.stormGuard = storm
-            log(storm
-                ? "storm guard: \(vanished) of \(total) hosts unreachable at once; automatic fencing suspended "
-                    + "(a network or manager fault is more likely)"
-                : "storm guard lifted: \(vanished) of \(total) hosts unreachable")
+            log(
+                storm
+                    ? "storm guard: \(vanished) of \(total) hosts unreachable at once; automatic fencing suspended "
+                        + "(a network or manager fault is more likely)"
+                    : "storm guard lifted: \(vanished) of \(total) hosts unreachable")
         }
         if storm || now < takeoverAt + config.fenceDelay { return }
         var active = state.hosts.count { $0.state == .fencing }
@@ -77,7 +78,10 @@ extension HAManager {
 
     /// Handles a fence device's answer.
     mutating func fenceAnswer(_ id: UInt64, _ outcome: FenceOutcome) {
-        guard let h = state.hosts.indices.first(where: { state.hosts[$0].fence?.outstanding.contains { $0.id == id } ?? false }),
+        guard
+            let h = state.hosts.indices.first(where: {
+                state.hosts[$0].fence?.outstanding.contains { $0.id == id } ?? false
+            }),
             var f = state.hosts[h].fence, let i = f.outstanding.firstIndex(where: { $0.id == id })
         else { return }
         let c = f.outstanding.remove(at: i)
@@ -104,7 +108,8 @@ extension HAManager {
                 completeFence(h, proofs: ["host rejoined and its agent reconciled: no VM of it runs there"])
                 continue
             }
-            let waiting = f.retryAt != nil || f.outstanding.allSatisfy { $0.kind == .fence(.lease) || $0.kind == .fence(.manual) }
+            let waiting =
+                f.retryAt != nil || f.outstanding.allSatisfy { $0.kind == .fence(.lease) || $0.kind == .fence(.manual) }
             if fresh(h) && waiting {
                 cancelFence(h)
                 continue
@@ -144,8 +149,9 @@ extension HAManager {
             f.retryAt = now + config.fenceBackoff
             state.hosts[h].fence = f
             let n = vms(on: h).count { state.vms[$0].state == .fence }
-            log("FENCE: node '\(hostNames[h])': every fence level failed; \(n) VM(s) stay blocked; "
-                + "retrying in \(Self.seconds(config.fenceBackoff))")
+            log(
+                "FENCE: node '\(hostNames[h])': every fence level failed; \(n) VM(s) stay blocked; "
+                    + "retrying in \(Self.seconds(config.fenceBackoff))")
             for v in vms(on: h) where state.vms[v].state == .fence {
                 state.vms[v].blocked = "fence of node '\(hostNames[h])' failed: \(reason)"
             }

@@ -109,7 +109,8 @@ extension HAManager {
     mutating func beginMigration(_ v: Int, to: Int?, placement: inout some HAPlacement) {
         guard let source = state.vms[v].node else { return }
         let index = state.vms[v].index
-        let outcome = to.map { placement.reserveMigration(vm: index, on: $0) }
+        let outcome =
+            to.map { placement.reserveMigration(vm: index, on: $0) }
             ?? placement.reserveMigration(vm: index, excluding: [source])
         guard case .placed(let target) = outcome else {
             if case .noCapacity(let reason) = outcome {
@@ -171,7 +172,8 @@ extension HAManager {
                 refreshSchedulable(h)
                 continue
             }
-            let busy = vms(on: h).contains { state.vms[$0].command != nil }
+            let busy =
+                vms(on: h).contains { state.vms[$0].command != nil }
                 || state.vms.contains { $0.migrationTarget != nil && $0.node == h }
             guard !busy, state.hosts[h].hostCommand == nil else { continue }
             state.hosts[h].hostCommand = command(.reboot, host: h)

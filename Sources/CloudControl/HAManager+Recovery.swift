@@ -64,12 +64,14 @@ extension HAManager {
             state.vms[v].restarts = 0
             state.vms[v].triedCapacity = nil
             state.vms[v].home = nil
-            log("vm '\(name)': relocate \(state.vms[v].relocations) of \(config.maxRelocate) (avoiding "
-                + state.vms[v].failedNodes.map { "'\(hostNames[$0])'" }.joined(separator: ", ") + ")")
+            log(
+                "vm '\(name)': relocate \(state.vms[v].relocations) of \(config.maxRelocate) (avoiding "
+                    + state.vms[v].failedNodes.map { "'\(hostNames[$0])'" }.joined(separator: ", ") + ")")
             setVM(v, .recovery)
         } else {
             state.vms[v].node = nil
-            state.vms[v].blocked = "start failed \(config.maxRestart + 1) time(s) on each of "
+            state.vms[v].blocked =
+                "start failed \(config.maxRestart + 1) time(s) on each of "
                 + "\(state.vms[v].failedNodes.count) node(s)"
             setVM(v, .error, state.vms[v].blocked ?? "")
         }

@@ -89,14 +89,18 @@ public struct HAManager: Sendable {
         guard old != s else { return }
         state.hosts[h].state = s
         state.hosts[h].since = now
-        log("node '\(hostNames[h])': state changed from '\(old.rawValue)' to '\(s.rawValue)'" + (why.isEmpty ? "" : " (\(why))"))
+        log(
+            "node '\(hostNames[h])': state changed from '\(old.rawValue)' to '\(s.rawValue)'"
+                + (why.isEmpty ? "" : " (\(why))"))
     }
 
     mutating func setVM(_ v: Int, _ s: HAVMState, _ why: String = "") {
         let old = state.vms[v].state
         guard old != s else { return }
         state.vms[v].state = s
-        log("vm '\(state.vms[v].name)': state changed from '\(old.rawValue)' to '\(s.rawValue)'" + (why.isEmpty ? "" : " (\(why))"))
+        log(
+            "vm '\(state.vms[v].name)': state changed from '\(old.rawValue)' to '\(s.rawValue)'"
+                + (why.isEmpty ? "" : " (\(why))"))
     }
 
     mutating func setSchedulable(_ h: Int, _ on: Bool) {
@@ -119,8 +123,9 @@ public struct HAManager: Sendable {
     /// True when host `h` holds VMs that only a fence can free.
     func needsFence(_ h: Int) -> Bool {
         state.vms.contains { vm in
-            vm.node == h && (vm.state == .started || vm.state == .migrate || vm.state == .fence
-                || (vm.state == .recovery && vm.command != nil) || (vm.state == .freeze && vm.command != nil))
+            vm.node == h
+                && (vm.state == .started || vm.state == .migrate || vm.state == .fence
+                    || (vm.state == .recovery && vm.command != nil) || (vm.state == .freeze && vm.command != nil))
         }
     }
 

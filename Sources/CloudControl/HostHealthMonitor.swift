@@ -21,7 +21,9 @@ public struct HealthTimeouts: Sendable, Equatable {
 
     /// Creates timeouts; the suspect timeout must cover at least two heartbeats and be shorter than
     /// the unreachable timeout, or a single late heartbeat would flap the host.
-    public init(heartbeatInterval: UInt64, suspectAfter: UInt64, unreachableAfter: UInt64, checkInterval: UInt64)
+    public init(
+        heartbeatInterval: UInt64, suspectAfter: UInt64, unreachableAfter: UInt64, checkInterval: UInt64
+    )
         throws(HealthTimeoutsError)
     {
         guard heartbeatInterval > 0, checkInterval > 0 else {
@@ -93,7 +95,9 @@ public struct HostHealthMonitor: Sendable {
     }
 
     /// Evaluates every host in index order and applies the transitions it returns.
-    public mutating func evaluate(now: UInt64, lastHeartbeats: [UInt64?], monitoringSince: UInt64 = 0)
+    public mutating func evaluate(
+        now: UInt64, lastHeartbeats: [UInt64?], monitoringSince: UInt64 = 0
+    )
         -> [HealthTransition]
     {
         precondition(lastHeartbeats.count == health.count, "one heartbeat entry per host")

@@ -51,7 +51,8 @@ extension HardwareTemplate {
 
     static func numa(perSocket: Int, sockets: Int, cpusPerNode: Int, memoryMB: Int, huge1G: Int) -> [NUMANode] {
         (0..<(perSocket * sockets)).map {
-            NUMANode(id: $0, socket: $0 / perSocket, cpus: cpusPerNode, memoryMB: memoryMB,
+            NUMANode(
+                id: $0, socket: $0 / perSocket, cpus: cpusPerNode, memoryMB: memoryMB,
                 hugepages2M: 2048, hugepages1G: huge1G)
         }
     }
@@ -59,9 +60,11 @@ extension HardwareTemplate {
     static func nics(vmSpeed: Int, numaNodes: Int) -> [NIC] {
         [
             NIC(name: "eno1", model: "Intel X710", speedGbps: 10, sriovVFs: 0, numaNode: 0, roles: ["management"]),
-            NIC(name: "ens1f0", model: "Mellanox ConnectX-6 Dx", speedGbps: vmSpeed, sriovVFs: 128, numaNode: 0,
+            NIC(
+                name: "ens1f0", model: "Mellanox ConnectX-6 Dx", speedGbps: vmSpeed, sriovVFs: 128, numaNode: 0,
                 roles: ["vm"]),
-            NIC(name: "ens1f1", model: "Mellanox ConnectX-6 Dx", speedGbps: vmSpeed, sriovVFs: 128,
+            NIC(
+                name: "ens1f1", model: "Mellanox ConnectX-6 Dx", speedGbps: vmSpeed, sriovVFs: 128,
                 numaNode: numaNodes - 1, roles: ["storage"]),
         ]
     }
@@ -75,7 +78,8 @@ extension HardwareTemplate {
     ) -> [GPU] {
         (0..<n).map { i in
             let bus = String(busBase + i * 0x10, radix: 16)
-            return GPU(index: i, uuid: gpuUUID(words[2 * i], words[2 * i + 1]), model: model, vramMB: vramMB,
+            return GPU(
+                index: i, uuid: gpuUUID(words[2 * i], words[2 * i + 1]), model: model, vramMB: vramMB,
                 numaNode: i / perNUMA, pciAddress: "0000:\(bus.count < 2 ? "0" + bus : bus):00.0", capabilities: caps)
         }
     }
@@ -102,7 +106,8 @@ extension HardwareTemplate {
             return HostTopology(
                 template: "gpu-h100-sxm8", sockets: sockets("Intel Xeon Platinum 8480+", count: 2, cores: 56, smt: 2),
                 numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 112, memoryMB: 1_048_576, huge1G: 128),
-                gpus: gpus(8, model: "H100-SXM5-80GB", vramMB: 81_559, perNUMA: 4, busBase: 0x18, caps: caps,
+                gpus: gpus(
+                    8, model: "H100-SXM5-80GB", vramMB: 81_559, perNUMA: 4, busBase: 0x18, caps: caps,
                     words: words),
                 gpuLinks: links(8) { _, _ in .nvswitch(links: 18) },
                 nics: nics(vmSpeed: 200, numaNodes: 2),
@@ -120,7 +125,8 @@ extension HardwareTemplate {
             return HostTopology(
                 template: "gpu-a100-pcie8", sockets: sockets("AMD EPYC 7763", count: 2, cores: 64, smt: 2),
                 numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 128, memoryMB: 524_288, huge1G: 64),
-                gpus: gpus(8, model: "A100-PCIE-80GB", vramMB: 81_920, perNUMA: 4, busBase: 0x21, caps: caps,
+                gpus: gpus(
+                    8, model: "A100-PCIE-80GB", vramMB: 81_920, perNUMA: 4, busBase: 0x21, caps: caps,
                     words: words),
                 gpuLinks: links(8) { i, j in
                     if i / 2 == j / 2 { return .nvlink(links: 12) }

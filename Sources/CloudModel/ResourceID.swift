@@ -54,7 +54,8 @@ public struct ResourceID: Hashable, Comparable, Sendable, CustomStringConvertibl
         let body = text.utf8[text.utf8.index(after: dash)...]
         guard body.count == Self.nanoidLength else {
             throw ResourceIDError(
-                value: text, reason: "expected \(Self.nanoidLength) characters after '\(kind.prefix)', found \(body.count)")
+                value: text,
+                reason: "expected \(Self.nanoidLength) characters after '\(kind.prefix)', found \(body.count)")
         }
         guard body.allSatisfy(Self.isAlphabetByte) else {
             throw ResourceIDError(value: text, reason: "characters outside [A-Za-z0-9_-]")

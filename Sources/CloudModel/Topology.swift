@@ -241,7 +241,8 @@ public struct HostTopology: Hashable, Sendable, Codable {
         template: String, sockets: [CPUSocket], numaNodes: [NUMANode], gpus: [GPU], gpuLinks: [[GPULink]],
         nics: [NIC], bmc: BMCInfo
     ) {
-        precondition(gpuLinks.count == gpus.count && gpuLinks.allSatisfy { $0.count == gpus.count },
+        precondition(
+            gpuLinks.count == gpus.count && gpuLinks.allSatisfy { $0.count == gpus.count },
             "GPU link matrix must be gpus × gpus")
         self.template = template
         self.sockets = sockets

@@ -113,20 +113,27 @@ struct RemoteWriteStats: Sendable {
         self.registry = registry
         let p = "cloudplane_remote_write_"
         sentSamples = registry.counter(p + "samples", help: "Samples the receiver accepted.")
-        retriedSamples = registry.counter(p + "samples_retried", help: "Samples sent again after a 5xx, 429 or network error.")
-        droppedFull = registry.counter(p + "samples_dropped", help: "Samples refused because the buffer was full.",
+        retriedSamples = registry.counter(
+            p + "samples_retried", help: "Samples sent again after a 5xx, 429 or network error.")
+        droppedFull = registry.counter(
+            p + "samples_dropped", help: "Samples refused because the buffer was full.",
             labels: [("reason", "buffer_full")])
         bytes = registry.counter(p + "bytes", help: "Compressed request bytes accepted.", unit: "bytes")
         pendingGauge = registry.gauge(p + "samples_pending", help: "Samples buffered, waiting to be sent.")
-        highest = registry.gauge(p + "highest_timestamp_seconds", help: "Newest sample timestamp queued.",
+        highest = registry.gauge(
+            p + "highest_timestamp_seconds", help: "Newest sample timestamp queued.",
             unit: "seconds")
-        highestSent = registry.gauge(p + "highest_sent_timestamp_seconds",
+        highestSent = registry.gauge(
+            p + "highest_sent_timestamp_seconds",
             help: "Newest sample timestamp the receiver accepted.", unit: "seconds")
-        batchDuration = registry.histogram(p + "sent_batch_duration_seconds", help: "Time per request.",
+        batchDuration = registry.histogram(
+            p + "sent_batch_duration_seconds", help: "Time per request.",
             unit: "seconds", buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
-        registry.declare(p + "samples_failed", help: "Samples the receiver refused for good, by status.", kind: .counter,
+        registry.declare(
+            p + "samples_failed", help: "Samples the receiver refused for good, by status.", kind: .counter,
             labelNames: ["status"])
-        registry.declare(p + "requests_retried", help: "Requests retried, by status.", kind: .counter,
+        registry.declare(
+            p + "requests_retried", help: "Requests retried, by status.", kind: .counter,
             labelNames: ["status"])
         registry.gauge(p + "shards", help: "Shards sending in parallel.").set(Double(config.shards))
         registry.gauge(p + "capacity_samples", help: "Samples the buffer holds.").set(Double(config.capacity))
@@ -151,13 +158,17 @@ struct RemoteWriteStats: Sendable {
 
     func retried(_ n: Int, status: String) {
         retriedSamples.increment(by: Double(n))
-        registry.counter("cloudplane_remote_write_requests_retried", help: "Requests retried, by status.",
-            labels: [("status", status)]).increment()
+        registry.counter(
+            "cloudplane_remote_write_requests_retried", help: "Requests retried, by status.",
+            labels: [("status", status)]
+        ).increment()
     }
 
     func failed(_ n: Int, status: String) {
-        registry.counter("cloudplane_remote_write_samples_failed", help: "Samples the receiver refused for good, by status.",
-            labels: [("status", status)]).increment(by: Double(n))
+        registry.counter(
+            "cloudplane_remote_write_samples_failed", help: "Samples the receiver refused for good, by status.",
+            labels: [("status", status)]
+        ).increment(by: Double(n))
     }
 
     func duration(_ s: Double) { batchDuration.observe(s) }

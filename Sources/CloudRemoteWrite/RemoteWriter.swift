@@ -20,7 +20,8 @@ public final class RemoteWriter: Sendable {
         extraLabels: [(String, String)] = []
     ) {
         precondition(config.shards >= 1 && config.shards <= 255, "shards must be in 1…255")
-        precondition(config.maxSamplesPerSend >= 1 && config.capacityPerShard >= config.maxSamplesPerSend,
+        precondition(
+            config.maxSamplesPerSend >= 1 && config.capacityPerShard >= config.maxSamplesPerSend,
             "capacity per shard must hold at least one batch")
         self.config = config
         self.transport = transport

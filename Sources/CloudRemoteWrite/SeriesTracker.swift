@@ -27,7 +27,8 @@ public struct SeriesTracker: Sendable {
                     emit(f.sampleName, s.labels, v, timestamp, &out, &present)
                 case .histogram(let buckets, let sum, let count):
                     for (le, n) in buckets {
-                        emit(f.name + "_bucket", s.labels + [("le", Exposition.canonical(le))], Double(n), timestamp,
+                        emit(
+                            f.name + "_bucket", s.labels + [("le", Exposition.canonical(le))], Double(n), timestamp,
                             &out, &present)
                     }
                     emit(f.name + "_bucket", s.labels + [("le", "+Inf")], Double(count), timestamp, &out, &present)

@@ -67,7 +67,8 @@ package final class ControlPlaneState {
         record = HAStateRecord(state: initial)
         hostLeases = Array(repeating: 0, count: hostCount)
         agents = Array(repeating: HostAgent(now: 0), count: hostCount)
-        fenceTally = Array(repeating: Array(repeating: FenceTally(), count: FenceMethod.allCases.count), count: hostCount)
+        fenceTally = Array(
+            repeating: Array(repeating: FenceTally(), count: FenceMethod.allCases.count), count: hostCount)
     }
 
     /// The persisted HA state.
@@ -97,7 +98,8 @@ package protocol RuntimeObserver: ~Copyable {
 
 /// A runtime the control-plane loop can run on: its drivers, its membership view, its observers
 /// and the control plane's state. The loop itself is in the extensions of this protocol.
-package protocol ControlPlaneHost: Env, Membership, Hypervisor, FenceTransport, PortBinding, RuntimeObserver, ~Copyable {
+package protocol ControlPlaneHost: Env, Membership, Hypervisor, FenceTransport, PortBinding, RuntimeObserver, ~Copyable
+{
     /// The control plane's state (stored by the runtime, mutated only by the loop).
     var control: ControlPlaneState { get set }
     /// Runs a manager round of `step` against the runtime's placement (the scheduler and claims).

@@ -63,7 +63,9 @@ extension ControlPlaneHost where Self: ~Copyable {
         switch c.kind {
         case .start(let vm):
             guestStarting(vm, on: h)
-            switch HostAgent.startVerdict(portBoundHere: chassis(of: vm) == h, alreadyRunning: isGuestRunning(vm, on: h)) {
+            switch HostAgent.startVerdict(
+                portBoundHere: chassis(of: vm) == h, alreadyRunning: isGuestRunning(vm, on: h))
+            {
             case .refuse(let reason):
                 agentFinished(h, c.id, .started(command: c.id, ok: false, reason: reason))
             case .alreadyRunning:

@@ -29,7 +29,11 @@ extension ControlPlaneHost where Self: ~Copyable {
     /// A fence device finished command `id` with `answer`.
     package mutating func fenceWorkDone(_ id: UInt64, _ answer: HAInput) {
         if case .fenced(_, let outcome) = answer, let (h, m) = control.fenceInFlight.removeValue(forKey: id) {
-            if case .verified = outcome { control.fenceTally[h][m].verified += 1 } else { control.fenceTally[h][m].failed += 1 }
+            if case .verified = outcome {
+                control.fenceTally[h][m].verified += 1
+            } else {
+                control.fenceTally[h][m].failed += 1
+            }
         }
         control.powerFences[id] = nil
         control.gate.finish(id, answer)
@@ -80,7 +84,8 @@ extension ControlPlaneHost where Self: ~Copyable {
     /// The lease check of command `id` is due: proven once the host's recorded lease expired.
     package mutating func leaseCheckDue(host h: Int, command id: UInt64) {
         let outcome = LeaseFence.verdict(
-            lastRenewal: control.hostLeases[h], now: nowNanoseconds, config: control.config, describe: { describe(durationNanoseconds: $0) })
+            lastRenewal: control.hostLeases[h], now: nowNanoseconds, config: control.config,
+            describe: { describe(durationNanoseconds: $0) })
         if case .verified = outcome { fenceProven(h) }
         fenceWorkDone(id, .fenced(command: id, outcome: outcome))
     }

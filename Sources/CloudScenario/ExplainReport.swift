@@ -35,10 +35,13 @@ public enum ExplainReport {
         case .placed(let p):
             let host = s.hosts[p.claim.host]
             let policy = s.policies[host.cluster]
-            out += "placed on \(p.hostName) (cluster \(policy.name), zone \(policy.zone), "
+            out +=
+                "placed on \(p.hostName) (cluster \(policy.name), zone \(policy.zone), "
                 + "\(p.candidatesEvaluated) feasible host(s) compared)\n"
             for a in p.claim.numa { out += "  \(numaLine(a))\n" }
-            for g in p.claim.gpus { out += "  \(g) on \(host.gpus[g.gpu].model), NUMA node \(host.gpus[g.gpu].numaNode)\n" }
+            for g in p.claim.gpus {
+                out += "  \(g) on \(host.gpus[g.gpu].model), NUMA node \(host.gpus[g.gpu].numaNode)\n"
+            }
             let parts = p.score.map { "\($0.0) \($0.1 >= 0 ? "+" : "")\(grouped($0.1))" }
             out += "  score \(grouped(p.totalScore)) = " + parts.joined(separator: ", ") + "\n"
             if !p.gaveUp.isEmpty { out += "  gave up: " + p.gaveUp.joined(separator: ", ") + "\n" }
@@ -51,7 +54,13 @@ public enum ExplainReport {
         case .rejected(let why):
             return .object([
                 ("placed", .bool(false)), ("request", .string(describe(r))), ("hosts", .int(Int64(why.hosts))),
-                ("reasons", .array(why.reasons.map { .object([("reason", .string($0.0.description)), ("hosts", .int(Int64($0.1)))]) })),
+                (
+                    "reasons",
+                    .array(
+                        why.reasons.map {
+                            .object([("reason", .string($0.0.description)), ("hosts", .int(Int64($0.1)))])
+                        })
+                ),
                 ("summary", .string(why.description)),
             ])
         case .placed(let p):
@@ -59,14 +68,28 @@ public enum ExplainReport {
             return .object([
                 ("placed", .bool(true)), ("request", .string(describe(r))), ("host", .string(p.hostName)),
                 ("cluster", .string(s.policies[host.cluster].name)),
-                ("numa", .array(p.claim.numa.map { a in
-                    .object([("node", .int(Int64(a.node))), ("dedicated_cpus", .int(Int64(a.dedicatedCPUs))),
-                        ("shared_vcpus", .int(Int64(a.sharedVCPUs))), ("memory_mb", .int(Int64(a.memoryMB))),
-                        ("hugepages_2m", .int(Int64(a.huge2M))), ("hugepages_1g", .int(Int64(a.huge1G)))])
-                })),
+                (
+                    "numa",
+                    .array(
+                        p.claim.numa.map { a in
+                            .object([
+                                ("node", .int(Int64(a.node))), ("dedicated_cpus", .int(Int64(a.dedicatedCPUs))),
+                                ("shared_vcpus", .int(Int64(a.sharedVCPUs))), ("memory_mb", .int(Int64(a.memoryMB))),
+                                ("hugepages_2m", .int(Int64(a.huge2M))), ("hugepages_1g", .int(Int64(a.huge1G))),
+                            ])
+                        })
+                ),
                 ("gpus", .array(p.claim.gpus.map { gpuJSON($0, host) })),
-                ("score", .object([("total", .int(Int64(p.totalScore))),
-                    ("components", .array(p.score.map { .object([("name", .string($0.0)), ("points", .int(Int64($0.1)))]) }))])),
+                (
+                    "score",
+                    .object([
+                        ("total", .int(Int64(p.totalScore))),
+                        (
+                            "components",
+                            .array(p.score.map { .object([("name", .string($0.0)), ("points", .int(Int64($0.1)))]) })
+                        ),
+                    ])
+                ),
                 ("gave_up", .array(p.gaveUp.map { .string($0) })),
                 ("candidates_evaluated", .int(Int64(p.candidatesEvaluated))),
             ])
@@ -74,12 +97,15 @@ public enum ExplainReport {
     }
 
     static func gpuJSON(_ a: GPUAllocation, _ host: HostState) -> JSON {
-        var fields: [(String, JSON)] = [("gpu", .int(Int64(a.gpu))), ("model", .string(host.gpus[a.gpu].model)),
-            ("numa_node", .int(Int64(host.gpus[a.gpu].numaNode)))]
+        var fields: [(String, JSON)] = [
+            ("gpu", .int(Int64(a.gpu))), ("model", .string(host.gpus[a.gpu].model)),
+            ("numa_node", .int(Int64(host.gpus[a.gpu].numaNode))),
+        ]
         switch a {
         case .passthrough: fields.append(("mode", .string("passthrough")))
         case .vfs(_, let n): fields += [("mode", .string("sriov")), ("vfs", .int(Int64(n)))]
-        case .vgpu(_, let t, let n): fields += [("mode", .string("vgpu")), ("type", .string(t)), ("count", .int(Int64(n)))]
+        case .vgpu(_, let t, let n):
+            fields += [("mode", .string("vgpu")), ("type", .string(t)), ("count", .int(Int64(n)))]
         case .vgpuMixed(_, let t, let n, _):
             fields += [("mode", .string("vgpu_mixed")), ("type", .string(t)), ("count", .int(Int64(n)))]
         case .mig(_, let p, let start):

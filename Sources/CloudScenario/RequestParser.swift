@@ -18,8 +18,10 @@ public struct RequestError: Error, Equatable, CustomStringConvertible, Sendable 
 /// ```
 /// `profile` starts from a named resource profile; the other keys override it.
 public enum RequestParser {
-    static let keys = ["profile", "vcpus", "cpu_policy", "memory_mb", "hugepages", "numa", "cluster", "zone", "labels",
-        "groups", "gpu"]
+    static let keys = [
+        "profile", "vcpus", "cpu_policy", "memory_mb", "hugepages", "numa", "cluster", "zone", "labels",
+        "groups", "gpu",
+    ]
 
     public static func parse(_ text: String) throws(RequestError) -> ResourceRequest {
         let any: Any
@@ -40,7 +42,8 @@ public enum RequestParser {
             r = base
         } else {
             guard o["vcpus"] != nil, o["memory_mb"] != nil else {
-                throw RequestError(field: o["vcpus"] == nil ? "vcpus" : "memory_mb", message: "required without 'profile'")
+                throw RequestError(
+                    field: o["vcpus"] == nil ? "vcpus" : "memory_mb", message: "required without 'profile'")
             }
             r = ResourceRequest(vcpus: 1, memoryMB: 64)
         }
@@ -52,7 +55,9 @@ public enum RequestParser {
         if let v = o["cluster"] { r.cluster = try string(v, "cluster") }
         if let v = o["zone"] { r.zone = try string(v, "zone") }
         if let v = o["labels"] {
-            guard let list = v as? [Any] else { throw RequestError(field: "labels", message: "expected a list of key=value") }
+            guard let list = v as? [Any] else {
+                throw RequestError(field: "labels", message: "expected a list of key=value")
+            }
             r.labels = try list.enumerated().map { i, l throws(RequestError) in try string(l, "labels[\(i)]") }.sorted()
         }
         if let v = o["groups"] { r.groups = try groups(v) }
@@ -67,7 +72,9 @@ public enum RequestParser {
     }
 
     static func string(_ v: Any, _ field: String) throws(RequestError) -> String {
-        guard let s = v as? String, !s.isEmpty else { throw RequestError(field: field, message: "expected a non-empty string") }
+        guard let s = v as? String, !s.isEmpty else {
+            throw RequestError(field: field, message: "expected a non-empty string")
+        }
         return s
     }
 
@@ -76,7 +83,8 @@ public enum RequestParser {
             abs(n.doubleValue) < 1e15
         else { throw RequestError(field: field, message: "expected an integer, found \(v)") }
         guard range.contains(n.intValue) else {
-            throw RequestError(field: field, message: "\(n.intValue) is outside \(range.lowerBound)...\(range.upperBound)")
+            throw RequestError(
+                field: field, message: "\(n.intValue) is outside \(range.lowerBound)...\(range.upperBound)")
         }
         return n.intValue
     }
@@ -85,7 +93,9 @@ public enum RequestParser {
     where E.RawValue == String {
         let s = try string(v, field)
         guard let e = E(rawValue: s) else {
-            throw RequestError(field: field, message: "unknown value '\(s)' (known: \(E.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw RequestError(
+                field: field,
+                message: "unknown value '\(s)' (known: \(E.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         return e
     }
@@ -97,9 +107,14 @@ public enum RequestParser {
             let f = "groups[\(i)]"
             guard let o = item as? [String: Any] else { throw RequestError(field: f, message: "expected an object") }
             try checkKeys(o, ["group", "kind", "strength"], prefix: f + ".")
-            guard let g = o["group"], let k = o["kind"] else { throw RequestError(field: f, message: "needs 'group' and 'kind'") }
-            out.append(GroupRule(group: try string(g, f + ".group"), kind: try enumValue(k, f + ".kind"),
-                strength: try o["strength"].map { s throws(RequestError) in try enumValue(s, f + ".strength") } ?? .strict))
+            guard let g = o["group"], let k = o["kind"] else {
+                throw RequestError(field: f, message: "needs 'group' and 'kind'")
+            }
+            out.append(
+                GroupRule(
+                    group: try string(g, f + ".group"), kind: try enumValue(k, f + ".kind"),
+                    strength: try o["strength"].map { s throws(RequestError) in try enumValue(s, f + ".strength") }
+                        ?? .strict))
         }
         return out
     }
@@ -108,7 +123,9 @@ public enum RequestParser {
         guard let o = v as? [String: Any] else { throw RequestError(field: "gpu", message: "expected an object") }
         try checkKeys(o, ["mode", "profile", "count", "model", "nvlink"], prefix: "gpu.")
         var g = base ?? GPURequest(mode: .passthrough)
-        if let m = o["mode"] { g.mode = try enumValue(m, "gpu.mode") } else if base == nil {
+        if let m = o["mode"] {
+            g.mode = try enumValue(m, "gpu.mode")
+        } else if base == nil {
             throw RequestError(field: "gpu.mode", message: "required (passthrough, sriov, vgpu, mig)")
         }
         if let p = o["profile"] { g.profile = try string(p, "gpu.profile") }

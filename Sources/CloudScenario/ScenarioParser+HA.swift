@@ -71,11 +71,13 @@ extension ScenarioParser {
             guard let h = m["host"], let p = m["process"], let d = m["duration"] else {
                 throw f.fail("needs 'host', 'process' (agent or manager) and 'duration'")
             }
-            return .stall(host: try ctx.host(h), process: try enumValue(p, StalledProcess.self), duration: try positive(d))
+            return .stall(
+                host: try ctx.host(h), process: try enumValue(p, StalledProcess.self), duration: try positive(d))
         case "crash_leader":
             let m = try f.mapping(allowed: ["when", "restart_after"])
             let when = try m["when"].map { w throws(ScenarioError) in try enumValue(w, CrashTrigger.self) } ?? .now
-            return .crashLeader(trigger: when, restartAfter: try m["restart_after"].map(positive) ?? 30 * SimTime.second)
+            return .crashLeader(
+                trigger: when, restartAfter: try m["restart_after"].map(positive) ?? 30 * SimTime.second)
         case "store_outage": return .storeOutage(duration: try positive(f))
         case "storage_outage": return .storageOutage(duration: try positive(f))
         case "watchdog":
@@ -140,7 +142,9 @@ extension ScenarioParser {
 
     static let haExpectationKinds = ["log_absent", "vm_state", "vm_running", "fences", "rto_p99", "ha_vms"]
 
-    static func parseHAExpectation(_ kind: String, _ v: Field, _ ctx: Context) throws(ScenarioError)
+    static func parseHAExpectation(
+        _ kind: String, _ v: Field, _ ctx: Context
+    ) throws(ScenarioError)
         -> ScenarioExpectation
     {
         switch kind {
@@ -148,7 +152,8 @@ extension ScenarioParser {
         case "vm_state":
             let m = try v.mapping(allowed: ["vm", "state", "host"])
             guard let vm = m["vm"], let s = m["state"] else { throw v.fail("needs 'vm' and 'state'") }
-            return .vmState(vm: try ctx.vm(vm), state: try enumValue(s, HAVMState.self), host: try m["host"].map(ctx.host))
+            return .vmState(
+                vm: try ctx.vm(vm), state: try enumValue(s, HAVMState.self), host: try m["host"].map(ctx.host))
         case "vm_running":
             let m = try v.mapping(allowed: ["vm", "host"])
             guard let vm = m["vm"] else { throw v.fail("needs 'vm'") }

@@ -59,8 +59,11 @@ extension ScenarioParser {
             guard prefix.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }) else {
                 throw gname.fail("host group names use letters, digits, '-' and '_' only")
             }
-            groups.append(HostGroupSpec(name: prefix, template: template, count: count, racks: racks.isEmpty
-                ? ["rack-1"] : racks))
+            groups.append(
+                HostGroupSpec(
+                    name: prefix, template: template, count: count,
+                    racks: racks.isEmpty
+                        ? ["rack-1"] : racks))
         }
         let name = try cname.string()
         let zone = try cm["zone"]?.string() ?? "zone-1"
@@ -79,7 +82,8 @@ extension ScenarioParser {
         return p
     }
 
-    static func parseWorkload(_ f: Field, clusters: [String], hosts: Set<String>) throws(ScenarioError) -> WorkloadSpec {
+    static func parseWorkload(_ f: Field, clusters: [String], hosts: Set<String>) throws(ScenarioError) -> WorkloadSpec
+    {
         let m = try f.mapping(allowed: [
             "name", "count", "flavor", "vcpus", "memory_mb", "gpus", "tenant", "ha", "cluster", "numa", "cpu_policy",
             "hugepages", "gpu_mode", "gpu_profile", "gpu_model", "nvlink", "anti_affinity", "affinity", "node",
@@ -163,7 +167,8 @@ extension ScenarioParser {
             guard let v = m[key] else { continue }
             let mm = try v.mapping(allowed: ["group", "strength"])
             guard let g = mm["group"] else { throw v.fail("needs 'group' (and optionally 'strength')") }
-            let strength = try mm["strength"].map { s throws(ScenarioError) in try enumValue(s, RuleStrength.self) } ?? .strict
+            let strength =
+                try mm["strength"].map { s throws(ScenarioError) in try enumValue(s, RuleStrength.self) } ?? .strict
             r.groups.append(GroupRule(group: try g.string(), kind: kind, strength: strength))
         }
     }

@@ -17,8 +17,9 @@ extension ScenarioParser {
             if key == "at" {
                 let t = try field.duration()
                 guard t <= ctx.duration else {
-                    throw field.fail("\(key) \(SimTime.format(t)) is after the scenario's duration "
-                        + SimTime.format(ctx.duration))
+                    throw field.fail(
+                        "\(key) \(SimTime.format(t)) is after the scenario's duration "
+                            + SimTime.format(ctx.duration))
                 }
                 at = t
             } else if key == "flap" {
@@ -26,11 +27,13 @@ extension ScenarioParser {
                 flap = field
             } else if actionKinds.contains(key) || haActionKinds.contains(key) {
                 guard action == nil && flap == nil else { throw field.fail("one action per timeline entry") }
-                action = haActionKinds.contains(key) ? try parseHAAction(key, field, ctx) : try parseAction(key, field, ctx)
+                action =
+                    haActionKinds.contains(key) ? try parseHAAction(key, field, ctx) : try parseAction(key, field, ctx)
             } else {
                 throw ScenarioError(
                     file: f.file, line: k.mark?.line, field: field.path,
-                    message: "unknown fault kind '\(key)' (known: \((actionKinds + haActionKinds).joined(separator: ", ")))")
+                    message:
+                        "unknown fault kind '\(key)' (known: \((actionKinds + haActionKinds).joined(separator: ", ")))")
             }
         }
         guard let at else { throw f.fail("missing 'at' (for example at: 120s)") }

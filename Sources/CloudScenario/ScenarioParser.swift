@@ -4,8 +4,10 @@ import Yams
 
 /// Reads scenario YAML into a validated `ScenarioSpec`. Every error names file, line and field.
 public enum ScenarioParser {
-    static let topKeys = ["name", "description", "seed", "duration", "settings", "topology", "workload", "timeline",
-        "expect", "tenants"]
+    static let topKeys = [
+        "name", "description", "seed", "duration", "settings", "topology", "workload", "timeline",
+        "expect", "tenants",
+    ]
 
     /// Parses `text`; `file` is used in error messages.
     public static func parse(_ text: String, file: String) throws(ScenarioError) -> ScenarioSpec {
@@ -44,7 +46,8 @@ public enum ScenarioParser {
             vmNames: workload.flatMap { w in (0..<w.count).map { HostGroupSpec.hostName(w.name, $0 + 1) } })
         var timeline: [TimedAction] = []
         for f in try top["timeline"]?.sequence() ?? [] { timeline.append(contentsOf: try parseTimed(f, context)) }
-        timeline = timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element)
+        timeline = timeline.enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(
+            \.element)
         var expectations: [ScenarioExpectation] = []
         for f in try top["expect"]?.sequence() ?? [] { expectations.append(try parseExpectation(f, context)) }
         var spec = ScenarioSpec(
@@ -111,7 +114,9 @@ public enum ScenarioParser {
         let duration: UInt64
         let vmNames: Set<String>
 
-        init(datacenters: [DatacenterSpec], hostNames: [String], duration: UInt64, vmNames: [String])
+        init(
+            datacenters: [DatacenterSpec], hostNames: [String], duration: UInt64, vmNames: [String]
+        )
             throws(ScenarioError)
         {
             self.hostNames = Set(hostNames)

@@ -34,16 +34,17 @@ public enum ScenarioReport {
 
     static func scenarioJSON(_ run: ScenarioRun) -> JSON {
         let r = run.result
-        let violations: [JSON] = r.violation.map { v in
-            [
-                .object([
-                    ("seed", .int(Int64(bitPattern: r.seed))), ("invariant", .string(v.invariant)),
-                    ("detail", .string(v.detail)), ("time_seconds", JSON.rounded(Double(v.time) / 1e9, 3)),
-                    ("event", .int(Int64(v.event))), ("event_description", .string(v.eventDescription)),
-                    ("replay", .string(run.replayCommand)),
-                ])
-            ]
-        } ?? []
+        let violations: [JSON] =
+            r.violation.map { v in
+                [
+                    .object([
+                        ("seed", .int(Int64(bitPattern: r.seed))), ("invariant", .string(v.invariant)),
+                        ("detail", .string(v.detail)), ("time_seconds", JSON.rounded(Double(v.time) / 1e9, 3)),
+                        ("event", .int(Int64(v.event))), ("event_description", .string(v.eventDescription)),
+                        ("replay", .string(run.replayCommand)),
+                    ])
+                ]
+            } ?? []
         return .object([
             ("file", .string(run.file)),
             ("name", .string(r.name)),
@@ -56,9 +57,13 @@ public enum ScenarioReport {
             ("rto_seconds", rtoJSON(r.rtoNanoseconds)),
             ("rto_samples_seconds", .array(r.rtoNanoseconds.map { JSON.rounded(Double($0) / 1e9, 3) })),
             ("golden_log", run.goldenProblem.map { .string($0) } ?? .string("ok")),
-            ("expectations", .array(r.expectations.map { e in
-                .object([("name", .string(e.name)), ("passed", .bool(e.passed)), ("detail", .string(e.detail))])
-            })),
+            (
+                "expectations",
+                .array(
+                    r.expectations.map { e in
+                        .object([("name", .string(e.name)), ("passed", .bool(e.passed)), ("detail", .string(e.detail))])
+                    })
+            ),
             ("violations", .array(violations)),
             ("instances", .object(r.summary.instanceCounts.map { ($0.0, .int(Int64($0.1))) })),
             ("hosts", .array(r.summary.hosts.map(hostJSON))),
@@ -70,8 +75,10 @@ public enum ScenarioReport {
     public static func rtoJSON(_ ns: [UInt64]) -> JSON {
         guard let p = Percentiles(ns) else { return .null }
         func s(_ v: UInt64) -> JSON { JSON.rounded(Double(v) / 1e9, 3) }
-        return .object([("p50", s(p.p50)), ("p90", s(p.p90)), ("p99", s(p.p99)), ("max", s(p.max)),
-            ("count", .int(Int64(ns.count)))])
+        return .object([
+            ("p50", s(p.p50)), ("p90", s(p.p90)), ("p99", s(p.p99)), ("max", s(p.max)),
+            ("count", .int(Int64(ns.count))),
+        ])
     }
 
     static func hostJSON(_ h: HostSummary) -> JSON {
@@ -92,25 +99,31 @@ public enum ScenarioReport {
             out += "-- decision log (virtual seconds)\n"
             for line in r.log { out += line + "\n" }
             out += "-- hosts\n"
-            out += pad("HOST", 14) + pad("TEMPLATE", 16) + pad("RACK", 8) + pad("POWER", 8) + pad("HEALTH", 12)
+            out +=
+                pad("HOST", 14) + pad("TEMPLATE", 16) + pad("RACK", 8) + pad("POWER", 8) + pad("HEALTH", 12)
                 + pad("VMS", 5) + "HEARTBEATS\n"
             for h in r.summary.hosts {
-                out += pad(h.name, 14) + pad(h.template, 16) + pad(h.rack, 8) + pad(h.power, 8) + pad(h.health, 12)
+                out +=
+                    pad(h.name, 14) + pad(h.template, 16) + pad(h.rack, 8) + pad(h.power, 8) + pad(h.health, 12)
                     + pad(String(h.instances), 5) + String(h.heartbeats) + "\n"
             }
-            out += "-- instances: " + r.summary.instanceCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
+            out +=
+                "-- instances: " + r.summary.instanceCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")
                 + "\n-- expectations\n"
             for e in r.expectations { out += "  [\(e.passed ? "PASS" : "FAIL")] \(e.name): \(e.detail)\n" }
             if let p = Percentiles(r.rtoNanoseconds) {
-                out += "  RTO over \(r.rtoNanoseconds.count) VM(s): p50 \(SimTime.format(p.p50)), p90 "
+                out +=
+                    "  RTO over \(r.rtoNanoseconds.count) VM(s): p50 \(SimTime.format(p.p50)), p90 "
                     + "\(SimTime.format(p.p90)), p99 \(SimTime.format(p.p99)), max \(SimTime.format(p.max))\n"
             }
             if let g = run.goldenProblem { out += "  [FAIL] golden log: \(g)\n" }
             if let v = r.violation {
-                out += "  [FAIL] invariant \(v.invariant) at \(SimTime.format(v.time)) after \(v.eventDescription): "
+                out +=
+                    "  [FAIL] invariant \(v.invariant) at \(SimTime.format(v.time)) after \(v.eventDescription): "
                     + "\(v.detail)\n  replay: \(run.replayCommand)\n"
             }
-            out += "-- \(run.passed ? "PASSED" : "FAILED"): \(r.events) events, "
+            out +=
+                "-- \(run.passed ? "PASSED" : "FAILED"): \(r.events) events, "
                 + "\(SimTime.format(r.simulatedNanoseconds)) simulated in \(formatWall(run.wallSeconds)), "
                 + "trace \(r.traceHash)\n\n"
         }
@@ -119,7 +132,9 @@ public enum ScenarioReport {
         return out
     }
 
-    static func pad(_ s: String, _ n: Int) -> String { s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count) }
+    static func pad(_ s: String, _ n: Int) -> String {
+        s.count >= n ? s + " " : s + String(repeating: " ", count: n - s.count)
+    }
 
     static func formatWall(_ s: Double) -> String {
         let ms = (s * 1000).rounded()
@@ -137,13 +152,20 @@ public enum ScenarioReport {
         out += "<testsuites name=\"cloudplane scenarios\" tests=\"\(total)\" failures=\"\(failures)\">\n"
         for run in runs {
             let r = run.result
-            let cases = r.expectations.map { ($0.name, $0.passed, $0.detail) }
-                + [("invariants", r.violation == nil,
-                    r.violation.map { "\($0.invariant): \($0.detail); replay: \(run.replayCommand)" } ?? "held"),
-                    ("golden_log", run.goldenProblem == nil, run.goldenProblem ?? "matches")]
-            out += "  <testsuite name=\"\(xml(r.name))\" tests=\"\(cases.count)\" "
+            let cases =
+                r.expectations.map { ($0.name, $0.passed, $0.detail) }
+                + [
+                    (
+                        "invariants", r.violation == nil,
+                        r.violation.map { "\($0.invariant): \($0.detail); replay: \(run.replayCommand)" } ?? "held"
+                    ),
+                    ("golden_log", run.goldenProblem == nil, run.goldenProblem ?? "matches"),
+                ]
+            out +=
+                "  <testsuite name=\"\(xml(r.name))\" tests=\"\(cases.count)\" "
                 + "failures=\"\(cases.count(where: { !$0.1 }))\" time=\"\(run.wallSeconds)\">\n"
-            out += "    <properties><property name=\"seed\" value=\"\(r.seed)\"/>"
+            out +=
+                "    <properties><property name=\"seed\" value=\"\(r.seed)\"/>"
                 + "<property name=\"trace_hash\" value=\"\(r.traceHash)\"/></properties>\n"
             for (name, passed, detail) in cases {
                 out += "    <testcase classname=\"\(xml(run.file))\" name=\"\(xml(name))\""
@@ -166,7 +188,8 @@ public enum ScenarioReport {
             let got = i < log.count ? log[i] : "<end of log>"
             let want = i < expected.count ? expected[i] : "<end of golden log>"
             if got != want {
-                return "line \(i + 1) differs: expected '\(want.trimmingLeadingSpaces)', got '\(got.trimmingLeadingSpaces)'"
+                return
+                    "line \(i + 1) differs: expected '\(want.trimmingLeadingSpaces)', got '\(got.trimmingLeadingSpaces)'"
                     + " (rewrite with --update-golden after reviewing)"
             }
         }

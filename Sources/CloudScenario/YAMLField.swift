@@ -41,7 +41,9 @@ struct Field {
 
     /// The entries of a mapping, rejecting keys outside `allowed`.
     func mapping(allowed: [String]) throws(ScenarioError) -> [String: Field] {
-        guard let m = node.mapping else { throw fail("expected a mapping with keys \(allowed.joined(separator: ", "))") }
+        guard let m = node.mapping else {
+            throw fail("expected a mapping with keys \(allowed.joined(separator: ", "))")
+        }
         var out: [String: Field] = [:]
         for (k, v) in m {
             guard let key = k.string else { throw fail("keys must be strings") }

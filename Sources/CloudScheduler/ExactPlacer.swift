@@ -19,7 +19,9 @@ public enum ExactPlacer {
 
     /// Searches the placements of `requests` on `scheduler`'s current state (which is left
     /// unchanged). At most 200 hosts.
-    public static func optimum(_ scheduler: Scheduler, _ requests: [ResourceRequest], nodeLimit: Int = 5_000_000)
+    public static func optimum(
+        _ scheduler: Scheduler, _ requests: [ResourceRequest], nodeLimit: Int = 5_000_000
+    )
         -> Result
     {
         precondition(scheduler.hosts.count <= 200, "the exact mode is for fleets of at most 200 hosts")
@@ -27,7 +29,9 @@ public enum ExactPlacer {
         s.maxCandidates = 0
         let order = requests
         var suffix = [Int](repeating: 0, count: order.count + 1)
-        for i in stride(from: order.count - 1, through: 0, by: -1) { suffix[i] = suffix[i + 1] + order[i].gpuWeightedSize }
+        for i in stride(from: order.count - 1, through: 0, by: -1) {
+            suffix[i] = suffix[i + 1] + order[i].gpuWeightedSize
+        }
         var search = Search(order: order, suffix: suffix, nodeLimit: nodeLimit)
         search.visit(&s, 0, 0)
         return Result(weight: search.best, nodes: search.nodes, complete: search.nodes < nodeLimit)
@@ -72,9 +76,11 @@ public enum ExactPlacer {
             for h in s.hosts.indices {
                 if seenHosts.contains(where: { s.sameState($0, h) }) { continue }
                 seenHosts.append(h)
-                let masks: [UInt8] = r.gpu.map { g in
-                    g.mode == .passthrough && g.count > 1 ? [0xFF] : [0xFF] + s.hosts[h].gpus.indices.map { UInt8(1 << $0) }
-                } ?? [0xFF]
+                let masks: [UInt8] =
+                    r.gpu.map { g in
+                        g.mode == .passthrough && g.count > 1
+                            ? [0xFF] : [0xFF] + s.hosts[h].gpus.indices.map { UInt8(1 << $0) }
+                    } ?? [0xFF]
                 for m in masks {
                     guard case .success(let fit) = s.fit(h, r, onlyGPUs: m) else { continue }
                     let c = Claim(host: h, numa: fit.numa, gpus: fit.gpus, groups: r.groups.map(\.group))

@@ -91,9 +91,10 @@ public struct GPUState: Sendable, Equatable {
     /// Failed or drained GPUs take no new claims.
     public var healthy = true
 
-    init(model: String, nominalGB: Int, numaNode: Int, migCapable: Bool, vgpuTypes: [VGPUType], vgpuMixedCapable: Bool,
-        sriovVFs: Int)
-    {
+    init(
+        model: String, nominalGB: Int, numaNode: Int, migCapable: Bool, vgpuTypes: [VGPUType], vgpuMixedCapable: Bool,
+        sriovVFs: Int
+    ) {
         self.model = model
         self.nominalGB = nominalGB
         self.numaNode = numaNode
@@ -139,7 +140,8 @@ public struct HostState: Sendable {
         self.labels = labels.sorted()
         numa = hardware.numaNodes.map { n in
             let hugeMB = n.hugepages2M * 2 + n.hugepages1G * 1024
-            return NUMAState(cpus: n.cpus, memoryMB: max(0, n.memoryMB - hugeMB), huge2M: n.hugepages2M,
+            return NUMAState(
+                cpus: n.cpus, memoryMB: max(0, n.memoryMB - hugeMB), huge2M: n.hugepages2M,
                 huge1G: n.hugepages1G)
         }
         gpus = hardware.gpus.map { g in

@@ -22,7 +22,9 @@ enum GPUPicker {
         }
     }
 
-    static func passthrough(_ host: HostState, _ r: GPURequest, allowed: UInt8, topology: GPUTopology)
+    static func passthrough(
+        _ host: HostState, _ r: GPURequest, allowed: UInt8, topology: GPUTopology
+    )
         -> Result<GPUPick, RejectReason>
     {
         let free = host.freeGPUMask & allowed
@@ -30,7 +32,9 @@ enum GPUPicker {
         guard let set = topology.bestSet(free: free, k: r.count, nvlink: r.nvlink) else {
             return .failure(.noNVLinkSet(r.count))
         }
-        let allocs = (0..<host.gpus.count).filter { set & UInt8(1 << $0) != 0 }.map { GPUAllocation.passthrough(gpu: $0) }
+        let allocs = (0..<host.gpus.count).filter { set & UInt8(1 << $0) != 0 }.map {
+            GPUAllocation.passthrough(gpu: $0)
+        }
         return .success(GPUPick(allocations: allocs, bandwidth: topology.minBandwidth(set), fragmentationCost: 0))
     }
 
@@ -38,16 +42,22 @@ enum GPUPicker {
         allowed & UInt8(1 << g) != 0 && host.gpus[g].healthy
     }
 
-    static func mig(_ host: HostState, _ r: GPURequest, _ parsed: MIGProfile?, allowed: UInt8)
+    static func mig(
+        _ host: HostState, _ r: GPURequest, _ parsed: MIGProfile?, allowed: UInt8
+    )
         -> Result<GPUPick, RejectReason>
     {
         let name = r.profile ?? ""
         guard let profile = parsed else { return .failure(.unsupportedMode("MIG \(name)")) }
         guard host.gpus.contains(where: \.migCapable) else { return .failure(.unsupportedMode("MIG")) }
         if r.count == 1 {
-            guard let b = bestMIG(host, profile, allowed: allowed, masks: nil) else { return .failure(.noMIGPlacement(name)) }
-            return .success(GPUPick(allocations: [.mig(gpu: b.gpu, profile: name, start: b.start)], bandwidth: 0,
-                fragmentationCost: b.cost))
+            guard let b = bestMIG(host, profile, allowed: allowed, masks: nil) else {
+                return .failure(.noMIGPlacement(name))
+            }
+            return .success(
+                GPUPick(
+                    allocations: [.mig(gpu: b.gpu, profile: name, start: b.start)], bandwidth: 0,
+                    fragmentationCost: b.cost))
         }
         var masks = host.gpus.map { g -> UInt8? in
             switch g.use {
@@ -71,7 +81,9 @@ enum GPUPicker {
 
     /// The GPU and start where one more `profile` instance loses the least placement freedom;
     /// GPUs already in MIG mode go before whole free GPUs.
-    static func bestMIG(_ host: HostState, _ profile: MIGProfile, allowed: UInt8, masks: [UInt8?]?)
+    static func bestMIG(
+        _ host: HostState, _ profile: MIGProfile, allowed: UInt8, masks: [UInt8?]?
+    )
         -> (gpu: Int, start: Int, cost: Int)?
     {
         var best: (gpu: Int, start: Int, cost: Int)?
@@ -89,7 +101,8 @@ enum GPUPicker {
             }
             guard let s = profile.bestStart(in: m) else { continue }
             let wasFree = host.gpus[g].use.isFree && m == 0
-            let c = MIGProfile.placementValue(m) - MIGProfile.placementValue(m | profile.mask(at: s))
+            let c =
+                MIGProfile.placementValue(m) - MIGProfile.placementValue(m | profile.mask(at: s))
                 + (wasFree ? breakWholeGPU : 0)
             if let b = best, b.cost <= c { continue }
             best = (g, s, c)
@@ -97,7 +110,9 @@ enum GPUPicker {
         return best
     }
 
-    static func vgpu(_ host: HostState, _ r: GPURequest, _ parsed: VGPUType?, allowed: UInt8, mixed: Bool)
+    static func vgpu(
+        _ host: HostState, _ r: GPURequest, _ parsed: VGPUType?, allowed: UInt8, mixed: Bool
+    )
         -> Result<GPUPick, RejectReason>
     {
         let name = r.profile ?? ""
@@ -106,9 +121,12 @@ enum GPUPicker {
             return .failure(.unsupportedMode("vGPU \(name)"))
         }
         if r.count == 1 {
-            guard let b = bestVGPU(host, type, allowed: allowed, uses: nil) else { return .failure(.noVGPUCapacity(name)) }
+            guard let b = bestVGPU(host, type, allowed: allowed, uses: nil) else {
+                return .failure(.noVGPUCapacity(name))
+            }
             let mixedNow = isMixed(host.gpus[b.gpu].use, free: mixed && host.gpus[b.gpu].vgpuMixedCapable)
-            let alloc: GPUAllocation = mixedNow
+            let alloc: GPUAllocation =
+                mixedNow
                 ? .vgpuMixed(gpu: b.gpu, type: name, count: 1, gigabytes: type.framebufferGB)
                 : .vgpu(gpu: b.gpu, type: name, count: 1)
             return .success(GPUPick(allocations: [alloc], bandwidth: 0, fragmentationCost: b.cost))
@@ -117,9 +135,12 @@ enum GPUPicker {
         var counts = [Int](repeating: 0, count: host.gpus.count)
         var cost = 0
         for _ in 0..<r.count {
-            guard let b = bestVGPU(host, type, allowed: allowed, uses: uses) else { return .failure(.noVGPUCapacity(name)) }
+            guard let b = bestVGPU(host, type, allowed: allowed, uses: uses) else {
+                return .failure(.noVGPUCapacity(name))
+            }
             switch uses[b.gpu] {
-            case .free where mixed && host.gpus[b.gpu].vgpuMixedCapable: uses[b.gpu] = .vgpuMixed(usedGB: type.framebufferGB)
+            case .free where mixed && host.gpus[b.gpu].vgpuMixedCapable:
+                uses[b.gpu] = .vgpuMixed(usedGB: type.framebufferGB)
             case .free: uses[b.gpu] = .vgpu(type: type.key, used: 1)
             case .vgpu(let t, let used): uses[b.gpu] = .vgpu(type: t, used: used + 1)
             case .vgpuMixed(let gb): uses[b.gpu] = .vgpuMixed(usedGB: gb + type.framebufferGB)
@@ -146,13 +167,15 @@ enum GPUPicker {
     }
 
     /// The GPU that takes one more vGPU of `type` most cheaply: GPUs already serving it first.
-    static func bestVGPU(_ host: HostState, _ type: VGPUType, allowed: UInt8, uses: [GPUUse]?) -> (gpu: Int, cost: Int)? {
+    static func bestVGPU(_ host: HostState, _ type: VGPUType, allowed: UInt8, uses: [GPUUse]?) -> (gpu: Int, cost: Int)?
+    {
         var best: (gpu: Int, cost: Int)?
         for g in host.gpus.indices where usable(host, g, allowed) && host.gpus[g].vgpuKeys.contains(type.key) {
             let c: Int
             switch uses?[g] ?? host.gpus[g].use {
             case .free: c = breakWholeGPU
-            case .vgpu(let t, let used) where t == type.key && used < type.capacity(onGPUOf: host.gpus[g].nominalGB): c = 0
+            case .vgpu(let t, let used) where t == type.key && used < type.capacity(onGPUOf: host.gpus[g].nominalGB):
+                c = 0
             case .vgpuMixed(let gb) where gb + type.framebufferGB <= host.gpus[g].nominalGB: c = 0
             default: continue
             }

@@ -31,7 +31,8 @@ struct GPUTopology: Sendable {
         for free in 0..<(1 << peers.count) {
             for k in 1...max(1, peers.count) {
                 for rule in 0..<3 {
-                    t[(free * 9 + k) * 3 + rule] = computeBestSet(free: UInt8(free), k: k, rule: rule).map { Int16($0) } ?? -1
+                    t[(free * 9 + k) * 3 + rule] =
+                        computeBestSet(free: UInt8(free), k: k, rule: rule).map { Int16($0) } ?? -1
                 }
             }
         }

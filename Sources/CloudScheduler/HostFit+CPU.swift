@@ -49,7 +49,8 @@ enum CPUMemory {
     }
 
     static func cpuRoom(_ n: NUMAState, _ r: ResourceRequest, _ p: PolicyNumbers) -> Int {
-        r.cpuPolicy == .dedicated ? n.dedicatedFree(ratio: p.cpu)
+        r.cpuPolicy == .dedicated
+            ? n.dedicatedFree(ratio: p.cpu)
             : max(0, n.sharedFree(ratio: p.cpu))
     }
 

@@ -38,7 +38,8 @@ public enum ReferenceWorkload {
                 }
             }
             let hw = template.instantiate(hostIndex: i, entropy: &rng)
-            states.append(HostState(name: "\(template.name)-\(i)", cluster: template.gpuCount == 0 ? 0 : 1, hardware: hw))
+            states.append(
+                HostState(name: "\(template.name)-\(i)", cluster: template.gpuCount == 0 ? 0 : 1, hardware: hw))
         }
         return Scheduler(hosts: states, policies: policies, maxCandidates: maxCandidates)
     }
@@ -51,7 +52,8 @@ public enum ReferenceWorkload {
             let sizes = [(2, 4096), (4, 8192), (8, 32768), (16, 65536), (32, 131_072)]
             let (c, m) = sizes[rng.below(sizes.count)]
             let numa: NUMAAffinity = rng.below(4) == 0 ? .prefer : .none
-            return ResourceRequest(vcpus: c, cpuPolicy: rng.below(10) == 0 ? .dedicated : .shared, memoryMB: m, numa: numa,
+            return ResourceRequest(
+                vcpus: c, cpuPolicy: rng.below(10) == 0 ? .dedicated : .shared, memoryMB: m, numa: numa,
                 cluster: "cpu")
         case 500..<680:
             let profiles = ["1g.10gb", "1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"]
@@ -63,7 +65,8 @@ public enum ReferenceWorkload {
             return gpuRequest(GPURequest(mode: .sriov, count: 1 + rng.below(4)), vcpus: 4)
         case 830..<980:
             let n = [1, 1, 1, 2, 2, 4][rng.below(6)]
-            return gpuRequest(GPURequest(mode: .passthrough, count: n, nvlink: n > 1 ? .preferred : .none), vcpus: 8 * n)
+            return gpuRequest(
+                GPURequest(mode: .passthrough, count: n, nvlink: n > 1 ? .preferred : .none), vcpus: 8 * n)
         default:
             return gang8()
         }
@@ -75,7 +78,8 @@ public enum ReferenceWorkload {
     }
 
     static func gpuRequest(_ g: GPURequest, vcpus: Int) -> ResourceRequest {
-        ResourceRequest(vcpus: vcpus, memoryMB: vcpus * 8192, numa: g.count >= 8 ? .none : .prefer, cluster: "gpu", gpu: g)
+        ResourceRequest(
+            vcpus: vcpus, memoryMB: vcpus * 8192, numa: g.count >= 8 ? .none : .prefer, cluster: "gpu", gpu: g)
     }
 
     /// A quality-corpus case: a small GPU fleet and an over-subscribed stream of GPU requests.
@@ -85,7 +89,8 @@ public enum ReferenceWorkload {
         var states: [HostState] = []
         for i in 0..<hosts {
             let t = templates[rng.below(templates.count)]
-            states.append(HostState(name: "\(t.name)-\(i)", cluster: 0, hardware: t.instantiate(hostIndex: i, entropy: &rng)))
+            states.append(
+                HostState(name: "\(t.name)-\(i)", cluster: 0, hardware: t.instantiate(hostIndex: i, entropy: &rng)))
         }
         let s = Scheduler(hosts: states, policies: [ClusterPolicy(name: "gpu", zone: "az-1")], maxCandidates: 0)
         var reqs: [ResourceRequest] = []

@@ -117,15 +117,27 @@ public enum ResourceProfiles {
     /// General purpose, database, inference GPU and training GPU profiles.
     public static let builtIn: [(name: String, request: ResourceRequest)] = [
         ("general-purpose", ResourceRequest(vcpus: 4, memoryMB: 16_384)),
-        ("database", ResourceRequest(
-            vcpus: 16, cpuPolicy: .dedicated, memoryMB: 131_072, hugepages: .size1G, numa: .require)),
-        ("inference-gpu", ResourceRequest(
-            vcpus: 8, memoryMB: 65_536, numa: .prefer, gpu: GPURequest(mode: .mig, profile: "3g.40gb"))),
-        ("inference-vgpu", ResourceRequest(
-            vcpus: 8, memoryMB: 32_768, gpu: GPURequest(mode: .vgpu, profile: "L40S-24Q"))),
-        ("training-gpu", ResourceRequest(
-            vcpus: 96, cpuPolicy: .dedicated, memoryMB: 1_048_576, numa: .none,
-            gpu: GPURequest(mode: .passthrough, count: 8, nvlink: .required))),
+        (
+            "database",
+            ResourceRequest(
+                vcpus: 16, cpuPolicy: .dedicated, memoryMB: 131_072, hugepages: .size1G, numa: .require)
+        ),
+        (
+            "inference-gpu",
+            ResourceRequest(
+                vcpus: 8, memoryMB: 65_536, numa: .prefer, gpu: GPURequest(mode: .mig, profile: "3g.40gb"))
+        ),
+        (
+            "inference-vgpu",
+            ResourceRequest(
+                vcpus: 8, memoryMB: 32_768, gpu: GPURequest(mode: .vgpu, profile: "L40S-24Q"))
+        ),
+        (
+            "training-gpu",
+            ResourceRequest(
+                vcpus: 96, cpuPolicy: .dedicated, memoryMB: 1_048_576, numa: .none,
+                gpu: GPURequest(mode: .passthrough, count: 8, nvlink: .required))
+        ),
     ]
 
     /// Looks a profile up by name.

@@ -4,7 +4,8 @@ extension Scheduler {
     /// Returns the first discrepancy, or nil.
     public func accountingViolation() -> String? {
         var expected = hosts.map { h in
-            HostUse(numa: h.numa.map { _ in NUMAAllocation(node: 0) }, gpus: h.gpus.map { _ in GPUUse.free },
+            HostUse(
+                numa: h.numa.map { _ in NUMAAllocation(node: 0) }, gpus: h.gpus.map { _ in GPUUse.free },
                 claims: 0, groups: [:])
         }
         for c in claims.compactMap({ $0 }) {
@@ -40,7 +41,9 @@ extension Scheduler {
     func compare(_ h: Int, _ e: HostUse) -> String? {
         let host = hosts[h]
         let p = numbers[host.cluster]
-        guard host.claimCount == e.claims else { return "\(host.name): \(host.claimCount) claims counted, \(e.claims) live" }
+        guard host.claimCount == e.claims else {
+            return "\(host.name): \(host.claimCount) claims counted, \(e.claims) live"
+        }
         for (i, n) in host.numa.enumerated() {
             let x = e.numa[i]
             guard n.dedicatedUsed == x.dedicatedCPUs, n.sharedUsed == x.sharedVCPUs, n.memoryUsedMB == x.memoryMB,
@@ -51,7 +54,9 @@ extension Scheduler {
             else { return "\(host.name) numa\(i): over capacity: \(n)" }
         }
         for (g, gpu) in host.gpus.enumerated() {
-            guard gpu.use == e.gpus[g] else { return "\(host.name) gpu\(g): state \(gpu.use), claims add up to \(e.gpus[g])" }
+            guard gpu.use == e.gpus[g] else {
+                return "\(host.name) gpu\(g): state \(gpu.use), claims add up to \(e.gpus[g])"
+            }
             switch gpu.use {
             case .sriov(let u) where u > gpu.sriovVFs: return "\(host.name) gpu\(g): \(u) VFs of \(gpu.sriovVFs)"
             case .vgpu(let t, let u) where u > gpu.nominalGB / t.gigabytes:

@@ -88,7 +88,8 @@ extension Scheduler {
         switch (a, use) {
         case (.passthrough, .passthrough): return .free
         case (.vfs(_, let n), .sriov(let u)): return u - n == 0 ? .free : .sriov(usedVFs: u - n)
-        case (.vgpu(_, let t, let n), .vgpu(let t2, let u)) where key(t) == t2: return u - n == 0 ? .free : .vgpu(type: t2, used: u - n)
+        case (.vgpu(_, let t, let n), .vgpu(let t2, let u)) where key(t) == t2:
+            return u - n == 0 ? .free : .vgpu(type: t2, used: u - n)
         case (.vgpuMixed(_, _, _, let gb), .vgpuMixed(let u)): return u - gb == 0 ? .free : .vgpuMixed(usedGB: u - gb)
         case (.mig(_, let p, let s), .mig(let m)):
             let mask = MIGProfile.named(p).map { $0.mask(at: s) } ?? 0

@@ -1,6 +1,8 @@
 extension Scheduler {
     /// Static filters: state, cluster, zone, labels and strict group rules.
-    static func staticReject(_ host: borrowing HostState, _ c: CompiledRequest, zone: String, groupTotals: [String: Int])
+    static func staticReject(
+        _ host: borrowing HostState, _ c: CompiledRequest, zone: String, groupTotals: [String: Int]
+    )
         -> RejectReason?
     {
         if host.maintenance { return .maintenance }
@@ -34,7 +36,8 @@ extension Scheduler {
         // an excluded host is cordoned for this request (after the maintenance and cordon checks)
         if c.excludes(h) && !hosts[h].maintenance && !hosts[h].cordoned { return .failure(.cordoned) }
         let cluster = hosts[h].cluster
-        return Self.fitHost(&hosts[h], c, numbers[cluster], zone: zones[cluster], groupTotals: groupTotals,
+        return Self.fitHost(
+            &hosts[h], c, numbers[cluster], zone: zones[cluster], groupTotals: groupTotals,
             topology: topologies[topologyOf[h]], onlyGPUs: onlyGPUs)
     }
 
@@ -52,7 +55,8 @@ extension Scheduler {
         }
         var lastFailure: RejectReason = r.numa == .require ? .numaNodeTooSmall : .sharedCPU
         var cpuFitOnSomeNode = false
-        let plan = OptionPlan(numa: r.numa, nodes: host.numa.count, wantsModel: c.model != nil, modelFirst: p.modelFirst)
+        let plan = OptionPlan(
+            numa: r.numa, nodes: host.numa.count, wantsModel: c.model != nil, modelFirst: p.modelFirst)
         for k in 0..<plan.count {
             let (node, model) = plan[k]
             let cpu: [NUMAAllocation]?
@@ -67,17 +71,22 @@ extension Scheduler {
             }
             if node != nil { cpuFitOnSomeNode = true }
             guard let g = r.gpu else {
-                return .success(HostFit(numa: numa, gpus: [], numaLocal: numa.count == 1, modelMatched: nil,
-                    gpuBandwidth: 0, fragmentationCost: 0))
+                return .success(
+                    HostFit(
+                        numa: numa, gpus: [], numaLocal: numa.count == 1, modelMatched: nil,
+                        gpuBandwidth: 0, fragmentationCost: 0))
             }
             let allowed = gpuMask(host, node: node, model: model ? c.model : nil) & onlyGPUs
             switch GPUPicker.pick(host, g, c, allowed: allowed, topology: topology, mixedVGPU: p.vgpuMixed) {
             case .failure(let reason): lastFailure = reason
             case .success(let pick):
-                let local = numa.count == 1 && pick.allocations.allSatisfy { host.gpus[$0.gpu].numaNode == numa[0].node }
+                let local =
+                    numa.count == 1 && pick.allocations.allSatisfy { host.gpus[$0.gpu].numaNode == numa[0].node }
                 let matched = c.model.map { m in pick.allocations.allSatisfy { host.gpus[$0.gpu].model == m } }
-                return .success(HostFit(numa: numa, gpus: pick.allocations, numaLocal: local, modelMatched: matched,
-                    gpuBandwidth: pick.bandwidth, fragmentationCost: pick.fragmentationCost))
+                return .success(
+                    HostFit(
+                        numa: numa, gpus: pick.allocations, numaLocal: local, modelMatched: matched,
+                        gpuBandwidth: pick.bandwidth, fragmentationCost: pick.fragmentationCost))
             }
         }
         guard r.numa == .require, cpuFitOnSomeNode, let g = r.gpu else { return .failure(lastFailure) }
@@ -90,7 +99,9 @@ extension Scheduler {
 
     /// The host-level GPU shortage, if any, before NUMA and interconnect arrangement is tried:
     /// cheap, so a rejection's full scan stays fast.
-    static func gpuCapacityReason(_ host: borrowing HostState, _ g: GPURequest, _ c: CompiledRequest, onlyGPUs: UInt8)
+    static func gpuCapacityReason(
+        _ host: borrowing HostState, _ g: GPURequest, _ c: CompiledRequest, onlyGPUs: UInt8
+    )
         -> RejectReason?
     {
         switch g.mode {

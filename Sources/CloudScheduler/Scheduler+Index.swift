@@ -60,14 +60,16 @@ extension Scheduler {
         let free = usable ? host.freeGPUMask.nonzeroBitCount : 0
         for k in 1...8 { index.freeGPUs[k - 1][h] = free >= k }
         for (p, profile) in MIGProfile.a100h100.enumerated() {
-            index.migFit[p][h] = usable && host.gpus.contains { g in
-                guard g.healthy, g.migCapable else { return false }
-                switch g.use {
-                case .free: return true
-                case .mig(let m): return profile.canPlace(in: m)
-                default: return false
+            index.migFit[p][h] =
+                usable
+                && host.gpus.contains { g in
+                    guard g.healthy, g.migCapable else { return false }
+                    switch g.use {
+                    case .free: return true
+                    case .mig(let m): return profile.canPlace(in: m)
+                    default: return false
+                    }
                 }
-            }
         }
         index.sriovFree[h] = usable && host.gpus.contains { $0.healthy && $0.freeVFs > 0 }
         let p = numbers[host.cluster]
@@ -90,15 +92,17 @@ extension Scheduler {
         var types: [VGPUType] = []
         for g in host.gpus { for t in g.vgpuTypes where !types.contains(t) { types.append(t) } }
         for type in types {
-            let fits = usable && host.gpus.contains { g in
-                guard g.healthy, g.vgpuKeys.contains(type.key) else { return false }
-                switch g.use {
-                case .free: return true
-                case .vgpu(let key, let used): return key == type.key && used < type.capacity(onGPUOf: g.nominalGB)
-                case .vgpuMixed(let gb): return gb + type.framebufferGB <= g.nominalGB
-                default: return false
+            let fits =
+                usable
+                && host.gpus.contains { g in
+                    guard g.healthy, g.vgpuKeys.contains(type.key) else { return false }
+                    switch g.use {
+                    case .free: return true
+                    case .vgpu(let key, let used): return key == type.key && used < type.capacity(onGPUOf: g.nominalGB)
+                    case .vgpuMixed(let gb): return gb + type.framebufferGB <= g.nominalGB
+                    default: return false
+                    }
                 }
-            }
             if index.vgpuFit[type.name] == nil { index.vgpuFit[type.name] = HostBitset(count: hosts.count) }
             index.vgpuFit[type.name]?[h] = fits
         }

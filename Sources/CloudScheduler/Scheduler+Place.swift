@@ -27,8 +27,10 @@ extension Scheduler {
         var breakdown: [(String, Int)] = []
         _ = score(b.host, r, b.fit, breakdown: &breakdown)
         let claim = Claim(host: b.host, numa: b.fit.numa, gpus: b.fit.gpus, groups: r.groups.map(\.group))
-        return .placed(Placement(claim: claim, hostName: hosts[b.host].name, score: breakdown,
-            gaveUp: gaveUp(r, b.fit), candidatesEvaluated: feasible))
+        return .placed(
+            Placement(
+                claim: claim, hostName: hosts[b.host].name, score: breakdown,
+                gaveUp: gaveUp(r, b.fit), candidatesEvaluated: feasible))
     }
 
     /// Places and applies in one step; returns the decision and, when placed, the claim ID.
@@ -76,7 +78,8 @@ extension Scheduler {
 
     /// The score of placing `r` on `h` with `fit` (higher is better); when `breakdown` is given,
     /// its components are appended to it.
-    func score(_ h: Int, _ r: ResourceRequest, _ fit: HostFit, breakdown: UnsafeMutablePointer<[(String, Int)]>?) -> Int {
+    func score(_ h: Int, _ r: ResourceRequest, _ fit: HostFit, breakdown: UnsafeMutablePointer<[(String, Int)]>?) -> Int
+    {
         let cluster = hosts[h].cluster
         return Self.score(hosts[h], numbers[cluster], topologies[topologyOf[h]].maxClique, r, fit, breakdown)
     }

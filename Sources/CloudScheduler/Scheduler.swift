@@ -107,7 +107,8 @@ public struct Scheduler: Sendable {
         case .mig:
             guard let p = g.profile, MIGProfile.named(p) != nil else {
                 let known = MIGProfile.a100h100.map(\.name).joined(separator: ", ")
-                throw SchedulerError(field: "gpu.profile", message: "unknown MIG profile '\(g.profile ?? "")' (\(known))")
+                throw SchedulerError(
+                    field: "gpu.profile", message: "unknown MIG profile '\(g.profile ?? "")' (\(known))")
             }
         case .vgpu:
             guard let p = g.profile, VGPUType(p) != nil else {

@@ -109,7 +109,6 @@ public struct FutureEventSet: ~Copyable {
             + Self.bucketCount * 24 + currentCapacity * eventBytes
     }
 
-
     private mutating func addPage() {
         if pageCount == pageCapacity {
             let newCap = pageCapacity * 2

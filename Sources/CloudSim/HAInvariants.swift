@@ -1,6 +1,6 @@
 import CloudControl
-import CloudRuntime
 import CloudModel
+import CloudRuntime
 
 /// The HA safety invariants of `reference/ha.md` §9, evaluated by the simulated runtime as the
 /// state changes. Names are the ones reports print (`S1_single_writer`, …).
@@ -16,8 +16,10 @@ extension Simulation {
     mutating func checkSingleWriter(_ vm: Int) {
         let writers = ha.procs[vm].filter { !ha.blocklisted[$0] }
         guard writers.count > 1 else { return }
-        violate("S1_single_writer", "vm '\(world.instances[vm].instance.name)' runs on "
-            + writers.map { "'\(world.hosts[$0].name)'" }.joined(separator: " and ") + " with storage access")
+        violate(
+            "S1_single_writer",
+            "vm '\(world.instances[vm].instance.name)' runs on "
+                + writers.map { "'\(world.hosts[$0].name)'" }.joined(separator: " and ") + " with storage access")
     }
 
     /// S10: a strict anti-affinity group never has two running members on one host.
@@ -25,9 +27,11 @@ extension Simulation {
         for rule in world.instances[vm].request.groups where rule.kind == .antiAffinity && rule.strength == .strict {
             for other in ha.procs.indices where other != vm && ha.procs[other].contains(h) {
                 guard world.instances[other].request.groups.contains(rule) else { continue }
-                violate("S10_priority_affinity", "vm '\(world.instances[vm].instance.name)' and '"
-                    + "\(world.instances[other].instance.name)' of anti-affinity group '\(rule.group)' both run on "
-                    + "'\(world.hosts[h].name)'")
+                violate(
+                    "S10_priority_affinity",
+                    "vm '\(world.instances[vm].instance.name)' and '"
+                        + "\(world.instances[other].instance.name)' of anti-affinity group '\(rule.group)' both run on "
+                        + "'\(world.hosts[h].name)'")
             }
         }
     }
@@ -36,8 +40,10 @@ extension Simulation {
     mutating func checkStartAttempts(_ vm: Int) {
         let bound = (ha.config.maxRestart + 1) * (ha.config.maxRelocate + 1)
         guard ha.startAttempts[vm] > bound else { return }
-        violate("S9_bounded_retries", "vm '\(world.instances[vm].instance.name)' start attempt "
-            + "\(ha.startAttempts[vm]) exceeds the bound \(bound)")
+        violate(
+            "S9_bounded_retries",
+            "vm '\(world.instances[vm].instance.name)' start attempt "
+                + "\(ha.startAttempts[vm]) exceeds the bound \(bound)")
     }
 
     /// S8: storage is unfenced only after the host reconciled (no stale process left on it).
@@ -45,8 +51,10 @@ extension Simulation {
         for v in ha.procs.indices where ha.procs[v].contains(h) {
             let owner = control.store.vm(instance: v).map { control.store.vms[$0] }
             if let o = owner, o.node != h {
-                violate("S8_returning_host", "storage of '\(world.hosts[h].name)' unfenced while it still runs "
-                    + "a stale process of vm '\(o.name)'")
+                violate(
+                    "S8_returning_host",
+                    "storage of '\(world.hosts[h].name)' unfenced while it still runs "
+                        + "a stale process of vm '\(o.name)'")
             }
         }
     }
@@ -54,8 +62,11 @@ extension Simulation {
     /// S13: every command the manager sends is in the state it persisted first.
     mutating func checkPersisted(_ c: HACommand) {
         let s = control.store
-        let known = s.vms.contains { $0.command?.id == c.id }
-            || s.hosts.contains { $0.hostCommand?.id == c.id || ($0.fence?.outstanding.contains { $0.id == c.id } ?? false) }
+        let known =
+            s.vms.contains { $0.command?.id == c.id }
+            || s.hosts.contains {
+                $0.hostCommand?.id == c.id || ($0.fence?.outstanding.contains { $0.id == c.id } ?? false)
+            }
         if !known { violate("S13_persist_before_act", "command \(c.id) sent without being persisted") }
     }
 
@@ -73,8 +84,10 @@ extension Simulation {
             if a.state == .fence && b.state == .recovery, let o = a.node {
                 let proof = ha.proofAt[o].map { p in ha.fenceBeganAt[o].map { p >= $0 } ?? false } ?? false
                 if !proof {
-                    violate("S2_fence_before_restart", "vm '\(b.name)' recovered from '\(world.hosts[o].name)' "
-                        + "without a positive fence proof")
+                    violate(
+                        "S2_fence_before_restart",
+                        "vm '\(b.name)' recovered from '\(world.hosts[o].name)' "
+                            + "without a positive fence proof")
                 }
             }
             if a.state != .fence && b.state == .fence && ha.incidentAt[b.index] == nil, let n = b.node {
@@ -85,13 +98,16 @@ extension Simulation {
                     $0.priority < b.priority && $0.state == .recovery && $0.command != nil
                 }
                 if let w = waiting {
-                    violate("S10_priority_affinity", "vm '\(b.name)' (\(b.priority.rawValue)) started while "
-                        + "'\(w.name)' (\(w.priority.rawValue)) was still starting")
+                    violate(
+                        "S10_priority_affinity",
+                        "vm '\(b.name)' (\(b.priority.rawValue)) started while "
+                            + "'\(w.name)' (\(w.priority.rawValue)) was still starting")
                 }
             }
         }
         checkHostTransitions(before: before, after: after)
-        if !after.armed && (after.hosts.contains { $0.state == .fencing } || after.vms.contains { $0.state == .fence }) {
+        if !after.armed && (after.hosts.contains { $0.state == .fencing } || after.vms.contains { $0.state == .fence })
+        {
             violate("S11_planned_operations", "HA disarmed while a fence is in flight")
         }
     }
@@ -117,7 +133,9 @@ extension Simulation {
             }
             if b.fences > a.fences && !spec.settings.unsafeSkipFence {
                 let ok = ha.proofAt[h].map { p in ha.fenceBeganAt[h].map { p >= $0 } ?? false } ?? false
-                if !ok { violate("S5_fence_failure_never_success", "node '\(world.hosts[h].name)' fenced without proof") }
+                if !ok {
+                    violate("S5_fence_failure_never_success", "node '\(world.hosts[h].name)' fenced without proof")
+                }
             }
         }
         let fencing = after.hosts.count { $0.state == .fencing }

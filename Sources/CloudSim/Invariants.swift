@@ -1,4 +1,5 @@
 import CloudScheduler
+
 /// A broken safety invariant: the first one stops the run.
 public struct InvariantViolation: Sendable, Equatable {
     /// Invariant name, e.g. `capacity`.
@@ -32,8 +33,10 @@ extension Simulation {
         for v in ha.procs.indices {
             if ha.procs[v].count > 1 { checkSingleWriter(v) }
             if let h = ha.procs[v].first(where: { world.hosts[$0].power != .on }) {
-                violate("no_running_on_dead_host", "\(world.instances[v].instance.name) running on "
-                    + "\(world.hosts[h].name) (power \(world.hosts[h].power))")
+                violate(
+                    "no_running_on_dead_host",
+                    "\(world.instances[v].instance.name) running on "
+                        + "\(world.hosts[h].name) (power \(world.hosts[h].power))")
             }
         }
     }

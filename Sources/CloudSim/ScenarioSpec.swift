@@ -149,7 +149,8 @@ public struct WorkloadSpec: Sendable {
         request = ResourceRequest(
             vcpus: flavor.vcpus, memoryMB: flavor.memoryMB, cluster: cluster,
             gpu: flavor.gpus > 0
-                ? GPURequest(mode: .passthrough, count: flavor.gpus, nvlink: flavor.gpus > 1 ? .preferred : .none) : nil)
+                ? GPURequest(mode: .passthrough, count: flavor.gpus, nvlink: flavor.gpus > 1 ? .preferred : .none) : nil
+        )
     }
 }
 

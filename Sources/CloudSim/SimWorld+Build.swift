@@ -53,8 +53,11 @@ public struct SimWorld: Sendable {
                     id: gen.next(.cluster), organizationID: provider.id, datacenterID: d.id, name: cl.name,
                     creation: epoch, zone: cl.zone)
                 let clusterIndex = w.clusters.count
-                policies.append(cl.policy ?? ClusterPolicy(name: cl.name, zone: cl.zone,
-                    cpuOvercommitPercent: spec.settings.cpuOvercommit * 100))
+                policies.append(
+                    cl.policy
+                        ?? ClusterPolicy(
+                            name: cl.name, zone: cl.zone,
+                            cpuOvercommitPercent: spec.settings.cpuOvercommit * 100))
                 for group in cl.hostGroups {
                     guard let template = HardwareTemplate.named(group.template) else {
                         throw SimulationError("cluster '\(cl.name)': unknown template '\(group.template)'")
@@ -66,7 +69,8 @@ public struct SimWorld: Sendable {
                             ipAddress: "10.0.\(hostNumber >> 8).\(hostNumber & 255)", creation: epoch,
                             rack: group.racks[i % group.racks.count], hardware: hw)
                         try w.addHost(node, cluster: clusterIndex, spec: spec, rng: &rng)
-                        schedHosts.append(HostState(name: name, cluster: clusterIndex, labels: ["node=" + name], hardware: hw))
+                        schedHosts.append(
+                            HostState(name: name, cluster: clusterIndex, labels: ["node=" + name], hardware: hw))
                         hostNumber += 1
                     }
                 }
@@ -79,12 +83,15 @@ public struct SimWorld: Sendable {
         try w.placeWorkload(spec: spec, gen: &gen)
         let placed = w.instances.count(where: { $0.host != nil })
         let used = w.hostInstances.count(where: { !$0.isEmpty })
-        w.buildLog.append("placement: \(placed) of \(w.instances.count) instance(s) placed on \(used) of "
-            + "\(w.hosts.count) host(s)")
+        w.buildLog.append(
+            "placement: \(placed) of \(w.instances.count) instance(s) placed on \(used) of "
+                + "\(w.hosts.count) host(s)")
         return w
     }
 
-    mutating func addHost(_ node: Node, cluster: Int, spec: ScenarioSpec, rng: inout Xoshiro256StarStar)
+    mutating func addHost(
+        _ node: Node, cluster: Int, spec: ScenarioSpec, rng: inout Xoshiro256StarStar
+    )
         throws(SimulationError)
     {
         guard hostIndex[node.name] == nil else { throw SimulationError("duplicate host name '\(node.name)'") }
@@ -99,7 +106,9 @@ public struct SimWorld: Sendable {
         hostInstances.append([])
     }
 
-    mutating func placeWorkload(spec: ScenarioSpec, gen: inout IDGenerator<Xoshiro256StarStar>)
+    mutating func placeWorkload(
+        spec: ScenarioSpec, gen: inout IDGenerator<Xoshiro256StarStar>
+    )
         throws(SimulationError)
     {
         var tenantIndex: [String: Int] = [:]
@@ -143,9 +152,11 @@ public struct SimWorld: Sendable {
         let (decision, id) = timedPlace(group.request)
         guard case .placed(let placement) = decision, let id else {
             inst.state = .creating  // waiting for a host: the reference API's CREATING
-            instances.append(SimInstance(
-                instance: inst, status: .pending, host: nil, gpuIndices: [], cluster: cluster, request: group.request,
-                dirtyRateMB: group.dirtyRateMB))
+            instances.append(
+                SimInstance(
+                    instance: inst, status: .pending, host: nil, gpuIndices: [], cluster: cluster,
+                    request: group.request,
+                    dirtyRateMB: group.dirtyRateMB))
             claims.append(nil)
             migrationClaims.append(nil)
             if case .rejected(let why) = decision {

@@ -16,7 +16,8 @@ extension Simulation: ControlPlaneHost {
         _ step: inout HAControlStep, now: UInt64, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
         queued: [AdminCommand]
     ) -> HAPersist {
-        step.round(now: now, epoch: epoch, observations: observations, inputs: inputs, queued: queued, placement: &world)
+        step.round(
+            now: now, epoch: epoch, observations: observations, inputs: inputs, queued: queued, placement: &world)
     }
 
     package mutating func setSchedulable(_ host: Int, _ on: Bool) { world.setSchedulable(host, on) }
@@ -42,7 +43,8 @@ extension Simulation: ControlPlaneHost {
         let interval = spec.settings.heartbeatInterval
         return world.hosts.indices.map { h in
             let host = world.hosts[h]
-            let storage = host.power == .on && host.network(.storage).reachesControlPlane && ha.storageUp
+            let storage =
+                host.power == .on && host.network(.storage).reachesControlPlane && ha.storageUp
                 && !ha.blocklisted[h]
             let reachable = inQuorum(h) && ha.agentAlive(h, now: now)
             return HostObservation(
@@ -67,18 +69,21 @@ extension Simulation: ControlPlaneHost {
 
     package mutating func stopGuest(_ vm: Int, on host: Int, command: UInt64) {
         let power = world.hosts[host].powerEpoch
-        defer_(.ha(.vmStopDone(vm: vm, host: host, command: command, power: power)), after: 3 * SimTime.second)
+        schedule(.ha(.vmStopDone(vm: vm, host: host, command: command, power: power)), after: 3 * SimTime.second)
     }
 
     package mutating func migrateGuest(_ vm: Int, from host: Int, to target: Int, command: UInt64) {
         let (duration, ok, detail) = preCopy(vm)
         let powers = (world.hosts[host].powerEpoch, world.hosts[target].powerEpoch)
-        defer_(.ha(.migrationDone(vm: vm, from: host, to: target, command: command, powers: powers, ok: ok,
-            detail: detail)), after: duration)
+        schedule(
+            .ha(
+                .migrationDone(
+                    vm: vm, from: host, to: target, command: command, powers: powers, ok: ok,
+                    detail: detail)), after: duration)
     }
 
     package mutating func rebootHost(_ host: Int, command: UInt64) {
-        defer_(.ha(.plannedReboot(host: host, command: command)), after: SimTime.second)
+        schedule(.ha(.plannedReboot(host: host, command: command)), after: SimTime.second)
     }
 
     package mutating func resetHost(_ host: Int) {
@@ -94,11 +99,11 @@ extension Simulation: ControlPlaneHost {
         if bmc == .timeout || (bmc == .sharedPower && world.hosts[host].power == .off) { return }  // no answer
         let latency = Variates.latencyNanoseconds(
             median: spec.settings.bmcMedian, p99Ratio: spec.settings.bmcP99Ratio, using: &kernel.rng)
-        defer_(.ha(.ipmiOff(host: host, command: command)), after: latency)
+        schedule(.ha(.ipmiOff(host: host, command: command)), after: latency)
     }
 
     package mutating func bmcReadStatus(host: Int, command: UInt64, afterNanoseconds: UInt64) {
-        defer_(.ha(.ipmiReadback(host: host, command: command)), after: afterNanoseconds)
+        schedule(.ha(.ipmiReadback(host: host, command: command)), after: afterNanoseconds)
     }
 
     package mutating func bmcPowerOn(host: Int) { powerOn(host, reason: "powered on by fence agent (onoff)") }
@@ -107,15 +112,15 @@ extension Simulation: ControlPlaneHost {
 
     package mutating func blocklist(host: Int, command: UInt64) {
         let t = Variates.latencyNanoseconds(median: spec.settings.blocklistMedian, p99Ratio: 2, using: &kernel.rng)
-        defer_(.ha(.blocklistDone(host: host, command: command)), after: t)
+        schedule(.ha(.blocklistDone(host: host, command: command)), after: t)
     }
 
     package mutating func unblocklist(host: Int, command: UInt64) {
-        defer_(.ha(.unfenceDone(host: host, command: command)), after: spec.settings.blocklistMedian)
+        schedule(.ha(.unfenceDone(host: host, command: command)), after: spec.settings.blocklistMedian)
     }
 
     package mutating func scheduleLeaseCheck(host: Int, command: UInt64, afterNanoseconds: UInt64) {
-        defer_(.ha(.leaseCheck(host: host, command: command)), after: afterNanoseconds)
+        schedule(.ha(.leaseCheck(host: host, command: command)), after: afterNanoseconds)
     }
 
     // MARK: Port bindings
@@ -125,7 +130,9 @@ extension Simulation: ControlPlaneHost {
 
     // MARK: Observers: checkers, probes, the fault injector
 
-    package mutating func roundPersisted(before: HAState, after: HAState) { checkTransitions(before: before, after: after) }
+    package mutating func roundPersisted(before: HAState, after: HAState) {
+        checkTransitions(before: before, after: after)
+    }
     package mutating func commandReleased(_ command: HACommand) { checkPersisted(command) }
 
     package mutating func roundCarriedOut(sent: [HACommand]) {
@@ -142,8 +149,10 @@ extension Simulation: ControlPlaneHost {
 
     package mutating func guestStarting(_ vm: Int, on host: Int) {
         if let o = ha.procs[vm].first(where: { $0 != host && !ha.blocklisted[$0] }) {
-            violate("S2_fence_before_restart", "vm '\(world.instances[vm].instance.name)' started on "
-                + "'\(world.hosts[host].name)' while its process on '\(world.hosts[o].name)' can still write")
+            violate(
+                "S2_fence_before_restart",
+                "vm '\(world.instances[vm].instance.name)' started on "
+                    + "'\(world.hosts[host].name)' while its process on '\(world.hosts[o].name)' can still write")
         }
         ha.startAttempts[vm] += 1
         checkStartAttempts(vm)
@@ -164,7 +173,8 @@ extension Simulation: ControlPlaneHost {
         case .ipmiReadback(let h, let id):
             let bmc = world.hosts[h].bmc.mode
             if bmc == .timeout || (bmc == .sharedPower && world.hosts[h].power == .off) { return }  // no answer
-            powerFenceReply(host: h, command: id, bmc == .error ? .error : (world.hosts[h].power == .off ? .statusOff : .statusOn))
+            powerFenceReply(
+                host: h, command: id, bmc == .error ? .error : (world.hosts[h].power == .off ? .statusOff : .statusOn))
         case .blocklistDone(let h, let id):
             guard ha.storageUp else { return fenceWorkAbandoned(id) }
             ha.blocklisted[h] = true
@@ -172,7 +182,8 @@ extension Simulation: ControlPlaneHost {
             ha.osdEpoch += 1
             ha.proofAt[h] = kernel.now
             record("storage: node '\(world.hosts[h].name)' client blocklisted in osd map epoch \(ha.osdEpoch)")
-            fenceWorkDone(id, .fenced(command: id, outcome: .verified(proof: "blocklisted in osd map epoch \(ha.osdEpoch)")))
+            fenceWorkDone(
+                id, .fenced(command: id, outcome: .verified(proof: "blocklisted in osd map epoch \(ha.osdEpoch)")))
         case .unfenceDone(let h, let id):
             guard ha.storageUp else { return fenceWorkAbandoned(id) }
             checkUnfence(h)

@@ -39,7 +39,8 @@ extension Simulation {
     func gpuMetrics() -> [MetricFamily] {
         var info = FamilyBuilder("cloudplane_gpu", "GPU identity: host, index, model, PCI address.", .info)
         var healthy = FamilyBuilder("cloudplane_gpu_healthy", "1 when the GPU is healthy.")
-        var util = FamilyBuilder("cloudplane_gpu_utilization_ratio", "Share of time the GPU's engines were busy.",
+        var util = FamilyBuilder(
+            "cloudplane_gpu_utilization_ratio", "Share of time the GPU's engines were busy.",
             unit: "ratio")
         var fbUsed = FamilyBuilder("cloudplane_gpu_framebuffer_used_bytes", "GPU memory in use.", unit: "bytes")
         var fbFree = FamilyBuilder("cloudplane_gpu_framebuffer_free_bytes", "GPU memory free.", unit: "bytes")
@@ -95,11 +96,14 @@ extension Simulation {
         var vcpus = FamilyBuilder("cloudplane_vm_vcpus", "vCPUs of the VM.")
         var memory = FamilyBuilder("cloudplane_vm_memory_bytes", "Memory configured for the VM.", unit: "bytes")
         var memUsed = FamilyBuilder("cloudplane_vm_memory_used_bytes", "Guest memory in use.", unit: "bytes")
-        var cpu = FamilyBuilder("cloudplane_vm_cpu_seconds", "CPU time the VM used since it started.", .counter,
+        var cpu = FamilyBuilder(
+            "cloudplane_vm_cpu_seconds", "CPU time the VM used since it started.", .counter,
             unit: "seconds")
-        var rd = FamilyBuilder("cloudplane_vm_disk_read_bytes", "Bytes the VM read from its disks.", .counter,
+        var rd = FamilyBuilder(
+            "cloudplane_vm_disk_read_bytes", "Bytes the VM read from its disks.", .counter,
             unit: "bytes")
-        var wr = FamilyBuilder("cloudplane_vm_disk_written_bytes", "Bytes the VM wrote to its disks.", .counter,
+        var wr = FamilyBuilder(
+            "cloudplane_vm_disk_written_bytes", "Bytes the VM wrote to its disks.", .counter,
             unit: "bytes")
         var rx = FamilyBuilder("cloudplane_vm_network_receive_bytes", "Bytes the VM received.", .counter, unit: "bytes")
         var tx = FamilyBuilder("cloudplane_vm_network_transmit_bytes", "Bytes the VM sent.", .counter, unit: "bytes")
@@ -108,9 +112,12 @@ extension Simulation {
         for (v, inst) in world.instances.enumerated() {
             let id = inst.instance.id.rawValue
             let l = [("vm", id)]
-            info.add(l + [("name", inst.instance.name), ("tenant", tenantName(inst)), ("flavor", inst.instance.flavor),
-                ("ha_priority", inst.instance.haPriority.rawValue),
-                ("host", inst.host.map { world.hosts[$0].name } ?? "")], 1)
+            info.add(
+                l + [
+                    ("name", inst.instance.name), ("tenant", tenantName(inst)), ("flavor", inst.instance.flavor),
+                    ("ha_priority", inst.instance.haPriority.rawValue),
+                    ("host", inst.host.map { world.hosts[$0].name } ?? ""),
+                ], 1)
             state.add(l + [("state", inst.status.rawValue)], 1)
             vcpus.add(l, Double(inst.instance.cpu.cores))
             memory.add(l, Double(inst.instance.memory) * 1_048_576)
@@ -136,17 +143,23 @@ extension Simulation {
     }
 
     func tenantMetrics() -> [MetricFamily] {
-        var limit = FamilyBuilder("cloudplane_tenant_quota_limit",
+        var limit = FamilyBuilder(
+            "cloudplane_tenant_quota_limit",
             "Quota of a tenant per resource (vcpus, memory_bytes, gpus, instances); absent: unlimited.")
-        var usage = FamilyBuilder("cloudplane_tenant_quota_usage",
+        var usage = FamilyBuilder(
+            "cloudplane_tenant_quota_usage",
             "What a tenant's instances hold per resource (vcpus, memory_bytes, gpus, instances).")
         var info = FamilyBuilder("cloudplane_tenant", "Tenant identity: name and ID.", .info)
         var flavors = FamilyBuilder("cloudplane_flavor", "Flavors in use: vCPUs, memory and GPUs of each.", .info)
         var seen: [String] = []
         for inst in world.instances where !seen.contains(inst.instance.flavor) {
             seen.append(inst.instance.flavor)
-            flavors.add([("flavor", inst.instance.flavor), ("vcpus", String(inst.instance.cpu.cores)),
-                ("memory_bytes", String(inst.instance.memory * 1_048_576)), ("gpus", String(inst.instance.gpuCount))], 1)
+            flavors.add(
+                [
+                    ("flavor", inst.instance.flavor), ("vcpus", String(inst.instance.cpu.cores)),
+                    ("memory_bytes", String(inst.instance.memory * 1_048_576)),
+                    ("gpus", String(inst.instance.gpuCount)),
+                ], 1)
         }
         for org in world.organizations where !org.isRoot {
             info.add([("tenant", org.name), ("id", org.id.rawValue)], 1)
@@ -174,10 +187,12 @@ extension Simulation {
         var decisions = FamilyBuilder("cloudplane_scheduler_decisions", "Placement decisions by outcome.", .counter)
         decisions.add([("outcome", "placed")], Double(stats.placed))
         decisions.add([("outcome", "rejected")], Double(stats.rejected))
-        var rejections = FamilyBuilder("cloudplane_scheduler_rejections",
+        var rejections = FamilyBuilder(
+            "cloudplane_scheduler_rejections",
             "Rejected placements by the reason most hosts failed on.", .counter)
         for (r, n) in stats.rejections.sorted(by: { $0.key < $1.key }) { rejections.add([("reason", r)], Double(n)) }
-        var filtered = FamilyBuilder("cloudplane_scheduler_filtered_hosts",
+        var filtered = FamilyBuilder(
+            "cloudplane_scheduler_filtered_hosts",
             "Hosts filtered out of placements, by reason.", .counter)
         for (r, n) in stats.filteredHosts.sorted(by: { $0.key < $1.key }) { filtered.add([("reason", r)], Double(n)) }
         var cumulative: UInt64 = 0
@@ -187,10 +202,12 @@ extension Simulation {
             buckets.append((b, cumulative))
         }
         cumulative += stats.latencyCounts[SchedulerStats.latencyBounds.count]
-        let latency = MetricFamily(name: "cloudplane_scheduler_decision_duration_seconds",
+        let latency = MetricFamily(
+            name: "cloudplane_scheduler_decision_duration_seconds",
             help: "Wall-clock time of one placement decision.", kind: .histogram, unit: "seconds",
             samples: [Sample([], .histogram(buckets: buckets, sum: stats.latencySum, count: cumulative))])
-        let claims = MetricFamily(name: "cloudplane_scheduler_claims", help: "Live placement claims.", kind: .gauge,
+        let claims = MetricFamily(
+            name: "cloudplane_scheduler_claims", help: "Live placement claims.", kind: .gauge,
             samples: [Sample([], Double(st))])
         return [decisions.family, rejections.family, filtered.family, latency, claims]
     }

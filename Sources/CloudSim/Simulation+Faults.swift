@@ -54,7 +54,8 @@ extension Simulation {
     }
 
     mutating func refreshHeartbeat(_ h: Int) {
-        let open = world.hosts[h].power == .on && ha.agentAlive(h, now: kernel.now) && ha.quorate != nil
+        let open =
+            world.hosts[h].power == .on && ha.agentAlive(h, now: kernel.now) && ha.quorate != nil
             && ha.component[h] == ha.quorate
         world.hosts[h].heartbeat.setFlowing(open, now: kernel.now, interval: spec.settings.heartbeatInterval)
     }
@@ -83,7 +84,7 @@ extension Simulation {
         world.hosts[h].powerEpoch &+= 1
         let boot = Variates.latencyNanoseconds(
             median: spec.settings.bootMedian, p99Ratio: spec.settings.bootP99Ratio, using: &kernel.rng)
-        defer_(.bootComplete(host: h, epoch: world.hosts[h].powerEpoch), after: boot)
+        schedule(.bootComplete(host: h, epoch: world.hosts[h].powerEpoch), after: boot)
         record("node '\(world.hosts[h].name)': \(reason); booting")
     }
 
@@ -105,7 +106,9 @@ extension Simulation {
         guard cls == .fatal else { return }
         for i in g.holders where ha.procs[i].contains(h) {
             ha.procs[i].removeAll { $0 == h }
-            if world.instances[i].instance.haPriority != .none && ha.incidentAt[i] == nil { ha.incidentAt[i] = kernel.now }
+            if world.instances[i].instance.haPriority != .none && ha.incidentAt[i] == nil {
+                ha.incidentAt[i] = kernel.now
+            }
             syncStatus(i)
             world.instances[i].status = .error
             world.instances[i].instance.state = .error
@@ -119,13 +122,13 @@ extension Simulation {
         let unreachable = host.bmc.mode == .timeout || (host.bmc.mode == .sharedPower && host.power == .off)
         record("node '\(host.name)': BMC \(command.rawValue) requested")
         if unreachable {
-            defer_(.bmcReply(host: h, command: command, outcome: .timeout), after: Self.bmcCommandTimeout)
+            schedule(.bmcReply(host: h, command: command, outcome: .timeout), after: Self.bmcCommandTimeout)
             return
         }
         let latency = Variates.latencyNanoseconds(
             median: spec.settings.bmcMedian, p99Ratio: spec.settings.bmcP99Ratio, using: &kernel.rng)
         let outcome: BMCOutcome = host.bmc.mode == .error ? .error : .success
-        defer_(.bmcReply(host: h, command: command, outcome: outcome), after: min(latency, Self.bmcCommandTimeout))
+        schedule(.bmcReply(host: h, command: command, outcome: outcome), after: min(latency, Self.bmcCommandTimeout))
     }
 
     mutating func complete(_ work: DeferredWork) {

@@ -10,10 +10,12 @@ extension Simulation {
         for (i, inst) in world.instances.enumerated() {
             processes.append(inst.host.map { [$0] } ?? [])
             guard inst.instance.haPriority != .none else { continue }
-            vms.append(HAVMRecord(index: i, name: inst.instance.name, priority: inst.instance.haPriority, node: inst.host))
+            vms.append(
+                HAVMRecord(index: i, name: inst.instance.name, priority: inst.instance.haPriority, node: inst.host))
         }
         let ha = SimHA(
-            config: settings.ha, hostCount: world.hosts.count, instanceCount: world.instances.count, processes: processes)
+            config: settings.ha, hostCount: world.hosts.count, instanceCount: world.instances.count,
+            processes: processes)
         let control = ControlPlaneState(
             config: settings.ha, initial: HAState(hostCount: world.hosts.count, vms: vms), hostCount: world.hosts.count,
             powerFenceTiming: simulatedBMCTiming,
@@ -46,7 +48,9 @@ extension Simulation {
         for h in 0..<n { refreshHeartbeat(h) }
     }
 
-    func inQuorum(_ h: Int) -> Bool { ha.quorate != nil && ha.component[h] == ha.quorate && world.hosts[h].power == .on }
+    func inQuorum(_ h: Int) -> Bool {
+        ha.quorate != nil && ha.component[h] == ha.quorate && world.hosts[h].power == .on
+    }
 
     func hostTag(_ h: Int?) -> String { h.map { world.hosts[$0].name } ?? "-" }
 
@@ -63,9 +67,10 @@ extension Simulation {
         guard let l = control.leader else { return }
         managerCrashed()
         ha.managerDownUntil[l] = kernel.now + restartAfter
-        record("ha: manager on node '\(world.hosts[l].name)' crashed (in-memory state lost; restarts in "
-            + "\(SimTime.format(restartAfter)))")
-        defer_(.ha(.processBack(host: l, process: .manager)), after: restartAfter)
+        record(
+            "ha: manager on node '\(world.hosts[l].name)' crashed (in-memory state lost; restarts in "
+                + "\(SimTime.format(restartAfter)))")
+        schedule(.ha(.processBack(host: l, process: .manager)), after: restartAfter)
     }
 
     /// Observed status of an instance from its processes and the HA state (CloudControl's
@@ -73,7 +78,8 @@ extension Simulation {
     mutating func syncStatus(_ v: Int) {
         let previous = world.instances[v].status
         let haState = control.store.vm(instance: v).map { control.store.vms[$0].state }
-        let status = InstanceStatusReconciler.observed(running: !ha.procs[v].isEmpty, haState: haState, previous: previous)
+        let status = InstanceStatusReconciler.observed(
+            running: !ha.procs[v].isEmpty, haState: haState, previous: previous)
         if status == .running && previous != .running { world.instances[v].startedAt = kernel.now }
         world.instances[v].status = status
         world.instances[v].instance.state = status == .running ? .running : (status == .error ? .error : .stopped)

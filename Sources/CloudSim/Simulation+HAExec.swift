@@ -9,12 +9,15 @@ extension Simulation {
     mutating func launch(_ vm: Int, on h: Int, command id: UInt64, power: UInt32) {
         if ha.startFailuresVM[vm] > 0 || ha.startFailuresHost[h] > 0 {
             if ha.startFailuresVM[vm] > 0 { ha.startFailuresVM[vm] -= 1 } else { ha.startFailuresHost[h] -= 1 }
-            defer_(.ha(.vmStartDone(vm: vm, host: h, command: id, power: power, ok: false,
-                reason: "qemu exited with an error (injected)")), after: 2 * SimTime.second)
+            schedule(
+                .ha(
+                    .vmStartDone(
+                        vm: vm, host: h, command: id, power: power, ok: false,
+                        reason: "qemu exited with an error (injected)")), after: 2 * SimTime.second)
         } else {
             let t = Variates.latencyNanoseconds(
                 median: spec.settings.vmStartMedian, p99Ratio: spec.settings.vmStartP99Ratio, using: &kernel.rng)
-            defer_(.ha(.vmStartDone(vm: vm, host: h, command: id, power: power, ok: true, reason: "")), after: t)
+            schedule(.ha(.vmStartDone(vm: vm, host: h, command: id, power: power, ok: true, reason: "")), after: t)
         }
     }
 
@@ -34,12 +37,16 @@ extension Simulation {
             remaining = min(memory, dirty * tx)
             if remaining / bw <= target {
                 let downtime = Int((remaining / bw * 1000).rounded())
-                return (UInt64(seconds * 1e9) + UInt64(downtime) * SimTime.millisecond, true,
-                    "\(round) pre-copy round(s), downtime \(downtime)ms")
+                return (
+                    UInt64(seconds * 1e9) + UInt64(downtime) * SimTime.millisecond, true,
+                    "\(round) pre-copy round(s), downtime \(downtime)ms"
+                )
             }
         }
-        return (UInt64(seconds * 1e9), false,
-            "did not converge: dirty rate \(Int(dirty)) MB/s vs link \(Int(bw)) MB/s")
+        return (
+            UInt64(seconds * 1e9), false,
+            "did not converge: dirty rate \(Int(dirty)) MB/s vs link \(Int(bw)) MB/s"
+        )
     }
 
     mutating func completeHA(_ work: HAWork) {

@@ -1,6 +1,6 @@
 import CloudControl
-import CloudRuntime
 import CloudModel
+import CloudRuntime
 import CloudTelemetry
 
 extension Simulation {
@@ -8,9 +8,11 @@ extension Simulation {
     /// epoch and recoveries completed.
     func haMetrics() -> [MetricFamily] {
         let s = control.store
-        var hostState = MetricFamily(name: "cloudplane_ha_host_state",
+        var hostState = MetricFamily(
+            name: "cloudplane_ha_host_state",
             help: "1 for the HA manager's current state of the host.", kind: .gauge)
-        var fences = MetricFamily(name: "cloudplane_ha_fences",
+        var fences = MetricFamily(
+            name: "cloudplane_ha_fences",
             help: "Fence requests by host, method and outcome (verified, failed, unanswered: timed out or in flight).",
             kind: .counter)
         for (h, host) in world.hosts.enumerated() {
@@ -19,8 +21,10 @@ extension Simulation {
                 let t = control.fenceTally[h][m]
                 let unanswered = max(0, t.sent - t.verified - t.failed)
                 for (outcome, n) in [("verified", t.verified), ("failed", t.failed), ("unanswered", unanswered)] {
-                    fences.samples.append(Sample([("host", host.name), ("method", method.rawValue), ("outcome", outcome)],
-                        Double(n)))
+                    fences.samples.append(
+                        Sample(
+                            [("host", host.name), ("method", method.rawValue), ("outcome", outcome)],
+                            Double(n)))
                 }
             }
         }
@@ -30,11 +34,14 @@ extension Simulation {
         }
         return [
             hostState, fences, vms,
-            MetricFamily(name: "cloudplane_ha_vms_blocked", help: "HA VMs waiting with a reason (fence failed, no capacity).",
+            MetricFamily(
+                name: "cloudplane_ha_vms_blocked", help: "HA VMs waiting with a reason (fence failed, no capacity).",
                 kind: .gauge, samples: [Sample([], Double(s.vms.count { $0.blocked != nil }))]),
-            MetricFamily(name: "cloudplane_ha_leader_epoch", help: "Epoch of the current HA leader lease.",
+            MetricFamily(
+                name: "cloudplane_ha_leader_epoch", help: "Epoch of the current HA leader lease.",
                 kind: .gauge, samples: [Sample([], Double(control.epoch))]),
-            MetricFamily(name: "cloudplane_ha_recoveries", help: "VMs restarted after a failure.", kind: .counter,
+            MetricFamily(
+                name: "cloudplane_ha_recoveries", help: "VMs restarted after a failure.", kind: .counter,
                 samples: [Sample([], Double(ha.rto.count))]),
             recoveryHistogram(),
         ]
@@ -51,9 +58,16 @@ extension Simulation {
             sum += s
             for (i, b) in Self.rtoBounds.enumerated() where s <= b { counts[i] += 1 }
         }
-        return MetricFamily(name: "cloudplane_ha_recovery_duration_seconds",
+        return MetricFamily(
+            name: "cloudplane_ha_recovery_duration_seconds",
             help: "Recovery time objective: from the failure of a VM's host to the VM running again.", kind: .histogram,
-            unit: "seconds", samples: [Sample([], .histogram(buckets: Array(zip(Self.rtoBounds, counts)), sum: sum,
-                count: UInt64(ha.rto.count)))])
+            unit: "seconds",
+            samples: [
+                Sample(
+                    [],
+                    .histogram(
+                        buckets: Array(zip(Self.rtoBounds, counts)), sum: sum,
+                        count: UInt64(ha.rto.count)))
+            ])
     }
 }

@@ -24,22 +24,24 @@ extension Simulation {
                 ha.managerStalledUntil[h] = now + duration
             }
             record("node '\(name)': \(process.rawValue) process stalled for \(SimTime.format(duration))")
-            defer_(.ha(.processBack(host: h, process: process)), after: duration)
+            schedule(.ha(.processBack(host: h, process: process)), after: duration)
         case .crashLeader(let trigger, let restartAfter):
             if trigger == .now {
                 crashLeader(restartAfter: restartAfter)
             } else {
                 ha.crashTrigger = (trigger, restartAfter)
-                record("ha: the leader will crash right after its next \(trigger == .fenceSent ? "fence" : "start") command")
+                record(
+                    "ha: the leader will crash right after its next \(trigger == .fenceSent ? "fence" : "start") command"
+                )
             }
         case .storeOutage(let d):
             ha.storeUp = false
             record("store: unavailable for \(SimTime.format(d))")
-            defer_(.ha(.storeBack), after: d)
+            schedule(.ha(.storeBack), after: d)
         case .storageOutage(let d):
             ha.storageUp = false
             record("storage: cluster unavailable for \(SimTime.format(d))")
-            defer_(.ha(.storageBack), after: d)
+            schedule(.ha(.storageBack), after: d)
         case .watchdog(let name, let broken):
             guard let h = world.host(named: name) else { return }
             ha.watchdogBroken[h] = broken

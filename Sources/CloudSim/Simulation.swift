@@ -1,8 +1,8 @@
 import CloudControl
-import CloudRuntime
 import CloudModel
-import CloudTelemetry
+import CloudRuntime
 import CloudScheduler
+import CloudTelemetry
 
 /// A run that could not start: the scenario references something the runtime cannot build.
 public struct SimulationError: Error, Equatable, CustomStringConvertible, Sendable {
@@ -166,7 +166,7 @@ public struct Simulation: ~Copyable {
         }
     }
 
-    mutating func defer_(_ work: DeferredWork, after delay: UInt64) {
+    mutating func schedule(_ work: DeferredWork, after delay: UInt64) {
         let slot: Int
         if let s = freeDeferred.popLast() {
             slot = s
@@ -191,8 +191,9 @@ public struct Simulation: ~Copyable {
         let beats = world.hosts.map { $0.heartbeat.lastHeartbeat(now: now, interval: interval) }
         for t in monitor.evaluate(now: now, lastHeartbeats: beats) {
             let last = t.lastHeartbeat.map { "last heartbeat " + SimTime.format($0) } ?? "no heartbeat yet"
-            record("monitor: node '\(world.hosts[t.host].name)': state changed from '\(t.from.rawValue)' => "
-                + "'\(t.to.rawValue)' (\(last))")
+            record(
+                "monitor: node '\(world.hosts[t.host].name)': state changed from '\(t.from.rawValue)' => "
+                    + "'\(t.to.rawValue)' (\(last))")
         }
     }
 

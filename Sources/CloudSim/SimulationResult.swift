@@ -104,7 +104,9 @@ extension Simulation {
             return (hit != nil, hit.map { "found: \($0.trimmingLeadingSpaces)" } ?? "not in \(log.count) log lines")
         case .logAbsent(let text):
             let hit = log.first(where: { $0.contains(text) })
-            return (hit == nil, hit.map { "found: \($0.trimmingLeadingSpaces)" } ?? "absent from \(log.count) log lines")
+            return (
+                hit == nil, hit.map { "found: \($0.trimmingLeadingSpaces)" } ?? "absent from \(log.count) log lines"
+            )
         default:
             return checkHA(e)
         }
@@ -133,8 +135,11 @@ extension Simulation {
             return (n == count, "\(n) fence(s)")
         case .rtoP99(let seconds):
             guard let p = Percentiles(ha.rto) else { return (false, "no recovery happened") }
-            return (p.p99 <= seconds * SimTime.second, "RTO p50 \(SimTime.format(p.p50)), p99 \(SimTime.format(p.p99)), "
-                + "max \(SimTime.format(p.max)) over \(ha.rto.count) VM(s)")
+            return (
+                p.p99 <= seconds * SimTime.second,
+                "RTO p50 \(SimTime.format(p.p50)), p99 \(SimTime.format(p.p99)), "
+                    + "max \(SimTime.format(p.max)) over \(ha.rto.count) VM(s)"
+            )
         case .haVMs(let state, let lo, let hi):
             let n = control.store.vms.count { $0.state == state }
             return ((lo.map { n >= $0 } ?? true) && (hi.map { n <= $0 } ?? true), "\(n) \(state.rawValue)")

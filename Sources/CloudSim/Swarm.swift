@@ -1,6 +1,6 @@
 import CloudControl
-import CloudRuntime
 import CloudModel
+import CloudRuntime
 import CloudScheduler
 
 /// The outcome of one swarm seed.
@@ -82,7 +82,8 @@ public enum Swarm {
         let medium = Flavor.named("m1.medium") ?? Flavor(name: "m1.medium", vcpus: 4, memoryMB: 8192)
         let large = Flavor.named("m1.large") ?? Flavor(name: "m1.large", vcpus: 8, memoryMB: 32768)
         var db = WorkloadSpec(
-            name: "db", count: 1 + Int(rng.below(3)), flavor: large, tenant: "acme", haPriority: .critical, cluster: nil)
+            name: "db", count: 1 + Int(rng.below(3)), flavor: large, tenant: "acme", haPriority: .critical, cluster: nil
+        )
         db.request.groups = [GroupRule(group: "db", kind: .antiAffinity, strength: .strict)]
         db.dirtyRateMB = 400
         let web = WorkloadSpec(
@@ -96,59 +97,94 @@ public enum Swarm {
         return [db, web, cache, batch]
     }
 
-    static func drawFault(_ rng: inout Xoshiro256StarStar, hosts: [String], levels: [[FenceMethod]])
+    static func drawFault(
+        _ rng: inout Xoshiro256StarStar, hosts: [String], levels: [[FenceMethod]]
+    )
         -> ([TimedAction], String)
     {
         let at = (30 + rng.below(210)) * SimTime.second
         let h = hosts[Int(rng.below(UInt64(hosts.count)))]
         let t = "@\(at / SimTime.second)s"
-        switch rng.below(11) {
+        let kind = rng.below(11)
+        switch kind {
         case 0: return ([TimedAction(at: at, action: .powerOff(hosts: [h]))], "power_off \(h) \(t)")
         case 1:
             let modes: [BMCMode] = [.timeout, .error, .falseSuccess, .sharedPower]
             let mode = modes[Int(rng.below(4))]
-            return ([TimedAction(at: at, action: .bmcFault(host: h, mode: mode)),
-                TimedAction(at: at, action: .powerOff(hosts: [h]))], "bmc \(mode.rawValue)+power_off \(h) \(t)")
-        case 2:
-            let k = max(1, (hosts.count - 1) / 2)
-            let start = Int(rng.below(UInt64(hosts.count)))
-            let group = (0..<k).map { hosts[(start + $0) % hosts.count] }
-            return ([TimedAction(at: at, action: .partition(network: .management, groups: [group]))],
-                "partition \(group.joined(separator: ",")) \(t)")
-        case 3:
-            let down = (5 + rng.below(60)) * SimTime.second
-            return ([TimedAction(at: at, action: .networkCut(host: h, network: .management)),
-                TimedAction(at: at + down, action: .networkRestore(host: h, network: .management))],
-                "mgmt_cut \(h) \(down / SimTime.second)s \(t)")
-        case 4:
-            return ([TimedAction(at: at, action: .networkCut(host: h, network: .storage))], "storage_cut \(h) \(t)")
-        case 5:
-            var out: [TimedAction] = []
-            for c in 0..<UInt64(4) {
-                let s = at + c * 30 * SimTime.second
-                out.append(TimedAction(at: s, action: .networkCut(host: h, network: .management)))
-                out.append(TimedAction(at: s + 15 * SimTime.second, action: .networkRestore(host: h, network: .management)))
-            }
-            return (out, "flap \(h) \(t)")
+            return (
+                [
+                    TimedAction(at: at, action: .bmcFault(host: h, mode: mode)),
+                    TimedAction(at: at, action: .powerOff(hosts: [h])),
+                ], "bmc \(mode.rawValue)+power_off \(h) \(t)"
+            )
+        case 2, 3, 4, 5:
+            return drawNetworkFault(kind, &rng, at: at, host: h, hosts: hosts)
         case 6:
             let triggers: [CrashTrigger] = [.now, .fenceSent, .startSent]
             let tr = triggers[Int(rng.below(3))]
-            return ([TimedAction(at: at, action: .crashLeader(trigger: tr, restartAfter: 30 * SimTime.second))],
-                "crash_leader \(tr.rawValue) \(t)")
-        case 7: return ([TimedAction(at: at, action: .storageOutage(duration: 60 * SimTime.second))], "storage_outage \(t)")
+            return (
+                [TimedAction(at: at, action: .crashLeader(trigger: tr, restartAfter: 30 * SimTime.second))],
+                "crash_leader \(tr.rawValue) \(t)"
+            )
+        case 7:
+            return ([TimedAction(at: at, action: .storageOutage(duration: 60 * SimTime.second))], "storage_outage \(t)")
         case 8: return ([TimedAction(at: at, action: .storeOutage(duration: 90 * SimTime.second))], "store_outage \(t)")
         case 9:
             let p: StalledProcess = rng.below(2) == 0 ? .agent : .manager
-            return ([TimedAction(at: at, action: .stall(host: h, process: p, duration: 90 * SimTime.second))],
-                "stall \(p.rawValue) \(h) \(t)")
+            return (
+                [TimedAction(at: at, action: .stall(host: h, process: p, duration: 90 * SimTime.second))],
+                "stall \(p.rawValue) \(h) \(t)"
+            )
         default:
             // a broken watchdog is only survivable with a fence level that does not trust the lease
             guard levels.contains(where: { !$0.contains(.lease) }) else {
                 return ([TimedAction(at: at, action: .powerOff(hosts: [h]))], "power_off \(h) \(t)")
             }
-            return ([TimedAction(at: at, action: .watchdog(host: h, broken: true)),
-                TimedAction(at: at, action: .networkCut(host: h, network: .management))],
-                "zombie(broken watchdog+mgmt_cut) \(h) \(t)")
+            return (
+                [
+                    TimedAction(at: at, action: .watchdog(host: h, broken: true)),
+                    TimedAction(at: at, action: .networkCut(host: h, network: .management)),
+                ],
+                "zombie(broken watchdog+mgmt_cut) \(h) \(t)"
+            )
+        }
+    }
+
+    /// The network faults of `drawFault` (kinds 2 to 5): a management partition, a cut link, a
+    /// cut storage link, a flapping link.
+    static func drawNetworkFault(
+        _ kind: UInt64, _ rng: inout Xoshiro256StarStar, at: UInt64, host h: String, hosts: [String]
+    ) -> ([TimedAction], String) {
+        let t = "@\(at / SimTime.second)s"
+        switch kind {
+        case 2:
+            let k = max(1, (hosts.count - 1) / 2)
+            let start = Int(rng.below(UInt64(hosts.count)))
+            let group = (0..<k).map { hosts[(start + $0) % hosts.count] }
+            return (
+                [TimedAction(at: at, action: .partition(network: .management, groups: [group]))],
+                "partition \(group.joined(separator: ",")) \(t)"
+            )
+        case 3:
+            let down = (5 + rng.below(60)) * SimTime.second
+            return (
+                [
+                    TimedAction(at: at, action: .networkCut(host: h, network: .management)),
+                    TimedAction(at: at + down, action: .networkRestore(host: h, network: .management)),
+                ],
+                "mgmt_cut \(h) \(down / SimTime.second)s \(t)"
+            )
+        case 4:
+            return ([TimedAction(at: at, action: .networkCut(host: h, network: .storage))], "storage_cut \(h) \(t)")
+        default:
+            var out: [TimedAction] = []
+            for c in 0..<UInt64(4) {
+                let s = at + c * 30 * SimTime.second
+                out.append(TimedAction(at: s, action: .networkCut(host: h, network: .management)))
+                out.append(
+                    TimedAction(at: s + 15 * SimTime.second, action: .networkRestore(host: h, network: .management)))
+            }
+            return (out, "flap \(h) \(t)")
         }
     }
 
@@ -180,7 +216,8 @@ extension Simulation {
             if r.state == .maintenance && r.maintenanceRequested { continue }
             guard r.state == .online, r.schedulable, !world.scheduler.hosts[h].cordoned else {
                 return "node '\(world.hosts[h].name)' is healed but \(r.state.rawValue)"
-                    + (r.schedulable ? "" : ", not schedulable") + (r.hostCommand.map { ", waiting for command \($0.id)" } ?? "")
+                    + (r.schedulable ? "" : ", not schedulable")
+                    + (r.hostCommand.map { ", waiting for command \($0.id)" } ?? "")
             }
         }
         for r in control.store.vms {
@@ -188,7 +225,8 @@ extension Simulation {
             switch r.state {
             case .started:
                 guard let n = r.node, procs == [n], r.command == nil else {
-                    return "vm '\(r.name)' is started on \(hostTag(r.node)) but runs on [\(procs.map { world.hosts[$0].name }.joined(separator: ","))]"
+                    return
+                        "vm '\(r.name)' is started on \(hostTag(r.node)) but runs on [\(procs.map { world.hosts[$0].name }.joined(separator: ","))]"
                 }
             case .error:
                 continue
@@ -208,7 +246,9 @@ extension Simulation {
                         + "\(hostTag(world.instances[i].host)) while HA has it \(r.state.rawValue) on \(hostTag(r.node))"
                 }
             }
-            if world.migrationClaims[i] != nil { return "instance \(world.instances[i].instance.name) leaked a migration claim" }
+            if world.migrationClaims[i] != nil {
+                return "instance \(world.instances[i].instance.name) leaked a migration claim"
+            }
         }
         return nil
     }

@@ -39,7 +39,9 @@ public final class MemoryStore: Store {
     func commit(_ txn: MemoryTransaction) throws -> Bool {
         try state.withLock { s in
             for (key, version) in txn.readVersions where s.rows[key]?.version != version { return false }
-            for (table, version) in txn.scannedTables where s.tableVersions[table, default: 0] != version { return false }
+            for (table, version) in txn.scannedTables where s.tableVersions[table, default: 0] != version {
+                return false
+            }
             // preconditions were checked against the snapshot; reads validated above make them hold now
             for key in txn.writeOrder {
                 guard let write = txn.writes[key] else { continue }
@@ -57,7 +59,9 @@ public final class MemoryStore: Store {
         }
     }
 
-    public func acquireLease(_ name: String, holder: String, now: UInt64, ttlNanoseconds: UInt64) async throws
+    public func acquireLease(
+        _ name: String, holder: String, now: UInt64, ttlNanoseconds: UInt64
+    ) async throws
         -> LeaseRecord
     {
         try state.withLock { s in
@@ -70,7 +74,9 @@ public final class MemoryStore: Store {
         }
     }
 
-    public func renewLease(_ name: String, holder: String, epoch: UInt64, now: UInt64, ttlNanoseconds: UInt64)
+    public func renewLease(
+        _ name: String, holder: String, epoch: UInt64, now: UInt64, ttlNanoseconds: UInt64
+    )
         async throws -> LeaseRecord
     {
         try state.withLock { s in

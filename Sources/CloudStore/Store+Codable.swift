@@ -26,7 +26,8 @@ extension StoreTransaction {
 
     /// Writes `value` as JSON (keys sorted, so equal values are equal bytes).
     @discardableResult
-    public func put<T: Encodable>(_ key: StoreKey, encoding value: T, expect: WritePrecondition) async throws -> UInt64 {
+    public func put<T: Encodable>(_ key: StoreKey, encoding value: T, expect: WritePrecondition) async throws -> UInt64
+    {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         return try await put(key, Array(try encoder.encode(value)), expect: expect)

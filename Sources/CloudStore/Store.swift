@@ -133,7 +133,9 @@ public protocol Store: Sendable {
 
     /// Renews lease `name` for the holder of `epoch`. Throws `leaseLost` when another holder or
     /// epoch has it (a renewal after expiry succeeds while nobody else took it).
-    func renewLease(_ name: String, holder: String, epoch: UInt64, now: UInt64, ttlNanoseconds: UInt64) async throws
+    func renewLease(
+        _ name: String, holder: String, epoch: UInt64, now: UInt64, ttlNanoseconds: UInt64
+    ) async throws
         -> LeaseRecord
 
     /// The lease row `name`, if it was ever taken.

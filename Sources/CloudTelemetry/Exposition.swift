@@ -140,7 +140,9 @@ public enum Exposition {
         }
     }
 
-    static func line(_ name: String, _ ls: [(String, String)], _ extra: (String, String)?, _ v: Double, _ out: inout [UInt8]) {
+    static func line(
+        _ name: String, _ ls: [(String, String)], _ extra: (String, String)?, _ v: Double, _ out: inout [UInt8]
+    ) {
         ByteWriter.append(name, to: &out)
         labels(ls, extra: extra, &out)
         out.append(0x20)

@@ -37,7 +37,8 @@ final class FamilyStore: Sendable {
     func labelText(_ sorted: [(String, String)]) -> [UInt8] {
         var text: [UInt8] = []
         for (i, (k, v)) in sorted.enumerated() {
-            precondition(MetricFamily.isValidName(k) && !k.hasPrefix("__") && k != "le",
+            precondition(
+                MetricFamily.isValidName(k) && !k.hasPrefix("__") && k != "le",
                 "invalid label name '\(k)' on '\(name)'")
             precondition(i == 0 || sorted[i - 1].0 != k, "label '\(k)' given twice on '\(name)'")
             if i > 0 { text.append(0x2C) }
@@ -91,7 +92,8 @@ final class FamilyStore: Sendable {
                         buckets.append((b, cumulative))
                     }
                     cumulative &+= t.counts[s * width + bounds.count]
-                    f.samples.append(Sample(t.labels[s], .histogram(buckets: buckets, sum: t.values[s], count: cumulative)))
+                    f.samples.append(
+                        Sample(t.labels[s], .histogram(buckets: buckets, sum: t.values[s], count: cumulative)))
                 } else {
                     f.samples.append(Sample(t.labels[s], t.values[s]))
                 }

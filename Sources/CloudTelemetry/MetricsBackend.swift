@@ -27,9 +27,10 @@ public struct CloudMetricsFactory: MetricsFactory {
 
     /// A valid Prometheus name from a swift-metrics label: other characters become `_`.
     public static func sanitize(_ label: String) -> String {
-        var out = String(label.unicodeScalars.map { c -> Character in
-            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_") ? Character(c) : "_"
-        })
+        var out = String(
+            label.unicodeScalars.map { c -> Character in
+                c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || c == "_") ? Character(c) : "_"
+            })
         if let first = out.unicodeScalars.first, ("0"..."9").contains(first) { out = "_" + out }
         return out.isEmpty ? "_" : out
     }
@@ -46,38 +47,50 @@ public struct CloudMetricsFactory: MetricsFactory {
     public func makeCounter(label: String, dimensions: [(String, String)]) -> CounterHandler {
         var name = Self.sanitize(label)
         if name.hasSuffix("_total") { name.removeLast(6) }
-        return CounterBox(registry.counter(name, help: helpText(name, label), unit: Self.unit(of: name),
-            labels: dims(dimensions)))
+        return CounterBox(
+            registry.counter(
+                name, help: helpText(name, label), unit: Self.unit(of: name),
+                labels: dims(dimensions)))
     }
 
     public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> FloatingPointCounterHandler {
         var name = Self.sanitize(label)
         if name.hasSuffix("_total") { name.removeLast(6) }
-        return CounterBox(registry.counter(name, help: helpText(name, label), unit: Self.unit(of: name),
-            labels: dims(dimensions)))
+        return CounterBox(
+            registry.counter(
+                name, help: helpText(name, label), unit: Self.unit(of: name),
+                labels: dims(dimensions)))
     }
 
     public func makeMeter(label: String, dimensions: [(String, String)]) -> MeterHandler {
         let name = Self.sanitize(label)
-        return GaugeBox(registry.gauge(name, help: helpText(name, label), unit: Self.unit(of: name),
-            labels: dims(dimensions)))
+        return GaugeBox(
+            registry.gauge(
+                name, help: helpText(name, label), unit: Self.unit(of: name),
+                labels: dims(dimensions)))
     }
 
     public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> RecorderHandler {
         let name = Self.sanitize(label)
         if !aggregate {
-            return GaugeBox(registry.gauge(name, help: helpText(name, label), unit: Self.unit(of: name),
-                labels: dims(dimensions)))
+            return GaugeBox(
+                registry.gauge(
+                    name, help: helpText(name, label), unit: Self.unit(of: name),
+                    labels: dims(dimensions)))
         }
-        return HistogramBox(registry.histogram(name, help: helpText(name, label), unit: Self.unit(of: name),
-            buckets: buckets[name] ?? Self.defaultValueBuckets, labels: dims(dimensions)))
+        return HistogramBox(
+            registry.histogram(
+                name, help: helpText(name, label), unit: Self.unit(of: name),
+                buckets: buckets[name] ?? Self.defaultValueBuckets, labels: dims(dimensions)))
     }
 
     public func makeTimer(label: String, dimensions: [(String, String)]) -> TimerHandler {
         var name = Self.sanitize(label)
         if !name.hasSuffix("_seconds") { name += "_seconds" }
-        return HistogramBox(registry.histogram(name, help: helpText(name, label), unit: "seconds",
-            buckets: buckets[name] ?? Self.defaultTimerBuckets, labels: dims(dimensions)))
+        return HistogramBox(
+            registry.histogram(
+                name, help: helpText(name, label), unit: "seconds",
+                buckets: buckets[name] ?? Self.defaultTimerBuckets, labels: dims(dimensions)))
     }
 
     public func destroyCounter(_ handler: CounterHandler) {}

@@ -76,7 +76,11 @@ extension FamilyStore {
                             out.append(contentsOf: labels)
                             if !labels.isEmpty { out.append(0x2C) }
                             ByteWriter.append("le=\"", to: &out)
-                            if i < bounds.count { out.append(contentsOf: leTexts[i]) } else { ByteWriter.append("+Inf", to: &out) }
+                            if i < bounds.count {
+                                out.append(contentsOf: leTexts[i])
+                            } else {
+                                ByteWriter.append("+Inf", to: &out)
+                            }
                             ByteWriter.append("\"} ", to: &out)
                             ByteWriter.appendCount(cumulative, to: &out)
                             out.append(0x0A)

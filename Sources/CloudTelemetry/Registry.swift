@@ -21,7 +21,8 @@ public final class MetricRegistry: Sendable {
     ) -> FamilyStore {
         families.withLock { table in
             if let f = table[name] {
-                precondition(f.kind == kind && f.unit == unit && f.bounds == buckets,
+                precondition(
+                    f.kind == kind && f.unit == unit && f.bounds == buckets,
                     "metric '\(name)' registered again with another kind, unit or buckets")
                 return f
             }

@@ -39,7 +39,9 @@ public struct FakePlacement: HAPlacement, Sendable {
     }
 
     public mutating func reserve(vm: Int, target: Int?, excluding: [Int]) -> PlacementOutcome {
-        let h = target.flatMap { capacity[$0] > 0 && !unschedulable.contains($0) ? $0 : nil } ?? firstFit(excluding: excluding)
+        let h =
+            target.flatMap { capacity[$0] > 0 && !unschedulable.contains($0) ? $0 : nil }
+            ?? firstFit(excluding: excluding)
         guard let h else { return .noCapacity(reason: "full") }
         capacity[h] -= 1
         targets[vm] = h

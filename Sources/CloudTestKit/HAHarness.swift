@@ -77,8 +77,9 @@ public struct HAHarness: Sendable {
     /// A new leader (next epoch) that loads the persisted state, as after a failover.
     public mutating func failover() {
         epoch += 1
-        step = HAControlStep(manager: HAManager(
-            config: step.manager.config, hostNames: step.manager.hostNames, persisted: store.state))
+        step = HAControlStep(
+            manager: HAManager(
+                config: step.manager.config, hostNames: step.manager.hostNames, persisted: store.state))
     }
 
     /// Commands released by the last round.

@@ -134,7 +134,8 @@ public enum StoreConformance {
         },
         StoreConformanceCase(name: "only the current holder and epoch renew, even after expiry") { store in
             let a = try await store.acquireLease("ha-leader", holder: "node-a", now: 0, ttlNanoseconds: 10)
-            let late = try await store.renewLease("ha-leader", holder: "node-a", epoch: a.epoch, now: 12, ttlNanoseconds: 10)
+            let late = try await store.renewLease(
+                "ha-leader", holder: "node-a", epoch: a.epoch, now: 12, ttlNanoseconds: 10)
             try require(late.expiresAt == 22 && late.epoch == 1, "late renewal \(late)")
             let b = try await store.acquireLease("ha-leader", holder: "node-b", now: 22, ttlNanoseconds: 10)
             do {
@@ -168,7 +169,8 @@ public enum StoreConformance {
             }
             let row = try await store.transaction { try await $0.read(k) }
             let value = row.flatMap { Int(String(decoding: $0.value, as: UTF8.self)) }
-            try require(value == writers * increments, "counter \(String(describing: value)), expected \(writers * increments)")
+            try require(
+                value == writers * increments, "counter \(String(describing: value)), expected \(writers * increments)")
             try require(row?.version == UInt64(writers * increments + 1), "version \(String(describing: row?.version))")
         }
     ]

@@ -5,7 +5,10 @@ import CloudSim
 
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Run the performance benchmarks.", subcommands: [BenchSim.self, BenchScheduler.self, BenchSchedulerQuality.self, BenchExposition.self, BenchRemoteWrite.self])
+        commandName: "bench", abstract: "Run the performance benchmarks.",
+        subcommands: [
+            BenchSim.self, BenchScheduler.self, BenchSchedulerQuality.self, BenchExposition.self, BenchRemoteWrite.self,
+        ])
 }
 
 /// Output format shared by every reporting command.

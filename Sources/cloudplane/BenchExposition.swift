@@ -6,7 +6,8 @@ import ExpositionBaseline
 struct BenchExposition: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "exposition",
-        abstract: "Scrape-body rendering of N series: our registry against swift-prometheus 2.4.1, same series, same run.")
+        abstract:
+            "Scrape-body rendering of N series: our registry against swift-prometheus 2.4.1, same series, same run.")
 
     @Option(help: "Series in total (families of --per-family series, 4 labels each).") var series = 1_000_000
     @Option(help: "Series per family.") var perFamily = 100
@@ -28,8 +29,10 @@ struct BenchExposition: ParsableCommand {
         var registerTheirs = Duration.zero
         for i in 0..<series {
             let name = "cloudplane_bench_family_\(i / perFamily)"
-            let labels = [("host", "host-\(i % 997)"), ("tenant", "tenant-\(i % 31)"), ("vm", "vm-\(i)"),
-                ("zone", "az-\(i % 3)")]
+            let labels = [
+                ("host", "host-\(i % 997)"), ("tenant", "tenant-\(i % 31)"), ("vm", "vm-\(i)"),
+                ("zone", "az-\(i % 3)"),
+            ]
             let value = Double(i) * 0.25
             var t = clock.now
             registry.gauge(name, help: "Benchmark series.", labels: labels).set(value)

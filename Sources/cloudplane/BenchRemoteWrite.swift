@@ -22,8 +22,10 @@ struct BenchRemoteWrite: ParsableCommand {
     func run() throws {
         var encoder = RequestEncoder()
         for i in 0..<series {
-            _ = encoder.add(series: [("__name__", "cloudplane_vm_cpu_seconds_total"), ("host", "host-\(i % 997)"),
-                ("tenant", "tenant-\(i % 31)"), ("vm", "vm-\(i)"), ("zone", "az-\(i % 3)")])
+            _ = encoder.add(series: [
+                ("__name__", "cloudplane_vm_cpu_seconds_total"), ("host", "host-\(i % 997)"),
+                ("tenant", "tenant-\(i % 31)"), ("vm", "vm-\(i)"), ("zone", "az-\(i % 3)"),
+            ])
         }
         let base: Int64 = 1_790_000_000_000
         var rates: [Double] = []
@@ -43,8 +45,10 @@ struct BenchRemoteWrite: ParsableCommand {
                 pending.removeAll(keepingCapacity: true)
                 for k in 0..<n {
                     let i = done + k
-                    pending.append(PendingSample(series: Int32(i % series), timestamp: base + Int64(i / series) * 15_000,
-                        value: Double(i % 1000) * 0.37))
+                    pending.append(
+                        PendingSample(
+                            series: Int32(i % series), timestamp: base + Int64(i / series) * 15_000,
+                            value: Double(i % 1000) * 0.37))
                 }
                 buffer.removeAll(keepingCapacity: true)
                 encoder.encodeV1(pending[...], into: &buffer)

@@ -64,7 +64,8 @@ struct BenchScheduler: ParsableCommand {
             ("p50_us", JSON.rounded(pct(sorted, 50), 2)), ("p99_us", JSON.rounded(pct(sorted, 99), 2)),
             ("max_us", JSON.rounded(Double(sorted.last ?? 0) / 1000, 2)),
             ("decisions_per_second", .int(Int64(Double(requests) / seconds(total)))),
-            ("gang8_p50_us", JSON.rounded(pct(gangSorted, 50), 2)), ("gang8_p99_us", JSON.rounded(pct(gangSorted, 99), 2)),
+            ("gang8_p50_us", JSON.rounded(pct(gangSorted, 50), 2)),
+            ("gang8_p99_us", JSON.rounded(pct(gangSorted, 99), 2)),
             ("gang8_requests", .int(Int64(gang.count))),
             ("rejected", .int(Int64(rejected))),
             ("explained_rejection_p50_us", JSON.rounded(pct(probes, 50), 2)),
@@ -73,10 +74,14 @@ struct BenchScheduler: ParsableCommand {
             ("cpu_utilization", JSON.rounded(load.cpuUtilization, 3)),
             ("gpu_utilization", JSON.rounded(load.gpuUtilization, 3)),
             ("live_claims", .int(Int64(s.claimCount))),
-            ("slowest", .object([
-                ("us", JSON.rounded(Double(slowest?.ns ?? 0) / 1000, 2)), ("decision", .int(Int64(slowest?.index ?? 0))),
-                ("request", .string(slowest?.request ?? "")), ("rejected", .bool(slowest?.rejected ?? false)),
-            ])),
+            (
+                "slowest",
+                .object([
+                    ("us", JSON.rounded(Double(slowest?.ns ?? 0) / 1000, 2)),
+                    ("decision", .int(Int64(slowest?.index ?? 0))),
+                    ("request", .string(slowest?.request ?? "")), ("rejected", .bool(slowest?.rejected ?? false)),
+                ])
+            ),
         ])
         print(format == .json ? report.serialized() : report.pretty())
     }
@@ -84,7 +89,8 @@ struct BenchScheduler: ParsableCommand {
     /// Rejections evaluate every host to explain themselves: times 20 of them on the full fleet.
     func measureRejections(_ s: inout Scheduler, _ clock: ContinuousClock) -> [Int64] {
         var probes: [Int64] = []
-        let impossible = ResourceRequest(vcpus: 8, memoryMB: 8192, cluster: "gpu",
+        let impossible = ResourceRequest(
+            vcpus: 8, memoryMB: 8192, cluster: "gpu",
             gpu: GPURequest(mode: .vgpu, profile: "L40S-48Q", count: 64))
         for _ in 0..<20 {
             let start = clock.now
@@ -207,9 +213,10 @@ struct BenchSchedulerQuality: ParsableCommand {
             complete = complete && best.complete
             if best.weight > 0 { worst = min(worst, Double(placed) / Double(best.weight)) }
             if verbose {
-                printError("case \(c): heuristic \(placed) exact \(best.weight) hosts "
-                    + base.hosts.map(\.name).joined(separator: ",") + " requests "
-                    + reqs.map { r in r.gpu.map { "\($0.mode.rawValue):\($0.profile ?? "")x\($0.count)" } ?? "cpu" }
+                printError(
+                    "case \(c): heuristic \(placed) exact \(best.weight) hosts "
+                        + base.hosts.map(\.name).joined(separator: ",") + " requests "
+                        + reqs.map { r in r.gpu.map { "\($0.mode.rawValue):\($0.profile ?? "")x\($0.count)" } ?? "cpu" }
                         .joined(separator: " ") + "\n  heuristic: " + trail.joined(separator: " | "))
             }
         }

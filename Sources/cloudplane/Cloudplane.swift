@@ -5,7 +5,9 @@ struct CloudplaneCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cloudplane",
         abstract: "CloudPlane: a private-cloud control plane with a deterministic simulator.",
-        subcommands: [ServeCommand.self, ScenarioCommand.self, SchedulerCommand.self, BenchCommand.self, MetricsCommand.self])
+        subcommands: [
+            ServeCommand.self, ScenarioCommand.self, SchedulerCommand.self, BenchCommand.self, MetricsCommand.self,
+        ])
 
     /// Runs the command line with the contract's exit codes: 0 success, 1 failure, 2 bad input
     /// (argument-parser's usage errors, normally 64, are reported as 2).

@@ -30,9 +30,11 @@ struct MetricsCommand: ParsableCommand {
         let registry = MetricRegistry()
         ExporterMetrics.register(registry)
         _ = StatusSource(metrics: { [] }, healthy: { true }, registry: registry)
-        registry.counter("cloudplane_exporter_scrapes", help: "Scrapes served, by format.",
+        registry.counter(
+            "cloudplane_exporter_scrapes", help: "Scrapes served, by format.",
             labels: [("format", "text")])
-        _ = RemoteWriter(config: RemoteWriteConfig(url: "http://127.0.0.1:9/"), transport: URLSessionTransport(),
+        _ = RemoteWriter(
+            config: RemoteWriteConfig(url: "http://127.0.0.1:9/"), transport: URLSessionTransport(),
             registry: registry)
         let factory = CloudMetricsFactory(registry: registry, help: ExporterMetrics.swiftMetricsHelp)
         Counter(label: "cloudplane_serve_advances", factory: factory).increment()
@@ -72,20 +74,22 @@ struct MetricsCommand: ParsableCommand {
             let f = e.family
             let name = f.kind == .histogram ? f.name + "_bucket/_sum/_count" : f.sampleName
             let labels = e.labels.isEmpty ? "–" : e.labels.map { "`\($0)`" }.joined(separator: ", ")
-            out += "| `\(name)` | \(kindName(f)) | \(f.unit ?? "–") | \(labels) | \(e.source) | "
+            out +=
+                "| `\(name)` | \(kindName(f)) | \(f.unit ?? "–") | \(labels) | \(e.source) | "
                 + f.help.replacingOccurrences(of: "|", with: "\\|") + " |\n"
         }
         return out
     }
 
     func json(_ entries: [Entry]) -> JSON {
-        .array(entries.map { e in
-            .object([
-                ("name", .string(e.family.sampleName)), ("family", .string(e.family.name)),
-                ("type", .string(e.family.kind.rawValue)), ("unit", .string(e.family.unit ?? "")),
-                ("labels", .array(e.labels.map { .string($0) })), ("source", .string(e.source)),
-                ("help", .string(e.family.help)),
-            ])
-        })
+        .array(
+            entries.map { e in
+                .object([
+                    ("name", .string(e.family.sampleName)), ("family", .string(e.family.name)),
+                    ("type", .string(e.family.kind.rawValue)), ("unit", .string(e.family.unit ?? "")),
+                    ("labels", .array(e.labels.map { .string($0) })), ("source", .string(e.source)),
+                    ("help", .string(e.family.help)),
+                ])
+            })
     }
 }

@@ -5,7 +5,9 @@ import Foundation
 
 /// Remote-write options shared by `serve` and `scenario run`.
 struct RemoteWriteOptions: ParsableArguments {
-    @Option(name: .customLong("remote-write"), help: "Push samples to this remote-write URL (e.g. http://127.0.0.1:9090/api/v1/write).")
+    @Option(
+        name: .customLong("remote-write"),
+        help: "Push samples to this remote-write URL (e.g. http://127.0.0.1:9090/api/v1/write).")
     var url: String?
     @Option(name: .customLong("remote-write-version"), help: "Protocol: 1.0 (default) or 2.0 (falls back to 1.0).")
     var version: String = "1.0"
@@ -56,7 +58,8 @@ enum ExporterMetrics {
         #else
             let swift = "6"
         #endif
-        registry.info("cloudplane_build", help: "Version of the running cloudplane binary.",
+        registry.info(
+            "cloudplane_build", help: "Version of the running cloudplane binary.",
             labels: [("version", version), ("swift_version", swift)])
     }
 }

@@ -59,8 +59,9 @@ struct ScenarioCheck: ParsableCommand {
             print(JSON.object([("valid", .bool(true)), ("scenarios", .array(items))]).serialized())
         } else {
             for (f, s) in specs {
-                print("\(f): ok (\(s.name): \(s.hostNames.count) hosts, \(s.timeline.count) timeline entries, "
-                    + "\(s.expectations.count) expectations)")
+                print(
+                    "\(f): ok (\(s.name): \(s.hostNames.count) hosts, \(s.timeline.count) timeline entries, "
+                        + "\(s.expectations.count) expectations)")
             }
         }
     }
@@ -80,9 +81,15 @@ struct ScenarioRun: AsyncParsableCommand {
     var updateGolden = false
     @OptionGroup var remoteWrite: RemoteWriteOptions
     @Option(help: "Virtual seconds between remote-write snapshots.") var remoteWriteStep: Double = 15
+    /// Simulation-only fault hooks (the swarm's mutation switches): prove a scenario's checks fail.
+    @Flag(help: .hidden) var unsafeSkipFence = false
+    @Flag(help: .hidden) var unsafeAcceptBeforeSchedule = false
 
     func validate() throws {
         if metrics != nil && files.count != 1 { throw ValidationError("--metrics takes exactly one scenario file") }
+        if updateGolden && (unsafeSkipFence || unsafeAcceptBeforeSchedule) {
+            throw ValidationError("--update-golden cannot record a run with an unsafe fault hook")
+        }
         try remoteWrite.check()
         if remoteWrite.url != nil && files.count != 1 {
             throw ValidationError("--remote-write takes exactly one scenario file")
@@ -96,7 +103,11 @@ struct ScenarioRun: AsyncParsableCommand {
         let specs = try loadScenarios(files)
         var runs: [CloudScenario.ScenarioRun] = []
         let clock = ContinuousClock()
-        for (file, spec) in specs {
+        for (file, original) in specs {
+            var spec = original
+            spec.settings.unsafeSkipFence = spec.settings.unsafeSkipFence || unsafeSkipFence
+            spec.settings.unsafeAcceptBeforeSchedule =
+                spec.settings.unsafeAcceptBeforeSchedule || unsafeAcceptBeforeSchedule
             let start = clock.now
             var sim: Simulation
             do {

@@ -6,7 +6,8 @@ import Foundation
 
 struct SchedulerCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "scheduler", abstract: "Ask the scheduler about a placement.", subcommands: [SchedulerExplain.self])
+        commandName: "scheduler", abstract: "Ask the scheduler about a placement.", subcommands: [SchedulerExplain.self]
+    )
 }
 
 struct SchedulerExplain: ParsableCommand {
@@ -56,7 +57,8 @@ struct SchedulerExplain: ParsableCommand {
         var text = request
         if request.hasPrefix("@") {
             let path = String(request.dropFirst())
-            guard let data = FileManager.default.contents(atPath: path), let t = String(data: data, encoding: .utf8) else {
+            guard let data = FileManager.default.contents(atPath: path), let t = String(data: data, encoding: .utf8)
+            else {
                 printError("error: request: cannot read \(path)")
                 throw ExitCode(2)
             }

@@ -1,12 +1,12 @@
 import ArgumentParser
 import CloudAPI
 import CloudRemoteWrite
-import Metrics
 import CloudScenario
 import CloudSim
 import CloudTelemetry
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 
 /// Owns the running simulation; the HTTP handlers and the clock ask it, one at a time.
@@ -27,14 +27,16 @@ actor SimulationDriver {
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the control plane: the simulated backend in real time (or --speed N faster), /metrics and /healthz.")
+        abstract:
+            "Run the control plane: the simulated backend in real time (or --speed N faster), /metrics and /healthz.")
 
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).") var listen = "127.0.0.1:5007"
     @Option(help: "Scenario whose topology, workload and timeline the simulated backend runs.")
     var scenario = "Scenarios/demo.yaml"
     @Option(help: "Virtual seconds per wall-clock second.") var speed: Double = 1
     @Option(help: "Wall-clock seconds between remote-write snapshots.") var remoteWriteInterval: Double = 15
-    @Option(help: "Seconds a graceful shutdown (SIGTERM, SIGINT) may take to drain remote-write before it drops the rest.")
+    @Option(
+        help: "Seconds a graceful shutdown (SIGTERM, SIGINT) may take to drain remote-write before it drops the rest.")
     var shutdownTimeout: Double = 10
     @OptionGroup var remoteWrite: RemoteWriteOptions
 
@@ -68,18 +70,22 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let clock = ContinuousClock()
             let origin = clock.now
-            sim = try Simulation(spec: spec, wallClock: {
-                let c = (clock.now - origin).components
-                return UInt64(c.seconds) &* 1_000_000_000 &+ UInt64(c.attoseconds / 1_000_000_000)
-            })
+            sim = try Simulation(
+                spec: spec,
+                wallClock: {
+                    let c = (clock.now - origin).components
+                    return UInt64(c.seconds) &* 1_000_000_000 &+ UInt64(c.attoseconds / 1_000_000_000)
+                })
         } catch {
             printError("error: \(file): \(error.description)")
             throw ExitCode(2)
         }
         let driver = SimulationDriver(sim)
-        printError("cloudplane serve: simulated backend '\(spec.name)' (\(spec.hostNames.count) hosts) from \(file) "
-            + "at \(speed)× real time")
-        let source = StatusSource(metrics: { await driver.metrics() }, healthy: { await driver.healthy() },
+        printError(
+            "cloudplane serve: simulated backend '\(spec.name)' (\(spec.hostNames.count) hosts) from \(file) "
+                + "at \(speed)× real time")
+        let source = StatusSource(
+            metrics: { await driver.metrics() }, healthy: { await driver.healthy() },
             registry: registry)
         var services: [any Service] = [
             SimulationClockService(driver: driver, speed: speed),
@@ -87,16 +93,22 @@ struct ServeCommand: AsyncParsableCommand {
                 printError("listening on http://\(host):\(bound) (GET /metrics, /healthz)")
             },
         ]
-        if let writer = remoteWrite.makeWriter(registry: registry, labels: [("job", "cloudplane"),
-            ("instance", "\(host):\(port)")])
+        if let writer = remoteWrite.makeWriter(
+            registry: registry,
+            labels: [
+                ("job", "cloudplane"),
+                ("instance", "\(host):\(port)"),
+            ])
         {
-            printError("remote-write: \(writer.config.url) (protocol \(writer.config.version.rawValue), "
-                + "\(writer.config.shards) shards, buffer \(writer.config.capacity) samples)")
+            printError(
+                "remote-write: \(writer.config.url) (protocol \(writer.config.version.rawValue), "
+                    + "\(writer.config.shards) shards, buffer \(writer.config.capacity) samples)")
             // last in the group, so it is the first to shut down: it drains while HTTP still serves
-            services.append(RemoteWriteService(
-                writer: writer, snapshot: { await driver.metrics() + registry.snapshot() },
-                interval: .milliseconds(Int64(remoteWriteInterval * 1000)),
-                shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000))))
+            services.append(
+                RemoteWriteService(
+                    writer: writer, snapshot: { await driver.metrics() + registry.snapshot() },
+                    interval: .milliseconds(Int64(remoteWriteInterval * 1000)),
+                    shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000))))
         }
         var config = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],

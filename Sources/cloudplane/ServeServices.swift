@@ -54,8 +54,9 @@ struct RemoteWriteService: Service {
         } else {
             // a send is stuck on a receiver that does not answer: give up on it
             shards.cancel()
-            printError("remote-write: shutting down; shutdown timeout of \(shutdownTimeout) reached, "
-                + "dropped \(left) of \(pending) pending sample(s)")
+            printError(
+                "remote-write: shutting down; shutdown timeout of \(shutdownTimeout) reached, "
+                    + "dropped \(left) of \(pending) pending sample(s)")
         }
     }
 

@@ -46,7 +46,8 @@ struct ScenarioSwarm: ParsableCommand {
             }
         }
         let wall = seconds(clock.now - start)
-        let flag = (unsafeSkipFence ? " --unsafe-skip-fence" : "")
+        let flag =
+            (unsafeSkipFence ? " --unsafe-skip-fence" : "")
             + (unsafeAcceptBeforeSchedule ? " --unsafe-accept-before-schedule" : "")
         func replay(_ s: UInt64) -> String { "cloudplane scenario swarm --from \(s) --seeds 1 --verbose\(flag)" }
         if format == .json {
@@ -54,28 +55,39 @@ struct ScenarioSwarm: ParsableCommand {
                 .object([
                     ("seed", .int(Int64(bitPattern: f.seed))),
                     ("invariant", .string(f.violation?.invariant ?? "S12_liveness")),
-                    ("detail", .string(f.violation.map { "\($0.detail) at \(SimTime.format($0.time))" } ?? f.unconverged ?? "")),
+                    (
+                        "detail",
+                        .string(f.violation.map { "\($0.detail) at \(SimTime.format($0.time))" } ?? f.unconverged ?? "")
+                    ),
                     ("options", .string(f.options)),
                     ("replay", .string(replay(f.seed))),
                 ])
             }
-            print(JSON.object([
-                ("passed", .bool(failures.isEmpty)), ("seeds", .int(Int64(seeds))), ("from", .int(Int64(from))),
-                ("violations", .array(items)), ("wall_seconds", JSON.rounded(wall, 3)),
-                ("seconds_per_seed", JSON.rounded(wall / Double(seeds), 5)),
-                ("slowest_seed", .object([("seed", .int(Int64(slowest.0))), ("wall_seconds", JSON.rounded(slowest.1, 4))])),
-                ("rto_seconds", ScenarioReport.rtoJSON(rto)),
-            ]).serialized())
+            print(
+                JSON.object([
+                    ("passed", .bool(failures.isEmpty)), ("seeds", .int(Int64(seeds))), ("from", .int(Int64(from))),
+                    ("violations", .array(items)), ("wall_seconds", JSON.rounded(wall, 3)),
+                    ("seconds_per_seed", JSON.rounded(wall / Double(seeds), 5)),
+                    (
+                        "slowest_seed",
+                        .object([("seed", .int(Int64(slowest.0))), ("wall_seconds", JSON.rounded(slowest.1, 4))])
+                    ),
+                    ("rto_seconds", ScenarioReport.rtoJSON(rto)),
+                ]).serialized())
         } else {
             for f in failures {
-                let what = f.violation.map { "\($0.invariant) at \(SimTime.format($0.time)): \($0.detail)" }
+                let what =
+                    f.violation.map { "\($0.invariant) at \(SimTime.format($0.time)): \($0.detail)" }
                     ?? "S12_liveness: \(f.unconverged ?? "")"
                 print("seed \(f.seed) FAILED: \(what)\n  options: \(f.options)\n  replay: \(replay(f.seed))")
             }
             let p = Percentiles(rto)
-            print("\(seeds - UInt64(failures.count)) of \(seeds) seeds passed in \(String(format: "%.1f", wall)) s "
-                + "(slowest seed \(slowest.0): \(Int(slowest.1 * 1000)) ms)"
-                + (p.map { "; RTO p50 \(SimTime.format($0.p50)), p99 \(SimTime.format($0.p99)), max \(SimTime.format($0.max))" } ?? ""))
+            print(
+                "\(seeds - UInt64(failures.count)) of \(seeds) seeds passed in \(String(format: "%.1f", wall)) s "
+                    + "(slowest seed \(slowest.0): \(Int(slowest.1 * 1000)) ms)"
+                    + (p.map {
+                        "; RTO p50 \(SimTime.format($0.p50)), p99 \(SimTime.format($0.p99)), max \(SimTime.format($0.max))"
+                    } ?? ""))
         }
         if !failures.isEmpty { throw ExitCode.failure }
     }

@@ -42,7 +42,8 @@ struct CLI {
         let o = out.fileHandleForReading.readDataToEndOfFile()
         let e = err.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
-        return Output(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        return Output(
+            status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
             stderr: String(decoding: e, as: UTF8.self))
     }
 }
@@ -120,7 +121,8 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
     }
 
     @Test func failedExpectationExitsOneAndWritesJUnit() throws {
-        let text = try demoWithTimeline("""
+        let text = try demoWithTimeline(
+            """
             timeline:
               - at: 120s
                 power_off: cpu-03
@@ -169,13 +171,16 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
 
 @Suite struct BenchCommandTests {
     @Test func benchSimPrintsOneJSONObjectWithTheBaseline() throws {
-        let o = try CLI.run(["bench", "sim", "--pending", "2000", "--events", "200000", "--runs", "5", "--format",
-            "json"])
+        let o = try CLI.run([
+            "bench", "sim", "--pending", "2000", "--events", "200000", "--runs", "5", "--format",
+            "json",
+        ])
         #expect(o.status == 0, "\(o.stderr)")
         let j = o.json
-        for key in ["events_per_second", "pending", "bytes_per_pending_event", "baseline_events_per_second",
-            "ratio_to_baseline"]
-        {
+        for key in [
+            "events_per_second", "pending", "bytes_per_pending_event", "baseline_events_per_second",
+            "ratio_to_baseline",
+        ] {
             #expect(j?[key] != nil, "missing \(key)")
         }
         #expect(j?["pending"] as? Int == 2000)
@@ -193,8 +198,11 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
 
 @Suite struct SchedulerCommandTests {
     @Test func explainPlacesAndBreaksDownTheScore() throws {
-        let o = try CLI.run(["scheduler", "explain", "--scenario", "Scenarios/demo.yaml", "--empty", "--format", "json",
-            "--request", #"{"vcpus": 16, "memory_mb": 65536, "numa": "prefer", "gpu": {"mode": "mig", "profile": "3g.40gb", "model": "H100-SXM5-80GB"}}"#])
+        let o = try CLI.run([
+            "scheduler", "explain", "--scenario", "Scenarios/demo.yaml", "--empty", "--format", "json",
+            "--request",
+            #"{"vcpus": 16, "memory_mb": 65536, "numa": "prefer", "gpu": {"mode": "mig", "profile": "3g.40gb", "model": "H100-SXM5-80GB"}}"#,
+        ])
         #expect(o.status == 0, "\(o.stderr)")
         let j = o.json
         #expect(j?["placed"] as? Bool == true)
@@ -210,8 +218,11 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
     }
 
     @Test func explainRejectionAggregatesReasonsAndExitsOne() throws {
-        let o = try CLI.run(["scheduler", "explain", "--scenario", "Scenarios/demo.yaml",
-            "--request", #"{"vcpus": 96, "memory_mb": 65536, "gpu": {"mode": "passthrough", "count": 8, "nvlink": "required"}}"#])
+        let o = try CLI.run([
+            "scheduler", "explain", "--scenario", "Scenarios/demo.yaml",
+            "--request",
+            #"{"vcpus": 96, "memory_mb": 65536, "gpu": {"mode": "passthrough", "count": 8, "nvlink": "required"}}"#,
+        ])
         #expect(o.status == 1)
         #expect(o.stdout.contains("rejected: 0/12 hosts: 8 no GPUs, 4 fewer than 8 free GPUs"), "\(o.stdout)")
     }
@@ -268,7 +279,9 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         #expect(text.contains("cloudplane_gpu_healthy{gpu=\"\(uuid)\",host=\"h100-01\"} 0\n"))
         #expect(text.contains("cloudplane_gpu_xid_errors_total{gpu=\"\(uuid)\",host=\"h100-01\"} 1\n"))
         #expect(lines.filter { $0.hasPrefix("cloudplane_gpu_xid_errors_total{") && $0.hasSuffix(" 1") }.count == 1)
-        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+        let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {
+            FileManager.default.isExecutableFile(atPath: $0)
+        }
         let tool = try #require(promtool, "promtool not found: make test installs Debian's prometheus package")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: tool)
@@ -287,7 +300,9 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
     }
 
     @Test func metricsNeedExactlyOneScenario() throws {
-        let o = try CLI.run(["scenario", "run", "Scenarios/demo.yaml", "Scenarios/network-blip.yaml", "--metrics", "/tmp/x.prom"])
+        let o = try CLI.run([
+            "scenario", "run", "Scenarios/demo.yaml", "Scenarios/network-blip.yaml", "--metrics", "/tmp/x.prom",
+        ])
         #expect(o.status == 2)
         #expect(o.stderr.contains("--metrics takes exactly one scenario file"))
     }
@@ -327,16 +342,20 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         #expect((hresp as? HTTPURLResponse)?.statusCode == 200)
         #expect(String(decoding: hbody, as: UTF8.self) == "ok\n")
         var req = URLRequest(url: URL(string: "http://127.0.0.1:\(bound)/metrics")!)
-        req.setValue("application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5", forHTTPHeaderField: "Accept")
+        req.setValue(
+            "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5", forHTTPHeaderField: "Accept")
         let (mbody, mresp) = try await session.data(for: req)
         let http = try #require(mresp as? HTTPURLResponse)
-        #expect(http.value(forHTTPHeaderField: "Content-Type") == "application/openmetrics-text; version=1.0.0; charset=utf-8")
+        #expect(
+            http.value(forHTTPHeaderField: "Content-Type")
+                == "application/openmetrics-text; version=1.0.0; charset=utf-8")
         let text = String(decoding: mbody, as: UTF8.self)
         #expect(text.hasSuffix("# EOF\n"))
         #expect(text.contains("cloudplane_host_up{host=\"cpu-03\"}"))
         let (tbody, tresp) = try await session.data(from: URL(string: "http://127.0.0.1:\(bound)/metrics")!)
-        #expect((tresp as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")
-            == "text/plain; version=0.0.4; charset=utf-8")
+        #expect(
+            (tresp as? HTTPURLResponse)?.value(forHTTPHeaderField: "Content-Type")
+                == "text/plain; version=0.0.4; charset=utf-8")
         #expect(String(decoding: tbody, as: UTF8.self).contains("# TYPE cloudplane_sim_events_total counter"))
         var zipped = URLRequest(url: URL(string: "http://127.0.0.1:\(bound)/metrics")!)
         zipped.setValue("gzip", forHTTPHeaderField: "Accept-Encoding")

@@ -25,14 +25,18 @@ import Testing
     @Test func powerLossWithHealthyBMCMeetsTheRTOBudgetAndReportsPercentiles() throws {
         let prom = FileManager.default.temporaryDirectory.appendingPathComponent("cp-ha-\(getpid()).prom").path
         defer { try? FileManager.default.removeItem(atPath: prom) }
-        let o = try CLI.run(["scenario", "run", "Scenarios/ha-01-power-loss-bmc-alive.yaml", "--format", "json",
-            "--metrics", prom])
+        let o = try CLI.run([
+            "scenario", "run", "Scenarios/ha-01-power-loss-bmc-alive.yaml", "--format", "json",
+            "--metrics", prom,
+        ])
         let metrics = try String(contentsOfFile: prom, encoding: .utf8)
-        #expect(metrics.contains("cloudplane_ha_fences_total{host=\"cpu-02\",method=\"ipmi\",outcome=\"verified\"} 1\n"))
+        #expect(
+            metrics.contains("cloudplane_ha_fences_total{host=\"cpu-02\",method=\"ipmi\",outcome=\"verified\"} 1\n"))
         #expect(metrics.contains("cloudplane_ha_recovery_duration_seconds_count 4\n"))
         #expect(metrics.contains("cloudplane_ha_recovery_duration_seconds_bucket{le=\"+Inf\"} 4\n"))
         let yaml = try String(
-            contentsOf: CLI.packageRoot.appendingPathComponent("Scenarios/ha-01-power-loss-bmc-alive.yaml"), encoding: .utf8)
+            contentsOf: CLI.packageRoot.appendingPathComponent("Scenarios/ha-01-power-loss-bmc-alive.yaml"),
+            encoding: .utf8)
         let haVMs = Self.haVMCount(yaml)
         #expect(haVMs > 0)
         #expect(metrics.contains("cloudplane_ha_vms{state=\"started\"} \(haVMs)\n"))
@@ -79,7 +83,9 @@ import Testing
     /// before the storage cluster can act (the defect of issue "One core, two runtimes", item 8),
     /// some seed's healed host stays `recovering`, and the swarm says which.
     @Test func acceptingAnUnfenceBeforeItCanRunMakesTheLivenessPhaseFail() throws {
-        let o = try CLI.run(["scenario", "swarm", "--seeds", "1000", "--format", "json", "--unsafe-accept-before-schedule"])
+        let o = try CLI.run([
+            "scenario", "swarm", "--seeds", "1000", "--format", "json", "--unsafe-accept-before-schedule",
+        ])
         #expect(o.status == 1)
         let violations = o.json?["violations"] as? [[String: Any]] ?? []
         #expect(!violations.isEmpty)
@@ -89,6 +95,20 @@ import Testing
             #expect(detail.contains("is healed but recovering"), "\(detail)")
             #expect((v["replay"] as? String ?? "").hasSuffix("--unsafe-accept-before-schedule"))
         }
+    }
+
+    /// The stuck-unfence scenario passes, and fails with the defect switched back on: its host
+    /// never returns to `online`.
+    @Test func theUnfenceScenarioFailsOnTheUnfixedPath() throws {
+        let file = "Scenarios/ha-28-unfence-during-storage-outage.yaml"
+        let fixed = try CLI.run(["scenario", "run", file])
+        #expect(fixed.status == 0, "\(fixed.stdout.suffix(2000))")
+        let broken = try CLI.run(["scenario", "run", file, "--unsafe-accept-before-schedule"])
+        #expect(broken.status == 1)
+        #expect(
+            broken.stdout.contains("[FAIL] log_contains \"node 'cpu-02': state changed from 'recovering' to 'online'\"")
+        )
+        #expect(broken.stdout.contains("[FAIL] golden log"))
     }
 
     /// HA VMs of a scenario: the workload entries with an `ha:` tier other than `none`.
@@ -133,7 +153,8 @@ import Testing
         let src = try String(
             contentsOf: CLI.packageRoot.appendingPathComponent("Scenarios/ha-04-management-isolation-self-fence.yaml"),
             encoding: .utf8)
-        let bad = src.replacingOccurrences(of: "fence_levels: [[lease]]", with: "fence_levels: [[lease]]\n    lease_ttl: 30s")
+        let bad = src.replacingOccurrences(
+            of: "fence_levels: [[lease]]", with: "fence_levels: [[lease]]\n    lease_ttl: 30s")
         let file = dir.appendingPathComponent("bad.yaml")
         try bad.write(to: file, atomically: true, encoding: .utf8)
         let o = try CLI.run(["scenario", "check", file.path])

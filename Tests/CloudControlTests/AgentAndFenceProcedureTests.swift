@@ -79,25 +79,32 @@ import Testing
         .failed(reason: "BMC reported success but power status reads 'on'"), statusReadOn: true)
 
     static let procedureCases: [ProcedureCase] = [
-        ProcedureCase(description: "off is read back: verified", pollTimeout: 0,
+        ProcedureCase(
+            description: "off is read back: verified", pollTimeout: 0,
             replies: [(.accepted, 1), (.statusOff, 3)], last: verified),
-        ProcedureCase(description: "one read that says on: failed (the simulator's BMC)", pollTimeout: 0,
+        ProcedureCase(
+            description: "one read that says on: failed (the simulator's BMC)", pollTimeout: 0,
             replies: [(.accepted, 1), (.statusOn, 3)], last: lied),
-        ProcedureCase(description: "polling: on, on, then off within the timeout: verified", pollTimeout: 5,
+        ProcedureCase(
+            description: "polling: on, on, then off within the timeout: verified", pollTimeout: 5,
             replies: [(.accepted, 1), (.statusOn, 3), (.statusOn, 4), (.statusOff, 5)], last: verified),
-        ProcedureCase(description: "polling: still on when the timeout ends: failed", pollTimeout: 2,
+        ProcedureCase(
+            description: "polling: still on when the timeout ends: failed", pollTimeout: 2,
             replies: [(.accepted, 1), (.statusOn, 3), (.statusOn, 4), (.statusOn, 5)], last: lied),
-        ProcedureCase(description: "an error to the power-off: failed", pollTimeout: 5,
+        ProcedureCase(
+            description: "an error to the power-off: failed", pollTimeout: 5,
             replies: [(.error, 1)], last: .failed(.failed(reason: "BMC answered with an error"), statusReadOn: false)),
-        ProcedureCase(description: "a reply after the end is ignored", pollTimeout: 0,
+        ProcedureCase(
+            description: "a reply after the end is ignored", pollTimeout: 0,
             replies: [(.accepted, 1), (.statusOff, 3), (.statusOn, 4)], last: nil),
     ]
 
     @Test(arguments: procedureCases)
     func powerFence(_ c: ProcedureCase) {
         let s: UInt64 = 1_000_000_000
-        var p = PowerFenceProcedure(timing: PowerFenceTiming(
-            offWaitNanoseconds: 2 * s, pollIntervalNanoseconds: s, pollTimeoutNanoseconds: c.pollTimeout * s))
+        var p = PowerFenceProcedure(
+            timing: PowerFenceTiming(
+                offWaitNanoseconds: 2 * s, pollIntervalNanoseconds: s, pollTimeoutNanoseconds: c.pollTimeout * s))
         #expect(p.start() == .powerOff)
         var last: PowerFenceProcedure.Action?
         for (reply, at) in c.replies { last = p.reply(reply, now: at * s) }

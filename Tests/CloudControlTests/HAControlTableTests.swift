@@ -10,7 +10,9 @@ import Testing
     static let s: UInt64 = 1_000_000_000
 
     /// Three hosts; web and db on h2 (index 1), other on h1.
-    static func harness(levels: [[FenceMethod]] = [[.ipmi]], configure: (inout HAConfig) -> Void = { _ in }) -> HAHarness {
+    static func harness(
+        levels: [[FenceMethod]] = [[.ipmi]], configure: (inout HAConfig) -> Void = { _ in }
+    ) -> HAHarness {
         var config = HAConfig()
         config.fenceLevels = levels
         configure(&config)
@@ -63,7 +65,8 @@ import Testing
         var h = Self.harness(levels: [[method]])
         #expect(Self.fencing(&h).map(\.kind) == [.fence(method)])
         h.round(at: 23)  // heartbeats again, lease renewed
-        #expect(h.logs.contains("FENCE: node 'h2': back with its lease renewed before any fence proof; fence called off"))
+        #expect(
+            h.logs.contains("FENCE: node 'h2': back with its lease renewed before any fence proof; fence called off"))
         #expect(h.state.hosts[1].state == .online)
         #expect(h.state.hosts[1].fence == nil)
         #expect(h.state.vms.map(\.state) == [.started, .started, .started])

@@ -85,7 +85,10 @@ import Testing
         var h = HAHarness(vms: [("a", .high, 1)], unsafeSkipFence: true)
         h.storage[1] = false
         h.run(until: 22, dead: [1])
-        #expect(!h.effects.contains { if case .send(let c) = $0, case .fence = c.kind { return true } else { return false } })
+        #expect(
+            !h.effects.contains {
+                if case .send(let c) = $0, case .fence = c.kind { return true } else { return false }
+            })
         #expect(h.state.hosts[1].state == .fenced)
     }
 }

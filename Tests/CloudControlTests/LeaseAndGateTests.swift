@@ -16,22 +16,31 @@ import Testing
     }
 
     static let leaseCases: [LeaseCase] = [
-        LeaseCase(description: "the first holder gets epoch 1; a second candidate waits", steps: [
-            .acquire(host: 0, at: 0, epoch: 1), .acquire(host: 1, at: 5, epoch: nil), .valid(host: 0, at: 9, true),
-            .valid(host: 1, at: 9, false), .valid(host: 0, at: 10, false),
-        ]),
-        LeaseCase(description: "renewals keep the holder; others cannot renew", steps: [
-            .acquire(host: 2, at: 0, epoch: 1), .renew(host: 2, at: 8, ok: true), .renew(host: 0, at: 8, ok: false),
-            .expire(at: 17, holder: nil), .valid(host: 2, at: 17, true),
-        ]),
-        LeaseCase(description: "an expired lease is released and the next holder gets the next epoch", steps: [
-            .acquire(host: 0, at: 0, epoch: 1), .expire(at: 9, holder: nil), .expire(at: 10, holder: 0),
-            .renew(host: 0, at: 11, ok: false), .acquire(host: 1, at: 11, epoch: 2), .acquire(host: 0, at: 12, epoch: nil),
-        ]),
-        LeaseCase(description: "a holder past expiry renews while nobody took the lease", steps: [
-            .acquire(host: 0, at: 0, epoch: 1), .valid(host: 0, at: 15, false), .renew(host: 0, at: 15, ok: true),
-            .valid(host: 0, at: 24, true), .expire(at: 24, holder: nil),
-        ]),
+        LeaseCase(
+            description: "the first holder gets epoch 1; a second candidate waits",
+            steps: [
+                .acquire(host: 0, at: 0, epoch: 1), .acquire(host: 1, at: 5, epoch: nil), .valid(host: 0, at: 9, true),
+                .valid(host: 1, at: 9, false), .valid(host: 0, at: 10, false),
+            ]),
+        LeaseCase(
+            description: "renewals keep the holder; others cannot renew",
+            steps: [
+                .acquire(host: 2, at: 0, epoch: 1), .renew(host: 2, at: 8, ok: true), .renew(host: 0, at: 8, ok: false),
+                .expire(at: 17, holder: nil), .valid(host: 2, at: 17, true),
+            ]),
+        LeaseCase(
+            description: "an expired lease is released and the next holder gets the next epoch",
+            steps: [
+                .acquire(host: 0, at: 0, epoch: 1), .expire(at: 9, holder: nil), .expire(at: 10, holder: 0),
+                .renew(host: 0, at: 11, ok: false), .acquire(host: 1, at: 11, epoch: 2),
+                .acquire(host: 0, at: 12, epoch: nil),
+            ]),
+        LeaseCase(
+            description: "a holder past expiry renews while nobody took the lease",
+            steps: [
+                .acquire(host: 0, at: 0, epoch: 1), .valid(host: 0, at: 15, false), .renew(host: 0, at: 15, ok: true),
+                .valid(host: 0, at: 24, true), .expire(at: 24, holder: nil),
+            ]),
     ]
 
     @Test(arguments: leaseCases)
@@ -68,7 +77,8 @@ import Testing
         GateCase(description: "scheduled: running (a resend is ignored)", ops: [.begin], verdict: .running),
         GateCase(description: "finished: the answer again", ops: [.begin, .finish], verdict: .done(answer)),
         GateCase(description: "abandoned: a resend runs it again", ops: [.begin, .abandon], verdict: .new),
-        GateCase(description: "finished, then a stale abandon: still done", ops: [.begin, .finish, .abandon],
+        GateCase(
+            description: "finished, then a stale abandon: still done", ops: [.begin, .finish, .abandon],
             verdict: .done(answer)),
     ]
 

@@ -24,36 +24,41 @@ func jsonKeys<T: Encodable>(_ value: T) throws -> Set<String> {
         let cluster = Cluster(
             id: gen.next(.cluster), organizationID: org, datacenterID: gen.next(.datacenter), name: "c",
             creation: .epoch)
-        #expect(try jsonKeys(cluster).isSuperset(of: [
-            "id", "organization_id", "datacenter_id", "name", "creation", "description", "node_count",
-            "fault_tolerance", "standalone", "leader_id", "has_leader",
-        ]))
+        #expect(
+            try jsonKeys(cluster).isSuperset(of: [
+                "id", "organization_id", "datacenter_id", "name", "creation", "description", "node_count",
+                "fault_tolerance", "standalone", "leader_id", "has_leader",
+            ]))
         var src = CountingSource()
         let node = Node(
             id: gen.next(.node), organizationID: org, clusterID: cluster.id, name: "n1", ipAddress: "10.0.0.1",
             creation: .epoch, hardware: HardwareTemplate.cpu2S.instantiate(hostIndex: 0, entropy: &src))
-        #expect(try jsonKeys(node).isSuperset(of: [
-            "id", "organization_id", "cluster_id", "name", "ip_address", "creation", "alive", "joining",
-        ]))
+        #expect(
+            try jsonKeys(node).isSuperset(of: [
+                "id", "organization_id", "cluster_id", "name", "ip_address", "creation", "alive", "joining",
+            ]))
         let inst = Instance(
             id: gen.next(.instance), name: "vm", cpu: CPUShape(cores: 4), memory: 4096, creation: .epoch,
             organizationID: org, flavor: "m1.medium")
-        #expect(try jsonKeys(inst).isSuperset(of: [
-            "id", "node_id", "type", "name", "cpu", "vcpus", "memory", "creation", "autostart", "boot_order",
-        ]))
+        #expect(
+            try jsonKeys(inst).isSuperset(of: [
+                "id", "node_id", "type", "name", "cpu", "vcpus", "memory", "creation", "autostart", "boot_order",
+            ]))
         let vol = Volume(
             id: gen.next(.volume), storagePoolID: gen.next(.storagePool), name: "v", fqName: "pool/v", size: 10,
             creation: .epoch)
-        #expect(try jsonKeys(vol).isSuperset(of: [
-            "id", "storage_pool_id", "node_id", "name", "fq_name", "status", "size", "metadata", "attached",
-            "attached_to", "creation",
-        ]))
+        #expect(
+            try jsonKeys(vol).isSuperset(of: [
+                "id", "storage_pool_id", "node_id", "name", "fq_name", "status", "size", "metadata", "attached",
+                "attached_to", "creation",
+            ]))
         let pool = StoragePool(
             id: gen.next(.storagePool), clusterID: cluster.id, name: "rbd", type: .rbd, creation: .epoch,
             capacityGB: 1000)
-        #expect(try jsonKeys(pool).isSuperset(of: [
-            "id", "cluster_id", "name", "type", "creation", "node_count", "can_hold_images", "is_default",
-        ]))
+        #expect(
+            try jsonKeys(pool).isSuperset(of: [
+                "id", "cluster_id", "name", "type", "creation", "node_count", "can_hold_images", "is_default",
+            ]))
     }
 
     @Test mutating func instanceRoundTripsThroughJSON() throws {

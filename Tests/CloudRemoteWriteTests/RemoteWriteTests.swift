@@ -68,7 +68,11 @@ func decodeV1(_ body: [UInt8]) -> [([String: String], [(Double, Int64)])] {
                 var name = ""
                 var value = ""
                 while let (h, s) = x.field() {
-                    if h == 1 { name = String(decoding: s, as: UTF8.self) } else { value = String(decoding: s, as: UTF8.self) }
+                    if h == 1 {
+                        name = String(decoding: s, as: UTF8.self)
+                    } else {
+                        value = String(decoding: s, as: UTF8.self)
+                    }
                 }
                 labels[name] = value
             } else {
@@ -76,7 +80,10 @@ func decodeV1(_ body: [UInt8]) -> [([String: String], [(Double, Int64)])] {
                 var ts: Int64 = 0
                 while let (h, s) = x.field() {
                     if h == 1 {
-                        v = Double(bitPattern: s.enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) })
+                        v = Double(
+                            bitPattern: s.enumerated().reduce(UInt64(0)) {
+                                $0 | UInt64($1.element) << (8 * UInt64($1.offset))
+                            })
                     } else {
                         ts = Int64(bitPattern: UInt64(String(decoding: s, as: UTF8.self)) ?? 0)
                     }
@@ -90,8 +97,11 @@ func decodeV1(_ body: [UInt8]) -> [([String: String], [(Double, Int64)])] {
 }
 
 func family(_ n: Int, value: Double = 1) -> [MetricFamily] {
-    [MetricFamily(name: "cloudplane_vm_up", help: "Up.", kind: .gauge,
-        samples: (0..<n).map { Sample([("vm", "vm-\($0)")], value) })]
+    [
+        MetricFamily(
+            name: "cloudplane_vm_up", help: "Up.", kind: .gauge,
+            samples: (0..<n).map { Sample([("vm", "vm-\($0)")], value) })
+    ]
 }
 
 func config(_ shards: Int = 1) -> RemoteWriteConfig {
@@ -116,7 +126,9 @@ func send(_ w: RemoteWriter, _ snapshots: [[MetricFamily]]) async {
         var e = RequestEncoder()
         let s = e.add(series: [("zone", "a"), ("__name__", "cloudplane_x"), ("host", "h1")])
         var raw: [UInt8] = []
-        e.encodeV1([PendingSample(series: s, timestamp: -5, value: 2.5), PendingSample(series: s, timestamp: 7, value: .nan)][...],
+        e.encodeV1(
+            [PendingSample(series: s, timestamp: -5, value: 2.5), PendingSample(series: s, timestamp: 7, value: .nan)][
+                ...],
             into: &raw)
         let decoded = decodeV1(try #require(Snappy.decompress(Snappy.compress(raw))))
         #expect(decoded.count == 1)
@@ -136,8 +148,10 @@ func send(_ w: RemoteWriter, _ snapshots: [[MetricFamily]]) async {
     }
 
     @Test func retries5xxThenSends() async {
-        let transport = ScriptedTransport([.init(status: 503, headers: [:], body: "busy"),
-            .init(status: 500, headers: ["retry-after": "0"], body: "")])
+        let transport = ScriptedTransport([
+            .init(status: 503, headers: [:], body: "busy"),
+            .init(status: 500, headers: ["retry-after": "0"], body: ""),
+        ])
         let registry = MetricRegistry()
         let w = RemoteWriter(config: config(), transport: transport, registry: registry)
         await send(w, [family(10)])
@@ -155,7 +169,8 @@ func send(_ w: RemoteWriter, _ snapshots: [[MetricFamily]]) async {
         let w = RemoteWriter(config: c, transport: transport, registry: registry)
         await send(w, [family(5)])
         #expect(transport.requests.withLock { $0.count } == requests)
-        let failed = registry.counter("cloudplane_remote_write_samples_failed", help: "", labels: [("status", "\(status)")])
+        let failed = registry.counter(
+            "cloudplane_remote_write_samples_failed", help: "", labels: [("status", "\(status)")])
         #expect(failed.value == (retry429 ? 0 : 5))
     }
 

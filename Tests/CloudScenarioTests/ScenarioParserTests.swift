@@ -1,12 +1,13 @@
 import CloudScheduler
 import CloudSim
 import Foundation
-#if canImport(FoundationXML)
-    import FoundationXML
-#endif
 import Testing
 
 @testable import CloudScenario
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 
 let base = """
     name: t
@@ -30,7 +31,8 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
 
 @Suite struct ScenarioParserTests {
     @Test func parsesTopologyWorkloadTimelineAndExpectations() throws {
-        let spec = try parse("""
+        let spec = try parse(
+            """
             seed: 9
             timeline:
               - {at: 90s, power_off: cpu-02}
@@ -49,7 +51,8 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         #expect(spec.hostNames == ["cpu-01", "cpu-02", "cpu-03", "gpu-01"])
         #expect(spec.timeline.count == 7)
         #expect(spec.timeline[0] == TimedAction(at: 90 * SimTime.second, action: .powerOff(hosts: ["cpu-02"])))
-        #expect(spec.timeline[2].action == .partition(network: .management, groups: [["cpu-01"], ["cpu-03", "gpu-01"]]))
+        #expect(
+            spec.timeline[2].action == .partition(network: .management, groups: [["cpu-01"], ["cpu-03", "gpu-01"]]))
         #expect(spec.timeline[4].action == .gpuFault(host: "gpu-01", gpu: 3, xid: 79))
         #expect(spec.timeline[6].action == .heal(host: nil))
         #expect(spec.expectations == [.noViolations, .instances(status: .running, min: 2, max: nil)])
@@ -62,14 +65,22 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         ("timeline:\n  - at: 10m\n    power_off: cpu-01\n", 14, "timeline[0].at", "after the scenario's duration"),
         ("timeline:\n  - at: 5s\n    power_off: [cpu-01\n", 16, "", "malformed YAML"),
         ("timeline:\n  - at: soon\n    power_off: cpu-01\n", 14, "timeline[0].at", "bad duration 'soon'"),
-        ("timeline:\n  - {at: 5s, gpu_fault: {host: gpu-01, gpu: 4, xid: 79}}\n", 14, "timeline[0].gpu_fault.gpu",
-            "outside 0...3"),
-        ("timeline:\n  - {at: 5s, gpu_fault: {host: cpu-01, gpu: 0, xid: 79}}\n", 14, "timeline[0].gpu_fault.host",
-            "has no GPUs"),
-        ("timeline:\n  - {at: 5s, bmc_fault: {host: cpu-01, mode: sulking}}\n", 14, "timeline[0].bmc_fault.mode",
-            "unknown value 'sulking'"),
-        ("expect:\n  - host_state: {host: cpu-01, state: sleepy}\n", 14, "expect[0].host_state.state",
-            "unknown state 'sleepy'"),
+        (
+            "timeline:\n  - {at: 5s, gpu_fault: {host: gpu-01, gpu: 4, xid: 79}}\n", 14, "timeline[0].gpu_fault.gpu",
+            "outside 0...3"
+        ),
+        (
+            "timeline:\n  - {at: 5s, gpu_fault: {host: cpu-01, gpu: 0, xid: 79}}\n", 14, "timeline[0].gpu_fault.host",
+            "has no GPUs"
+        ),
+        (
+            "timeline:\n  - {at: 5s, bmc_fault: {host: cpu-01, mode: sulking}}\n", 14, "timeline[0].bmc_fault.mode",
+            "unknown value 'sulking'"
+        ),
+        (
+            "expect:\n  - host_state: {host: cpu-01, state: sleepy}\n", 14, "expect[0].host_state.state",
+            "unknown state 'sleepy'"
+        ),
         ("colour: blue\n", 13, "colour", "unknown key 'colour'"),
 
     ])
@@ -98,7 +109,10 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
     }
 
     @Test(arguments: [
-        ("{name: m, gpus: 1, gpu_mode: mig, vcpus: 2, memory_mb: 1024}", "workload[0].gpu_mode", "MIG needs gpu_profile"),
+        (
+            "{name: m, gpus: 1, gpu_mode: mig, vcpus: 2, memory_mb: 1024}", "workload[0].gpu_mode",
+            "MIG needs gpu_profile"
+        ),
         ("{name: m, vcpus: 2, memory_mb: 1024, nvlink: required}", "workload[0].nvlink", "GPU keys need 'gpus'"),
         ("{name: m, vcpus: 2, memory_mb: 1024, numa: diagonal}", "workload[0].numa", "unknown value 'diagonal'"),
     ])
@@ -116,7 +130,8 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
     }
 
     @Test func workloadKeysShapeTheSchedulerRequest() throws {
-        let text = base.replacingOccurrences(of: "workload:\n  - {name: web, count: 4, flavor: m1.large, tenant: acme, ha: high}",
+        let text = base.replacingOccurrences(
+            of: "workload:\n  - {name: web, count: 4, flavor: m1.large, tenant: acme, ha: high}",
             with: """
                 workload:
                   - {name: v, vcpus: 2, memory_mb: 4096, gpus: 2, gpu_mode: vgpu, gpu_profile: L40S-12Q, numa: prefer,
@@ -164,8 +179,9 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
 
 @Suite struct ScenarioReportTests {
     func demoRun() throws -> CloudScenario.ScenarioRun {
-        let spec = try parse("timeline:\n  - {at: 60s, power_off: cpu-02}\nexpect:\n  - no_violations: true\n"
-            + "  - fences: {host: cpu-02, count: 2}\n")
+        let spec = try parse(
+            "timeline:\n  - {at: 60s, power_off: cpu-02}\nexpect:\n  - no_violations: true\n"
+                + "  - fences: {host: cpu-02, count: 2}\n")
         var sim = try Simulation(spec: spec)
         return CloudScenario.ScenarioRun(file: "x.yaml", result: sim.run(), wallSeconds: 0.01)
     }
@@ -176,9 +192,10 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         let obj = try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any]
         #expect(obj?["passed"] as? Bool == false)
         let sc = (obj?["scenarios"] as? [[String: Any]])?.first
-        for key in ["file", "name", "passed", "seed", "trace_hash", "events", "simulated_seconds", "wall_seconds",
-            "rto_seconds", "expectations"]
-        {
+        for key in [
+            "file", "name", "passed", "seed", "trace_hash", "events", "simulated_seconds", "wall_seconds",
+            "rto_seconds", "expectations",
+        ] {
             #expect(sc?[key] != nil, "missing \(key)")
         }
         let exps = sc?["expectations"] as? [[String: Any]]

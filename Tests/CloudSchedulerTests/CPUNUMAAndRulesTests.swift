@@ -30,10 +30,12 @@ import Testing
     @Test func dedicatedCPUsNeverOvercommitAndSqueezeShared() {
         var s = fleet([(.cpu2S, 1)])
         #expect(s.place(ResourceRequest(vcpus: 224, cpuPolicy: .dedicated, memoryMB: 1024)).0.placement != nil)
-        #expect(s.place(ResourceRequest(vcpus: 1, cpuPolicy: .dedicated, memoryMB: 1024)).0.rejection?.description
-            == "0/1 hosts: 1 not enough free CPUs to pin")
-        #expect(s.place(ResourceRequest(vcpus: 1, memoryMB: 1024)).0.rejection?.description
-            == "0/1 hosts: 1 not enough shared vCPUs")
+        #expect(
+            s.place(ResourceRequest(vcpus: 1, cpuPolicy: .dedicated, memoryMB: 1024)).0.rejection?.description
+                == "0/1 hosts: 1 not enough free CPUs to pin")
+        #expect(
+            s.place(ResourceRequest(vcpus: 1, memoryMB: 1024)).0.rejection?.description
+                == "0/1 hosts: 1 not enough shared vCPUs")
     }
 
     @Test func sharedVCPUsLimitWhatCanStillBePinned() {
@@ -54,13 +56,15 @@ import Testing
 
     @Test func numaRequireKeepsGPUsWithTheCPUs() throws {
         var s = fleet([(.h100SXM8, 1)])
-        let r = ResourceRequest(vcpus: 16, memoryMB: 65536, numa: .require,
+        let r = ResourceRequest(
+            vcpus: 16, memoryMB: 65536, numa: .require,
             gpu: GPURequest(mode: .passthrough, count: 4, nvlink: .required))
         let p = try #require(s.place(r).0.placement)
         let node = p.claim.numa[0].node
         #expect(p.claim.gpus.allSatisfy { s.hosts[0].gpus[$0.gpu].numaNode == node })
         _ = try #require(s.place(r).0.placement)
-        let third = ResourceRequest(vcpus: 16, memoryMB: 65536, numa: .require,
+        let third = ResourceRequest(
+            vcpus: 16, memoryMB: 65536, numa: .require,
             gpu: GPURequest(mode: .passthrough, count: 1))
         #expect(s.place(third).0.rejection?.description == "0/1 hosts: 1 fewer than 1 free GPUs")
     }
@@ -72,7 +76,8 @@ import Testing
         var spreadHosts = Set<String>()
         for _ in 0..<3 {
             packed.insert(try #require(pack.place(ResourceRequest(vcpus: 8, memoryMB: 16384)).0.placement).hostName)
-            spreadHosts.insert(try #require(spread.place(ResourceRequest(vcpus: 8, memoryMB: 16384)).0.placement).hostName)
+            spreadHosts.insert(
+                try #require(spread.place(ResourceRequest(vcpus: 8, memoryMB: 16384)).0.placement).hostName)
         }
         #expect(packed.count == 1)
         #expect(spreadHosts.count == 3)
@@ -89,7 +94,8 @@ import Testing
     @Test(arguments: [(RuleStrength.strict, false), (.soft, true)])
     func antiAffinity(strength: RuleStrength, thirdPlaced: Bool) {
         var s = fleet([(.cpu2S, 2)])
-        let r = ResourceRequest(vcpus: 2, memoryMB: 2048,
+        let r = ResourceRequest(
+            vcpus: 2, memoryMB: 2048,
             groups: [GroupRule(group: "db", kind: .antiAffinity, strength: strength)])
         let a = s.place(r).0.placement
         let b = s.place(r).0.placement
@@ -102,7 +108,8 @@ import Testing
 
     @Test func strictAffinityFollowsTheFirstMember() throws {
         var s = fleet([(.cpu2S, 3)], policy: ClusterPolicy(name: "c0", zone: "z0", strategy: .spread))
-        let r = ResourceRequest(vcpus: 2, memoryMB: 2048, groups: [GroupRule(group: "web", kind: .affinity, strength: .strict)])
+        let r = ResourceRequest(
+            vcpus: 2, memoryMB: 2048, groups: [GroupRule(group: "web", kind: .affinity, strength: .strict)])
         let first = try #require(s.place(r).0.placement)
         for _ in 0..<3 { #expect(s.place(r).0.placement?.hostName == first.hostName) }
     }
@@ -116,7 +123,8 @@ import Testing
     }
 
     @Test func zonesAndClustersAndLabels() throws {
-        var s = fleet([(.cpu2S, 4)], policy: ClusterPolicy(name: "a", zone: "z1"),
+        var s = fleet(
+            [(.cpu2S, 4)], policy: ClusterPolicy(name: "a", zone: "z1"),
             extraPolicies: [ClusterPolicy(name: "b", zone: "z2")], clusterOf: { $0 < 2 ? 0 : 1 })
         let p = try #require(s.place(ResourceRequest(vcpus: 2, memoryMB: 2048, zone: "z2")).0.placement)
         #expect(s.hosts[p.claim.host].cluster == 1)

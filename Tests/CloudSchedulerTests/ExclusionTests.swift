@@ -8,7 +8,8 @@ import Testing
 func reasons(_ d: Decision) -> [String] {
     let text = d.rejection?.description ?? ""
     guard let colon = text.firstIndex(of: ":") else { return [] }
-    return text[text.index(after: colon)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.sorted()
+    return text[text.index(after: colon)...].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        .sorted()
 }
 
 /// Exclusion and a named target are filters of the request: they change no host's state.

@@ -32,5 +32,6 @@ func mig(_ profile: String, count: Int = 1) -> ResourceRequest {
 }
 
 func passthrough(_ n: Int, nvlink: NVLinkRequirement = .none, model: String? = nil) -> ResourceRequest {
-    ResourceRequest(vcpus: 4, memoryMB: 8192, gpu: GPURequest(mode: .passthrough, count: n, model: model, nvlink: nvlink))
+    ResourceRequest(
+        vcpus: 4, memoryMB: 8192, gpu: GPURequest(mode: .passthrough, count: n, model: model, nvlink: nvlink))
 }

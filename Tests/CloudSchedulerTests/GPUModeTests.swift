@@ -141,8 +141,9 @@ import Testing
         #expect((d.placement != nil) == placed)
         if !placed { #expect(d.rejection?.description == "0/1 hosts: 1 no NVLink-connected set of \(count) free GPUs") }
         if count == 2, let p = d.placement {
-            #expect(Set(p.claim.gpus.map(\.gpu)).isSubset(of: [0, 1]) || Set(p.claim.gpus.map(\.gpu)) == [2, 3]
-                || Set(p.claim.gpus.map(\.gpu)) == [4, 5] || Set(p.claim.gpus.map(\.gpu)) == [6, 7])
+            #expect(
+                Set(p.claim.gpus.map(\.gpu)).isSubset(of: [0, 1]) || Set(p.claim.gpus.map(\.gpu)) == [2, 3]
+                    || Set(p.claim.gpus.map(\.gpu)) == [4, 5] || Set(p.claim.gpus.map(\.gpu)) == [6, 7])
         }
         if count == 4 && nvlink == .preferred { #expect(d.placement?.gaveUp == ["nvlink"]) }
     }

@@ -16,21 +16,27 @@ struct RequestMix {
         let numa: NUMAAffinity = [.none, .prefer, .require][Int(next() % 3)]
         switch next() % 10 {
         case 0: return ResourceRequest(vcpus: 1 + Int(next() % 32), cpuPolicy: .dedicated, memoryMB: 4096, numa: numa)
-        case 1: return ResourceRequest(vcpus: 4, memoryMB: 8192, hugepages: next() % 2 == 0 ? .size1G : .size2M, numa: numa)
+        case 1:
+            return ResourceRequest(vcpus: 4, memoryMB: 8192, hugepages: next() % 2 == 0 ? .size1G : .size2M, numa: numa)
         case 2: return mig(["1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"][Int(next() % 6)])
         case 3:
             let t = ["A100D-10C", "A100D-20C", "H100XM-40C", "L40S-12Q", "L40S-24Q"][Int(next() % 5)]
-            return ResourceRequest(vcpus: 4, memoryMB: 8192, gpu: GPURequest(mode: .vgpu, profile: t, count: 1 + Int(next() % 2)))
-        case 4: return ResourceRequest(vcpus: 2, memoryMB: 4096, gpu: GPURequest(mode: .sriov, count: 1 + Int(next() % 8)))
+            return ResourceRequest(
+                vcpus: 4, memoryMB: 8192, gpu: GPURequest(mode: .vgpu, profile: t, count: 1 + Int(next() % 2)))
+        case 4:
+            return ResourceRequest(vcpus: 2, memoryMB: 4096, gpu: GPURequest(mode: .sriov, count: 1 + Int(next() % 8)))
         case 5:
             let n = [1, 2, 4, 8][Int(next() % 4)]
-            return ResourceRequest(vcpus: 8, memoryMB: 32768, numa: n > 4 ? .none : numa,
+            return ResourceRequest(
+                vcpus: 8, memoryMB: 32768, numa: n > 4 ? .none : numa,
                 gpu: GPURequest(mode: .passthrough, count: n, nvlink: [.none, .preferred, .required][Int(next() % 3)]))
         case 6:
             let kind: GroupRule.Kind = next() % 2 == 0 ? .affinity : .antiAffinity
-            return ResourceRequest(vcpus: 2, memoryMB: 2048,
+            return ResourceRequest(
+                vcpus: 2, memoryMB: 2048,
                 groups: [GroupRule(group: "g\(next() % 4)", kind: kind, strength: next() % 2 == 0 ? .strict : .soft)])
-        default: return ResourceRequest(vcpus: 1 + Int(next() % 16), memoryMB: 1024 * (1 + Int(next() % 64)), numa: numa)
+        default:
+            return ResourceRequest(vcpus: 1 + Int(next() % 16), memoryMB: 1024 * (1 + Int(next() % 64)), numa: numa)
         }
     }
 }

@@ -76,7 +76,8 @@ import Testing
     @Test func weibullShapeOneIsExponential() {
         var r = Xoshiro256StarStar(seed: 4)
         let n = 200_000
-        let mean = (0..<n).reduce(0.0) { acc, _ in acc + Variates.weibull(shape: 1, scale: 2, using: &r) }
+        let mean =
+            (0..<n).reduce(0.0) { acc, _ in acc + Variates.weibull(shape: 1, scale: 2, using: &r) }
             / Double(n)
         #expect(abs(mean - 2) < 0.05)
     }

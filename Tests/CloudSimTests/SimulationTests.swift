@@ -1,7 +1,7 @@
-@testable import CloudControl
 import CloudModel
 import Testing
 
+@testable import CloudControl
 @testable import CloudSim
 
 /// A small fleet built in code: 3 CPU hosts and one H100 host.
@@ -10,19 +10,30 @@ func smallSpec(timeline: [TimedAction] = [], expect: [ScenarioExpectation] = [],
     return ScenarioSpec(
         name: "small", seed: seed, duration: 300 * s,
         datacenters: [
-            DatacenterSpec(name: "dc", clusters: [
-                ClusterSpec(name: "cpu", zone: "z1", hostGroups: [
-                    HostGroupSpec(name: "cpu", template: "cpu-2s", count: 3, racks: ["r1", "r2"])
-                ]),
-                ClusterSpec(name: "gpu", zone: "z1", hostGroups: [
-                    HostGroupSpec(name: "gpu", template: "gpu-h100-sxm8", count: 1, racks: ["r3"])
-                ]),
-            ])
+            DatacenterSpec(
+                name: "dc",
+                clusters: [
+                    ClusterSpec(
+                        name: "cpu", zone: "z1",
+                        hostGroups: [
+                            HostGroupSpec(name: "cpu", template: "cpu-2s", count: 3, racks: ["r1", "r2"])
+                        ]),
+                    ClusterSpec(
+                        name: "gpu", zone: "z1",
+                        hostGroups: [
+                            HostGroupSpec(name: "gpu", template: "gpu-h100-sxm8", count: 1, racks: ["r3"])
+                        ]),
+                ])
         ],
         workload: [
-            WorkloadSpec(name: "vm", count: 9, flavor: Flavor.named("m1.large") ?? Flavor(name: "x", vcpus: 1,
-                memoryMB: 64), tenant: "t", haPriority: .high, cluster: "cpu"),
-            WorkloadSpec(name: "gpuvm", count: 3, flavor: Flavor(name: "g", vcpus: 8, memoryMB: 65536, gpus: 2),
+            WorkloadSpec(
+                name: "vm", count: 9,
+                flavor: Flavor.named("m1.large")
+                    ?? Flavor(
+                        name: "x", vcpus: 1,
+                        memoryMB: 64), tenant: "t", haPriority: .high, cluster: "cpu"),
+            WorkloadSpec(
+                name: "gpuvm", count: 3, flavor: Flavor(name: "g", vcpus: 8, memoryMB: 65536, gpus: 2),
                 tenant: "t", haPriority: .normal, cluster: "gpu"),
         ],
         timeline: timeline, expectations: expect)
@@ -128,8 +139,10 @@ func run(_ spec: ScenarioSpec, seed: UInt64? = nil) throws -> SimulationResult {
     func gpuXidFaults(xid: Int, health: String, instanceErrors: Bool) throws {
         let spec = smallSpec(
             timeline: [TimedAction(at: 30 * s, action: .gpuFault(host: "gpu-01", gpu: 0, xid: xid))],
-            expect: [.gpuHealth(host: "gpu-01", gpu: 0, state: GPUHealth(rawValue: health) ?? .healthy),
-                .noViolations])
+            expect: [
+                .gpuHealth(host: "gpu-01", gpu: 0, state: GPUHealth(rawValue: health) ?? .healthy),
+                .noViolations,
+            ])
         let r = try run(spec)
         #expect(r.passed, "\(r.expectations)")
         // a fatal Xid kills the instance on the GPU; HA restarts it on a healthy GPU
@@ -147,7 +160,8 @@ func run(_ spec: ScenarioSpec, seed: UInt64? = nil) throws -> SimulationResult {
     @Test func unplaceableInstancesArePendingNotDropped() throws {
         var spec = smallSpec()
         spec.workload.append(
-            WorkloadSpec(name: "huge", count: 2, flavor: Flavor(name: "h", vcpus: 8, memoryMB: 4_000_000),
+            WorkloadSpec(
+                name: "huge", count: 2, flavor: Flavor(name: "h", vcpus: 8, memoryMB: 4_000_000),
                 tenant: "t", haPriority: .normal, cluster: nil))
         let r = try run(spec)
         #expect(r.summary.instanceCounts.first { $0.0 == "pending" }?.1 == 2)
@@ -180,7 +194,9 @@ func run(_ spec: ScenarioSpec, seed: UInt64? = nil) throws -> SimulationResult {
         var openSince: UInt64?
         for (t, isOpen) in changes {
             hb.setFlowing(isOpen, now: t, interval: interval)
-            if isOpen { openSince = t } else if let s = openSince {
+            if isOpen {
+                openSince = t
+            } else if let s = openSince {
                 open.append((s, t))
                 openSince = nil
             }
@@ -210,7 +226,8 @@ func run(_ spec: ScenarioSpec, seed: UInt64? = nil) throws -> SimulationResult {
     @Test(arguments: [(UInt64(2), UInt64(3), UInt64(20)), (2, 6, 6), (0, 6, 20)])
     func rejectsTimeoutsThatWouldFlap(hb: UInt64, suspect: UInt64, unreachable: UInt64) {
         #expect(throws: HealthTimeoutsError.self) {
-            try HealthTimeouts(heartbeatInterval: hb, suspectAfter: suspect, unreachableAfter: unreachable,
+            try HealthTimeouts(
+                heartbeatInterval: hb, suspectAfter: suspect, unreachableAfter: unreachable,
                 checkInterval: 1)
         }
     }

@@ -4,12 +4,17 @@ import Testing
 
 @Suite struct ExpositionTests {
     let families = [
-        MetricFamily(name: "cloudplane_requests", help: "Requests \"served\".\nSecond line \\ end.", kind: .counter,
+        MetricFamily(
+            name: "cloudplane_requests", help: "Requests \"served\".\nSecond line \\ end.", kind: .counter,
             samples: [Sample([("route", "b")], 2), Sample([("route", "a\"quoted\"\n\\")], 1)]),
         MetricFamily(name: "cloudplane_build", help: "Build.", kind: .info, samples: [Sample([("version", "1.0")], 1)]),
-        MetricFamily(name: "cloudplane_latency_seconds", help: "Latency.", kind: .histogram, unit: "seconds",
-            samples: [Sample([("op", "place")], .histogram(buckets: [(0.005, 3), (1, 7), (1e6, 9)], sum: 12.5, count: 10))]),
-        MetricFamily(name: "cloudplane_temperature_celsius", help: "Temp.", kind: .gauge, unit: "celsius",
+        MetricFamily(
+            name: "cloudplane_latency_seconds", help: "Latency.", kind: .histogram, unit: "seconds",
+            samples: [
+                Sample([("op", "place")], .histogram(buckets: [(0.005, 3), (1, 7), (1e6, 9)], sum: 12.5, count: 10))
+            ]),
+        MetricFamily(
+            name: "cloudplane_temperature_celsius", help: "Temp.", kind: .gauge, unit: "celsius",
             samples: [Sample([("z", "1"), ("a", "2")], .nan), Sample([("a", "1")], .infinity)]),
     ]
 
@@ -53,8 +58,10 @@ import Testing
     @Test(arguments: [
         (nil as String?, ExpositionFormat.text004),
         ("text/plain;version=0.0.4", .text004),
-        ("application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
-            .openMetrics),
+        (
+            "application/openmetrics-text;version=1.0.0,application/openmetrics-text;version=0.0.1;q=0.75,text/plain;version=0.0.4;q=0.5,*/*;q=0.1",
+            .openMetrics
+        ),
         ("application/openmetrics-text;version=1.0.0;q=0.2,text/plain;q=0.9", .text004),
         ("application/openmetrics-text;version=0.0.1", .text004),
     ])
@@ -63,8 +70,10 @@ import Testing
     }
 
     @Test func sameNameFamiliesMergeIntoOneGroup() {
-        let a = MetricFamily(name: "x_bytes", help: "X.", kind: .gauge, unit: "bytes", samples: [Sample([("k", "1")], 1)])
-        let b = MetricFamily(name: "x_bytes", help: "X.", kind: .gauge, unit: "bytes", samples: [Sample([("k", "0")], 2)])
+        let a = MetricFamily(
+            name: "x_bytes", help: "X.", kind: .gauge, unit: "bytes", samples: [Sample([("k", "1")], 1)])
+        let b = MetricFamily(
+            name: "x_bytes", help: "X.", kind: .gauge, unit: "bytes", samples: [Sample([("k", "0")], 2)])
         let text = Exposition.render([a, b], format: .text004)
         #expect(text == "# HELP x_bytes X.\n# TYPE x_bytes gauge\nx_bytes{k=\"0\"} 2\nx_bytes{k=\"1\"} 1\n")
     }

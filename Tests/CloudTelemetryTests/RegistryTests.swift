@@ -28,8 +28,9 @@ import Testing
         let b = r.counter("cloudplane_requests", help: "R.", labels: [("b", "2"), ("a", "1")])
         a.increment()
         b.increment(by: 2)
-        #expect(text(r) == "# HELP cloudplane_requests_total R.\n# TYPE cloudplane_requests_total counter\n"
-            + "cloudplane_requests_total{a=\"1\",b=\"2\"} 3\n")
+        #expect(
+            text(r) == "# HELP cloudplane_requests_total R.\n# TYPE cloudplane_requests_total counter\n"
+                + "cloudplane_requests_total{a=\"1\",b=\"2\"} 3\n")
     }
 
     @Test func histogramsAreCumulativeWithInf() {
@@ -52,8 +53,10 @@ import Testing
         r.gauge("cloudplane_host_up", help: "Up.", labels: [("host", "x")]).set(1)
         r.remove("cloudplane_host_up", labels: [("host", "x")])
         r.register(collector: "sim") {
-            [MetricFamily(name: "cloudplane_a", help: "A.", kind: .gauge, samples: [Sample([], 7)]),
-             MetricFamily(name: "cloudplane_c", help: "C.", kind: .gauge, samples: [Sample([("k", "v\"\n")], .nan)])]
+            [
+                MetricFamily(name: "cloudplane_a", help: "A.", kind: .gauge, samples: [Sample([], 7)]),
+                MetricFamily(name: "cloudplane_c", help: "C.", kind: .gauge, samples: [Sample([("k", "v\"\n")], .nan)]),
+            ]
         }
         let body = text(r)
         let order = ["cloudplane_a ", "cloudplane_b ", "cloudplane_c{"].map { body.firstRange(of: $0)?.lowerBound }
@@ -79,8 +82,11 @@ import Testing
         #expect(body.contains("cloudplane_batch_size_bucket{le=\"1000.0\"} 1\n"))
     }
 
-    @Test(arguments: [(0.0, "0"), (-12.0, "-12"), (1e15, "1000000000000000"), (1e17, "1e+17"), (2.5, "2.5"), (Double.infinity, "+Inf"),
-        (-Double.infinity, "-Inf"), (123_456_789.0, "123456789")])
+    @Test(arguments: [
+        (0.0, "0"), (-12.0, "-12"), (1e15, "1000000000000000"), (1e17, "1e+17"), (2.5, "2.5"),
+        (Double.infinity, "+Inf"),
+        (-Double.infinity, "-Inf"), (123_456_789.0, "123456789"),
+    ])
     func numbersAreSpelledForBothFormats(value: Double, spelled: String) {
         var out: [UInt8] = []
         ByteWriter.appendNumber(value, to: &out)
