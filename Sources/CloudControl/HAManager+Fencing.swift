@@ -16,11 +16,7 @@ extension HAManager {
         let storm = vanished * 100 > config.stormPercent * total
         if storm != state.stormGuard {
             state.stormGuard = storm
-            log(
-                storm
-                    ? "storm guard: \(vanished) of \(total) hosts unreachable at once; automatic fencing suspended "
-                        + "(a network or manager fault is more likely)"
-                    : "storm guard lifted: \(vanished) of \(total) hosts unreachable")
+            log(.stormGuard(engaged: storm, unreachable: vanished, total: total))
         }
         if storm || now < takeoverAt + config.fenceDelay { return }
         var active = state.hosts.count { $0.state == .fencing }
@@ -48,7 +44,7 @@ extension HAManager {
         }
         state.hosts[h].fence = FenceProgress(startedAt: now)
         if unsafeSkipFence {
-            log("fencing: SKIPPED for node '\(hostNames[h])' (unsafe test switch)")
+            log(.fenceSkipped(host: h))
             completeFence(h, proofs: ["none (unsafe test switch)"])
             return
         }
@@ -69,8 +65,7 @@ extension HAManager {
         if methods.contains(.manual) { deadline = UInt64.max }
         f.deadline = deadline
         state.hosts[h].fence = f
-        let names = methods.map(\.rawValue).joined(separator: "+")
-        log("FENCE: node '\(hostNames[h])': level \(f.level + 1) (\(names)), try \(f.attempt + 1)")
+        log(.fenceLevelStarted(host: h, level: f.level, methods: methods, attempt: f.attempt))
         var outstanding: [HACommand] = []
         for m in methods { outstanding.append(command(.fence(m), host: h)) }
         state.hosts[h].fence?.outstanding = outstanding
@@ -136,7 +131,7 @@ extension HAManager {
     /// A failed fence is never treated as success: the VMs stay in `fence`.
     mutating func levelFailed(_ h: Int, _ reason: String) {
         guard var f = state.hosts[h].fence else { return }
-        log("FENCE: node '\(hostNames[h])': level \(f.level + 1) failed: \(reason)")
+        log(.fenceLevelFailed(host: h, level: f.level, reason: reason))
         f.outstanding = []
         if f.attempt < config.fenceRetries {
             f.attempt += 1
@@ -149,9 +144,7 @@ extension HAManager {
             f.retryAt = now + config.fenceBackoff
             state.hosts[h].fence = f
             let n = vms(on: h).count { state.vms[$0].state == .fence }
-            log(
-                "FENCE: node '\(hostNames[h])': every fence level failed; \(n) VM(s) stay blocked; "
-                    + "retrying in \(Self.seconds(config.fenceBackoff))")
+            log(.fenceExhausted(host: h, blockedVMs: n, retryAfterNanoseconds: config.fenceBackoff))
             for v in vms(on: h) where state.vms[v].state == .fence {
                 state.vms[v].blocked = "fence of node '\(hostNames[h])' failed: \(reason)"
             }
@@ -165,7 +158,7 @@ extension HAManager {
     /// are still its own. The fence is called off; the agent's inventory decides what still runs.
     mutating func cancelFence(_ h: Int) {
         state.hosts[h].fence = nil
-        log("FENCE: node '\(hostNames[h])': back with its lease renewed before any fence proof; fence called off")
+        log(.fenceCalledOff(host: h))
         setHost(h, .online, "heartbeats back")
         for v in vms(on: h) where state.vms[v].state == .fence {
             state.vms[v].blocked = nil
@@ -178,7 +171,7 @@ extension HAManager {
         state.hosts[h].lastFenceAt = now
         state.hosts[h].fences += 1
         state.hosts[h].reconciledAt = nil
-        log("fencing: acknowledged - node '\(hostNames[h])' fenced (\(proofs.joined(separator: "; ")))")
+        log(.fenceCompleted(host: h, proofs: proofs))
         setHost(h, .fenced)
     }
 
@@ -201,7 +194,7 @@ extension HAManager {
         guard state.hosts[h].state == .fencing, let f = state.hosts[h].fence,
             let c = f.outstanding.first(where: { $0.kind == .fence(.manual) })
         else {
-            log("node '\(hostNames[h])': manual fence acknowledgement ignored (no manual fence level pending)")
+            log(.manualAcknowledgementIgnored(host: h))
             return
         }
         fenceAnswer(c.id, .verified(proof: "acknowledged by an operator"))

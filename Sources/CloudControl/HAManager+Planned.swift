@@ -34,29 +34,29 @@ extension HAManager {
         switch cmd {
         case .disarm:
             if let v = state.vms.first(where: { $0.state == .fence || ($0.state == .recovery && $0.blocked == nil) }) {
-                if !quiet { log("deferring disarm - vm '\(v.name)' is in '\(v.state.rawValue)' state") }
+                if !quiet { log(.disarmDeferred(vm: v.name, state: v.state)) }
                 return false
             }
             if state.armed {
                 state.armed = false
                 effects.append(.watchdogs(armed: false))
-                log("HA disarmed: no fencing, no recovery; agents release their watchdogs")
+                log(.disarmed)
             }
         case .arm:
             if !state.armed {
                 state.armed = true
                 effects.append(.watchdogs(armed: true))
-                log("HA armed")
+                log(.armed)
             }
         case .maintenance(let h, let enable):
             if enable && hostFenceBusy(h) {
-                if !quiet { log("deferring maintenance of node '\(hostNames[h])' - a fence is in progress") }
+                if !quiet { log(.maintenanceDeferred(host: h)) }
                 return false
             }
             setMaintenance(h, enable, placement: &placement)
         case .shutdown(let h, let policy):
             if hostFenceBusy(h) {
-                if !quiet { log("deferring shutdown of node '\(hostNames[h])' - a fence is in progress") }
+                if !quiet { log(.shutdownDeferred(host: h)) }
                 return false
             }
             beginShutdown(h, policy, placement: &placement)
@@ -65,7 +65,7 @@ extension HAManager {
         case .lock(let vm, let name):
             guard let v = state.vm(instance: vm) else { return true }
             state.vms[v].lock = name
-            log("vm '\(state.vms[v].name)': lock '\(name)' set")
+            log(.lockSet(vm: state.vms[v].name, lock: name))
         case .migrate(let vm, let to):
             guard let v = state.vm(instance: vm), state.vms[v].state == .started, state.vms[v].command == nil else {
                 return true
@@ -114,7 +114,7 @@ extension HAManager {
             ?? placement.reserveMigration(vm: index, excluding: [source])
         guard case .placed(let target) = outcome else {
             if case .noCapacity(let reason) = outcome {
-                log("vm '\(state.vms[v].name)': cannot migrate (\(reason)); stopping it instead")
+                log(.migrationImpossible(vm: state.vms[v].name, reason: reason))
             }
             if state.hosts[source].shutdown != nil || state.hosts[source].maintenanceRequested {
                 stopForShutdown(v, source, failover: state.hosts[source].shutdown == nil)
@@ -134,11 +134,11 @@ extension HAManager {
         placement.finishMigration(vm: index, committed: ok)
         if ok {
             state.vms[v].node = target
-            log("vm '\(state.vms[v].name)': migrated to node '\(hostNames[target])' (\(detail))")
+            log(.migrated(vm: state.vms[v].name, to: target, detail: detail))
             setVM(v, .started)
             return
         }
-        log("vm '\(state.vms[v].name)': migration to node '\(hostNames[target])' failed: \(detail)")
+        log(.migrationFailed(vm: state.vms[v].name, to: target, detail: detail))
         setVM(v, .started)
         if state.hosts[source].shutdown != nil || state.hosts[source].maintenanceRequested {
             stopForShutdown(v, source, failover: true)

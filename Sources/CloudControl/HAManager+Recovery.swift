@@ -25,12 +25,12 @@ extension HAManager {
             guard let h = state.hosts.indices.first(where: { state.hosts[$0].hostCommand?.id == id }) else { return }
             state.hosts[h].hostCommand = nil
             state.hosts[h].rebootAckAt = now
-            log("node '\(hostNames[h])': rebooting for a planned shutdown")
+            log(.rebootingForShutdown(host: h))
         case .storageUnfenced(let id):
             guard let h = state.hosts.indices.first(where: { state.hosts[$0].hostCommand?.id == id }) else { return }
             state.hosts[h].hostCommand = nil
             state.hosts[h].storageFenced = false
-            log("node '\(hostNames[h])': storage unfenced")
+            log(.storageUnfenced(host: h))
         case .admin(let cmd):
             admin(cmd, placement: &placement)
         }
@@ -46,14 +46,14 @@ extension HAManager {
             state.vms[v].relocations = 0
             state.vms[v].failedNodes = []
             state.vms[v].home = nil
-            log("vm '\(name)': started on node '\(hostNames[node])'")
+            log(.vmStarted(vm: name, host: node))
             setVM(v, .started)
             return
         }
-        log("vm '\(name)': start on node '\(hostNames[node])' failed: \(reason)")
+        log(.startFailed(vm: name, host: node, reason: reason))
         if state.vms[v].restarts < config.maxRestart {
             state.vms[v].restarts += 1
-            log("vm '\(name)': restart \(state.vms[v].restarts) of \(config.maxRestart) on node '\(hostNames[node])'")
+            log(.restarting(vm: name, attempt: state.vms[v].restarts, of: config.maxRestart, host: node))
             state.vms[v].command = command(.start(vm: state.vms[v].index), host: c.host)
             return
         }
@@ -65,8 +65,9 @@ extension HAManager {
             state.vms[v].triedCapacity = nil
             state.vms[v].home = nil
             log(
-                "vm '\(name)': relocate \(state.vms[v].relocations) of \(config.maxRelocate) (avoiding "
-                    + state.vms[v].failedNodes.map { "'\(hostNames[$0])'" }.joined(separator: ", ") + ")")
+                .relocating(
+                    vm: name, attempt: state.vms[v].relocations, of: config.maxRelocate,
+                    avoiding: state.vms[v].failedNodes))
             setVM(v, .recovery)
         } else {
             state.vms[v].node = nil
@@ -125,7 +126,7 @@ extension HAManager {
         if let lock = state.vms[v].lock {
             state.vms[v].lock = nil
             if Self.clearableLocks.contains(lock) {
-                log("vm '\(name)': removed leftover lock '\(lock)' after fence")
+                log(.lockRemoved(vm: name, lock: lock))
             } else {
                 state.vms[v].node = nil
                 state.vms[v].blocked = "locked by '\(lock)'; an operator must check it"
@@ -148,7 +149,7 @@ extension HAManager {
             let why = "no capacity: \(reason)"
             if state.vms[v].blocked != why {
                 state.vms[v].blocked = why
-                log("vm '\(name)': recovery pending: \(why)")
+                log(.recoveryPending(vm: name, reason: why))
             }
             return false
         case .placed(let t):
@@ -160,7 +161,7 @@ extension HAManager {
             state.vms[v].node = t
             state.vms[v].blocked = nil
             effects.append(.claimPort(vm: index, host: t))
-            log("vm '\(name)': starting on node '\(hostNames[t])'")
+            log(.vmStarting(vm: name, host: t))
             state.vms[v].command = command(.start(vm: index), host: t)
             return true
         }

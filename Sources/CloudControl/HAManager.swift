@@ -66,12 +66,12 @@ public struct HAManager: Sendable {
         state.epoch = epoch
         takingOver = true
         takeoverAt = now
-        log("leader epoch \(epoch) (was \(previous)): resuming from persisted state")
+        log(.leaderResumed(epoch: epoch, previous: previous))
     }
 
     // MARK: helpers
 
-    mutating func log(_ line: String) { effects.append(.log(line)) }
+    mutating func log(_ event: HAEvent) { effects.append(.event(event)) }
 
     mutating func command(_ kind: HACommand.Kind, host: Int) -> HACommand {
         // IDs are `epoch << 32 | number`: both halves must fit, or IDs would collide silently
@@ -89,18 +89,14 @@ public struct HAManager: Sendable {
         guard old != s else { return }
         state.hosts[h].state = s
         state.hosts[h].since = now
-        log(
-            "node '\(hostNames[h])': state changed from '\(old.rawValue)' to '\(s.rawValue)'"
-                + (why.isEmpty ? "" : " (\(why))"))
+        log(.hostStateChanged(host: h, from: old, to: s, reason: why))
     }
 
     mutating func setVM(_ v: Int, _ s: HAVMState, _ why: String = "") {
         let old = state.vms[v].state
         guard old != s else { return }
         state.vms[v].state = s
-        log(
-            "vm '\(state.vms[v].name)': state changed from '\(old.rawValue)' to '\(s.rawValue)'"
-                + (why.isEmpty ? "" : " (\(why))"))
+        log(.vmStateChanged(vm: state.vms[v].name, from: old, to: s, reason: why))
     }
 
     mutating func setSchedulable(_ h: Int, _ on: Bool) {
@@ -182,12 +178,12 @@ extension HAManager {
         }
         if rec.reconciledAt == nil, let r = observations[h].reconciledAt, r >= (rec.lastFenceAt ?? 0) {
             state.hosts[h].reconciledAt = r
-            log("node '\(hostNames[h])': agent reconciled (stale processes and port claims cleaned)")
+            log(.hostReconciled(host: h))
         }
         guard let done = state.hosts[h].reconciledAt, now >= done + config.settleTime else { return }
         if rec.storageFenced {
             if rec.hostCommand == nil {
-                log("node '\(hostNames[h])': reconciled and settled; unfencing storage")
+                log(.unfencingStorage(host: h))
                 state.hosts[h].hostCommand = command(.unfenceStorage, host: h)
             }
             return

@@ -113,8 +113,8 @@ public struct HostObservation: Sendable, Equatable, Codable {
 /// Effects of a round, carried out by the runtime after the state was persisted.
 public enum HAEffect: Sendable, Equatable {
     case send(HACommand)
-    /// One HA decision for the event log.
-    case log(String)
+    /// One HA decision, typed (the decision log renders it with `HAEvent.text(hostNames:)`).
+    case event(HAEvent)
     /// A VM's port must be bound to `host` (OVN `requested-chassis`) before it starts there.
     case claimPort(vm: Int, host: Int)
     /// The host takes new VMs (true) or not.

@@ -53,13 +53,17 @@ package final class ControlPlaneState {
     package var fenceInFlight: [UInt64: (host: Int, method: Int)] = [:]
     /// True while the leader logged that the store is unavailable.
     package var storeDownLogged = false
+    /// Host names by index, for rendering decisions.
+    package let hostNames: [String]
 
     /// The control plane of a new cluster of `hostCount` hosts with the HA state `initial`.
     package init(
-        config: HAConfig, initial: HAState, hostCount: Int, powerFenceTiming: PowerFenceTiming,
+        config: HAConfig, initial: HAState, hostNames: [String], powerFenceTiming: PowerFenceTiming,
         faults: RuntimeFaultHooks = RuntimeFaultHooks()
     ) {
+        let hostCount = hostNames.count
         precondition(initial.hosts.count == hostCount, "one HA host record per host")
+        self.hostNames = hostNames
         self.config = config
         self.faults = faults
         self.powerFenceTiming = powerFenceTiming

@@ -84,8 +84,8 @@ extension ControlPlaneHost where Self: ~Copyable {
 
     package mutating func apply(_ e: HAEffect, leader l: Int) {
         switch e {
-        case .log(let line):
-            record("ha/\(hostName(l)): " + line)
+        case .event(let event):
+            record("ha/\(hostName(l)): " + event.text(hostNames: control.hostNames))
         case .send(let c):
             commandReleased(c)
             execute(c, from: l)

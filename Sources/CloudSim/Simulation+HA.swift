@@ -17,7 +17,8 @@ extension Simulation {
             config: settings.ha, hostCount: world.hosts.count, instanceCount: world.instances.count,
             processes: processes)
         let control = ControlPlaneState(
-            config: settings.ha, initial: HAState(hostCount: world.hosts.count, vms: vms), hostCount: world.hosts.count,
+            config: settings.ha, initial: HAState(hostCount: world.hosts.count, vms: vms),
+            hostNames: world.hosts.map(\.name),
             powerFenceTiming: simulatedBMCTiming,
             faults: RuntimeFaultHooks(
                 skipFence: settings.unsafeSkipFence, acceptBeforeSchedule: settings.unsafeAcceptBeforeSchedule))

@@ -84,6 +84,8 @@ public struct HAHarness: Sendable {
 
     /// Commands released by the last round.
     public var sent: [HACommand] { effects.compactMap { if case .send(let c) = $0 { return c } else { return nil } } }
-    /// Log lines of the last round.
-    public var logs: [String] { effects.compactMap { if case .log(let l) = $0 { return l } else { return nil } } }
+    /// Decisions of the last round, typed.
+    public var events: [HAEvent] { effects.compactMap { if case .event(let e) = $0 { return e } else { return nil } } }
+    /// Decisions of the last round as the decision log writes them.
+    public var logs: [String] { events.map { $0.text(hostNames: step.manager.hostNames) } }
 }

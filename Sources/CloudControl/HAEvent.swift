@@ -1,0 +1,122 @@
+/// A decision of the HA manager, as a value: what the decision log, the audit log, the API's
+/// event stream and metrics read. Hosts are host indices; VMs are named by their record's name.
+/// `text(hostNames:)` renders the decision log's wording at the edge.
+public enum HAEvent: Sendable, Equatable, Codable {
+    /// A leader under a new epoch took over from the persisted state.
+    case leaderResumed(epoch: UInt64, previous: UInt64)
+    case hostStateChanged(host: Int, from: HAHostState, to: HAHostState, reason: String)
+    case vmStateChanged(vm: String, from: HAVMState, to: HAVMState, reason: String)
+    /// The storm guard engaged (`engaged`) or lifted, with the hosts unreachable at that moment.
+    case stormGuard(engaged: Bool, unreachable: Int, total: Int)
+    /// The fence of a host was skipped by the simulation-only fault hook.
+    case fenceSkipped(host: Int)
+    /// A fence level is tried (`level` and `attempt` from 0).
+    case fenceLevelStarted(host: Int, level: Int, methods: [FenceMethod], attempt: Int)
+    case fenceLevelFailed(host: Int, level: Int, reason: String)
+    /// Every level failed: the host's VMs stay blocked; fencing starts over after `retryAfterNanoseconds`.
+    case fenceExhausted(host: Int, blockedVMs: Int, retryAfterNanoseconds: UInt64)
+    /// The host came back before any proof: the fence is called off.
+    case fenceCalledOff(host: Int)
+    case fenceCompleted(host: Int, proofs: [String])
+    case manualAcknowledgementIgnored(host: Int)
+    /// An operator request waits: a disarm (for the VM named), a maintenance or a shutdown.
+    case disarmDeferred(vm: String, state: HAVMState)
+    case maintenanceDeferred(host: Int)
+    case shutdownDeferred(host: Int)
+    case disarmed
+    case armed
+    case lockSet(vm: String, lock: String)
+    case lockRemoved(vm: String, lock: String)
+    case migrationImpossible(vm: String, reason: String)
+    case migrated(vm: String, to: Int, detail: String)
+    case migrationFailed(vm: String, to: Int, detail: String)
+    case rebootingForShutdown(host: Int)
+    case storageUnfenced(host: Int)
+    case hostReconciled(host: Int)
+    case unfencingStorage(host: Int)
+    /// A placement: the VM is being started on the host the scheduler chose.
+    case vmStarting(vm: String, host: Int)
+    case vmStarted(vm: String, host: Int)
+    case startFailed(vm: String, host: Int, reason: String)
+    case restarting(vm: String, attempt: Int, of: Int, host: Int)
+    case relocating(vm: String, attempt: Int, of: Int, avoiding: [Int])
+    /// A rejection: the scheduler found no host; the VM waits.
+    case recoveryPending(vm: String, reason: String)
+}
+
+extension HAEvent {
+    /// The decision log's line for the event.
+    public func text(hostNames: [String]) -> String {
+        func node(_ h: Int) -> String { "node '\(hostNames[h])'" }
+        func because(_ why: String) -> String { why.isEmpty ? "" : " (\(why))" }
+        switch self {
+        case .leaderResumed(let epoch, let previous):
+            return "leader epoch \(epoch) (was \(previous)): resuming from persisted state"
+        case .hostStateChanged(let h, let from, let to, let why):
+            return "\(node(h)): state changed from '\(from.rawValue)' to '\(to.rawValue)'" + because(why)
+        case .vmStateChanged(let vm, let from, let to, let why):
+            return "vm '\(vm)': state changed from '\(from.rawValue)' to '\(to.rawValue)'" + because(why)
+        case .stormGuard(let engaged, let n, let total):
+            return engaged
+                ? "storm guard: \(n) of \(total) hosts unreachable at once; automatic fencing suspended "
+                    + "(a network or manager fault is more likely)"
+                : "storm guard lifted: \(n) of \(total) hosts unreachable"
+        case .fenceSkipped(let h):
+            return "fencing: SKIPPED for \(node(h)) (unsafe test switch)"
+        case .fenceLevelStarted(let h, let level, let methods, let attempt):
+            let names = methods.map(\.rawValue).joined(separator: "+")
+            return "FENCE: \(node(h)): level \(level + 1) (\(names)), try \(attempt + 1)"
+        case .fenceLevelFailed(let h, let level, let reason):
+            return "FENCE: \(node(h)): level \(level + 1) failed: \(reason)"
+        case .fenceExhausted(let h, let n, let retry):
+            return "FENCE: \(node(h)): every fence level failed; \(n) VM(s) stay blocked; "
+                + "retrying in \(HAManager.seconds(retry))"
+        case .fenceCalledOff(let h):
+            return "FENCE: \(node(h)): back with its lease renewed before any fence proof; fence called off"
+        case .fenceCompleted(let h, let proofs):
+            return "fencing: acknowledged - \(node(h)) fenced (\(proofs.joined(separator: "; ")))"
+        case .manualAcknowledgementIgnored(let h):
+            return "\(node(h)): manual fence acknowledgement ignored (no manual fence level pending)"
+        default:
+            return operatorText(hostNames)
+        }
+    }
+
+    func operatorText(_ hostNames: [String]) -> String {
+        func node(_ h: Int) -> String { "node '\(hostNames[h])'" }
+        switch self {
+        case .disarmDeferred(let vm, let state): return "deferring disarm - vm '\(vm)' is in '\(state.rawValue)' state"
+        case .maintenanceDeferred(let h): return "deferring maintenance of \(node(h)) - a fence is in progress"
+        case .shutdownDeferred(let h): return "deferring shutdown of \(node(h)) - a fence is in progress"
+        case .disarmed: return "HA disarmed: no fencing, no recovery; agents release their watchdogs"
+        case .armed: return "HA armed"
+        case .lockSet(let vm, let lock): return "vm '\(vm)': lock '\(lock)' set"
+        case .lockRemoved(let vm, let lock): return "vm '\(vm)': removed leftover lock '\(lock)' after fence"
+        case .migrationImpossible(let vm, let reason):
+            return "vm '\(vm)': cannot migrate (\(reason)); stopping it instead"
+        case .migrated(let vm, let to, let detail): return "vm '\(vm)': migrated to \(node(to)) (\(detail))"
+        case .migrationFailed(let vm, let to, let detail):
+            return "vm '\(vm)': migration to \(node(to)) failed: \(detail)"
+        case .rebootingForShutdown(let h): return "\(node(h)): rebooting for a planned shutdown"
+        case .storageUnfenced(let h): return "\(node(h)): storage unfenced"
+        case .hostReconciled(let h): return "\(node(h)): agent reconciled (stale processes and port claims cleaned)"
+        case .unfencingStorage(let h): return "\(node(h)): reconciled and settled; unfencing storage"
+        default: return recoveryText(hostNames)
+        }
+    }
+
+    func recoveryText(_ hostNames: [String]) -> String {
+        func node(_ h: Int) -> String { "node '\(hostNames[h])'" }
+        switch self {
+        case .vmStarting(let vm, let h): return "vm '\(vm)': starting on \(node(h))"
+        case .vmStarted(let vm, let h): return "vm '\(vm)': started on \(node(h))"
+        case .startFailed(let vm, let h, let reason): return "vm '\(vm)': start on \(node(h)) failed: \(reason)"
+        case .restarting(let vm, let n, let of, let h): return "vm '\(vm)': restart \(n) of \(of) on \(node(h))"
+        case .relocating(let vm, let n, let of, let avoiding):
+            return "vm '\(vm)': relocate \(n) of \(of) (avoiding "
+                + avoiding.map { "'\(hostNames[$0])'" }.joined(separator: ", ") + ")"
+        case .recoveryPending(let vm, let reason): return "vm '\(vm)': recovery pending: \(reason)"
+        default: preconditionFailure("an HA event without its text: \(self)")
+        }
+    }
+}
