@@ -5,6 +5,9 @@ import PackageDescription
 //   CloudModel  <-  CloudScheduler, CloudControl  <-  CloudSim  <-  CloudScenario  <-  cloudplane
 // The deterministic core (CloudModel, CloudScheduler, CloudControl, CloudSim) imports no SwiftNIO,
 // no database driver and no Foundation networking.
+/// Settings every target of the project builds with.
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
+
 let package = Package(
     name: "CloudPlane",
     platforms: [.macOS(.v15)],
@@ -98,3 +101,7 @@ let package = Package(
         .testTarget(name: "TidyTests"),
     ]
 )
+
+for target in package.targets where target.type != .system {
+    target.swiftSettings = (target.swiftSettings ?? []) + strict
+}

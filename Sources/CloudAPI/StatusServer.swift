@@ -1,3 +1,4 @@
+import UnixSignals
 import CloudTelemetry
 import CompressNIO
 import Hummingbird

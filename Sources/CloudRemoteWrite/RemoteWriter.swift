@@ -5,7 +5,7 @@ import Synchronization
 /// spread over shards by series, batched, encoded, Snappy-compressed and POSTed, with retries.
 public final class RemoteWriter: Sendable {
     public let config: RemoteWriteConfig
-    let transport: RemoteWriteTransport
+    let transport: any RemoteWriteTransport
     let tracker: Mutex<SeriesTracker>
     let shardOf = Mutex<[UInt8]>([])
     let queues: [Shard]
@@ -16,7 +16,7 @@ public final class RemoteWriter: Sendable {
 
     /// Creates a sender; its own metrics go to `registry` (`cloudplane_remote_write_*`).
     public init(
-        config: RemoteWriteConfig, transport: RemoteWriteTransport, registry: MetricRegistry = MetricRegistry(),
+        config: RemoteWriteConfig, transport: any RemoteWriteTransport, registry: MetricRegistry = MetricRegistry(),
         extraLabels: [(String, String)] = []
     ) {
         precondition(config.shards >= 1 && config.shards <= 255, "shards must be in 1…255")

@@ -1,3 +1,4 @@
+import Yams
 import CloudControl
 import CloudModel
 import CloudSim

@@ -1,3 +1,4 @@
+import Yams
 import CloudModel
 import CloudSim
 

@@ -1,3 +1,4 @@
+import CloudControl
 import CloudModel
 import CloudSim
 import Yams

@@ -1,3 +1,4 @@
+import CloudScheduler
 import CloudControl
 import CloudModel
 import CloudRuntime

@@ -1,3 +1,4 @@
+import CloudModel
 import CloudScheduler
 
 /// A broken safety invariant: the first one stops the run.

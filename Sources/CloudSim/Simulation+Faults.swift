@@ -1,3 +1,4 @@
+import CloudScheduler
 import CloudModel
 import CloudRuntime
 

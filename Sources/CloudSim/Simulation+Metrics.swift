@@ -1,3 +1,4 @@
+import CloudControl
 import CloudModel
 import CloudScheduler
 import CloudTelemetry

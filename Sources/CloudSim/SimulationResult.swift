@@ -1,3 +1,5 @@
+import CloudControl
+import CloudModel
 import CloudRuntime
 import CloudTelemetry
 

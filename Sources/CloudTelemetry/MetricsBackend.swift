@@ -44,7 +44,7 @@ public struct CloudMetricsFactory: MetricsFactory {
 
     func dims(_ d: [(String, String)]) -> [(String, String)] { d.map { (Self.sanitize($0.0), $0.1) } }
 
-    public func makeCounter(label: String, dimensions: [(String, String)]) -> CounterHandler {
+    public func makeCounter(label: String, dimensions: [(String, String)]) -> any CounterHandler {
         var name = Self.sanitize(label)
         if name.hasSuffix("_total") { name.removeLast(6) }
         return CounterBox(
@@ -53,7 +53,7 @@ public struct CloudMetricsFactory: MetricsFactory {
                 labels: dims(dimensions)))
     }
 
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> FloatingPointCounterHandler {
+    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
         var name = Self.sanitize(label)
         if name.hasSuffix("_total") { name.removeLast(6) }
         return CounterBox(
@@ -62,7 +62,7 @@ public struct CloudMetricsFactory: MetricsFactory {
                 labels: dims(dimensions)))
     }
 
-    public func makeMeter(label: String, dimensions: [(String, String)]) -> MeterHandler {
+    public func makeMeter(label: String, dimensions: [(String, String)]) -> any MeterHandler {
         let name = Self.sanitize(label)
         return GaugeBox(
             registry.gauge(
@@ -70,7 +70,7 @@ public struct CloudMetricsFactory: MetricsFactory {
                 labels: dims(dimensions)))
     }
 
-    public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> RecorderHandler {
+    public func makeRecorder(label: String, dimensions: [(String, String)], aggregate: Bool) -> any RecorderHandler {
         let name = Self.sanitize(label)
         if !aggregate {
             return GaugeBox(
@@ -84,7 +84,7 @@ public struct CloudMetricsFactory: MetricsFactory {
                 buckets: buckets[name] ?? Self.defaultValueBuckets, labels: dims(dimensions)))
     }
 
-    public func makeTimer(label: String, dimensions: [(String, String)]) -> TimerHandler {
+    public func makeTimer(label: String, dimensions: [(String, String)]) -> any TimerHandler {
         var name = Self.sanitize(label)
         if !name.hasSuffix("_seconds") { name += "_seconds" }
         return HistogramBox(
@@ -93,11 +93,11 @@ public struct CloudMetricsFactory: MetricsFactory {
                 buckets: buckets[name] ?? Self.defaultTimerBuckets, labels: dims(dimensions)))
     }
 
-    public func destroyCounter(_ handler: CounterHandler) {}
-    public func destroyMeter(_ handler: MeterHandler) {}
-    public func destroyFloatingPointCounter(_ handler: FloatingPointCounterHandler) {}
-    public func destroyRecorder(_ handler: RecorderHandler) {}
-    public func destroyTimer(_ handler: TimerHandler) {}
+    public func destroyCounter(_ handler: any CounterHandler) {}
+    public func destroyMeter(_ handler: any MeterHandler) {}
+    public func destroyFloatingPointCounter(_ handler: any FloatingPointCounterHandler) {}
+    public func destroyRecorder(_ handler: any RecorderHandler) {}
+    public func destroyTimer(_ handler: any TimerHandler) {}
 }
 
 final class CounterBox: CounterHandler, FloatingPointCounterHandler {

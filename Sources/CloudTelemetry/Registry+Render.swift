@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One rendered scrape.
 public struct ScrapeBody: Sendable {
     /// The body, ready to send.

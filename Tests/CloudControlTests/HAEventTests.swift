@@ -1,3 +1,4 @@
+import CloudModel
 import CloudControl
 import CloudTestKit
 import Foundation

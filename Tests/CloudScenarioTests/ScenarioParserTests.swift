@@ -1,3 +1,4 @@
+import CloudModel
 import CloudScheduler
 import CloudSim
 import Foundation
