@@ -6,7 +6,9 @@ import PackageDescription
 // The deterministic core (CloudModel, CloudScheduler, CloudControl, CloudSim) imports no SwiftNIO,
 // no database driver and no Foundation networking.
 /// Settings every target of the project builds with.
-let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility")]
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"), .enableUpcomingFeature("MemberImportVisibility"),
+]
 
 let package = Package(
     name: "CloudPlane",

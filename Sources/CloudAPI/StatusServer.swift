@@ -1,9 +1,9 @@
-import UnixSignals
 import CloudTelemetry
 import CompressNIO
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import UnixSignals
 
 /// What the HTTP edge serves, supplied by whichever runtime runs behind it.
 public struct StatusSource: Sendable {

@@ -1,5 +1,5 @@
-import Synchronization
 import CloudTelemetry
+import Synchronization
 
 extension RemoteWriter {
     /// The compressed body of one batch in `version`.

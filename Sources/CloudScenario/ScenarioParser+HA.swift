@@ -1,7 +1,7 @@
-import Yams
 import CloudControl
 import CloudModel
 import CloudSim
+import Yams
 
 extension ScenarioParser {
     static let haKeys = [

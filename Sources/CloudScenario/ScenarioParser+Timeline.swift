@@ -1,6 +1,6 @@
-import Yams
 import CloudModel
 import CloudSim
+import Yams
 
 extension ScenarioParser {
     static let actionKinds = [

@@ -1,7 +1,7 @@
-import CloudScheduler
 import CloudControl
 import CloudModel
 import CloudRuntime
+import CloudScheduler
 
 /// The HA safety invariants of `reference/ha.md` §9, evaluated by the simulated runtime as the
 /// state changes. Names are the ones reports print (`S1_single_writer`, …).

@@ -1,6 +1,6 @@
-import CloudScheduler
 import CloudModel
 import CloudRuntime
+import CloudScheduler
 
 extension Simulation {
     /// Timeout an operator's BMC command waits before giving up.

@@ -53,7 +53,9 @@ public struct CloudMetricsFactory: MetricsFactory {
                 labels: dims(dimensions)))
     }
 
-    public func makeFloatingPointCounter(label: String, dimensions: [(String, String)]) -> any FloatingPointCounterHandler {
+    public func makeFloatingPointCounter(
+        label: String, dimensions: [(String, String)]
+    ) -> any FloatingPointCounterHandler {
         var name = Self.sanitize(label)
         if name.hasSuffix("_total") { name.removeLast(6) }
         return CounterBox(

@@ -1,4 +1,3 @@
-import UnixSignals
 import ArgumentParser
 import CloudAPI
 import CloudRemoteWrite
@@ -9,6 +8,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import UnixSignals
 
 /// Owns the running simulation; the HTTP handlers and the clock ask it, one at a time.
 actor SimulationDriver {

@@ -1,5 +1,5 @@
-import CloudModel
 import CloudControl
+import CloudModel
 import CloudTestKit
 import Foundation
 import Testing
