@@ -93,6 +93,14 @@ public struct HAConfig: Sendable, Equatable {
         heartbeatInterval + roundInterval + watchdogTimeout + hardwareWatchdog + maxStall
     }
 
+    /// The failure detector: what a silence of `silenceNanoseconds` since a host's last
+    /// heartbeat means. The monitor's health and the HA manager's host states both read it.
+    public func health(silenceNanoseconds age: UInt64) -> HostHealth {
+        if age > fenceDelay { return .unreachable }
+        if age > suspectAfter { return .suspect }
+        return .online
+    }
+
     /// Checks the rules every configuration must obey, S3 first:
     /// heartbeat interval + round + watchdog + hardware watchdog + max stall < lease lifetime.
     public func validate() throws(HAConfigError) {
@@ -104,11 +112,14 @@ public struct HAConfig: Sendable, Equatable {
                     + "\(watchdogTimeout / nsPerSecond)s + hardware \(hardwareWatchdog / nsPerSecond)s + stall "
                     + "\(maxStall / nsPerSecond)s) must be shorter than lease_ttl \(leaseTTL / nsPerSecond)s")
         }
+        guard heartbeatInterval > 0, roundInterval > 0 else {
+            throw HAConfigError("heartbeat_interval", "heartbeat_interval and check_interval must be positive")
+        }
         guard suspectAfter >= 2 * heartbeatInterval else {
             throw HAConfigError("suspect_after", "suspect_after must be at least twice heartbeat_interval")
         }
         guard fenceDelay > suspectAfter else {
-            throw HAConfigError("fence_delay", "fence_delay must be longer than suspect_after")
+            throw HAConfigError("unreachable_after", "unreachable_after must be longer than suspect_after")
         }
         guard managerLeaseTTL >= 3 * roundInterval else {
             throw HAConfigError("manager_lease_ttl", "manager_lease_ttl must cover at least three rounds")

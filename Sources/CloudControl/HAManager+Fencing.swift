@@ -5,7 +5,7 @@ extension HAManager {
     var vanished: Int {
         state.hosts.indices.count { h in
             let s = state.hosts[h].state
-            return (s == .failed || s == .isolated || s == .fencing || s == .suspect) && age(h) > config.fenceDelay
+            return (s == .failed || s == .isolated || s == .fencing || s == .suspect) && unreachable(h)
         }
     }
 

@@ -111,7 +111,10 @@ public struct HAManager: Sendable {
         return now > seen ? now - seen : 0
     }
 
-    func fresh(_ h: Int) -> Bool { age(h) <= config.suspectAfter }
+    func fresh(_ h: Int) -> Bool { config.health(silenceNanoseconds: age(h)) == .online }
+
+    /// Silent past the fence delay: the detector's `unreachable`.
+    func unreachable(_ h: Int) -> Bool { config.health(silenceNanoseconds: age(h)) == .unreachable }
 
     /// VMs whose node is `h`, in index order.
     func vms(on h: Int) -> [Int] { state.vms.indices.filter { state.vms[$0].node == h } }
@@ -146,7 +149,7 @@ extension HAManager {
                     setHost(h, .online, "heartbeats back")
                 } else if age(h) > config.goneAfter && !needsFence(h) {
                     setHost(h, .gone, "offline for \(Self.seconds(age(h)))")
-                } else if age(h) > config.fenceDelay {
+                } else if unreachable(h) {
                     if obs.storageAlive {
                         setHost(h, .isolated, "management silent \(Self.seconds(age(h))), storage heartbeats alive")
                     } else {

@@ -8,58 +8,6 @@ public enum HostHealth: String, Sendable, CaseIterable, Codable {
     case unreachable
 }
 
-/// Timeouts of the heartbeat-based failure detector.
-public struct HealthTimeouts: Sendable, Equatable {
-    /// Interval at which agents send heartbeats, in nanoseconds.
-    public var heartbeatInterval: UInt64
-    /// Silence after which a host is suspect.
-    public var suspectAfter: UInt64
-    /// Silence after which a host is unreachable.
-    public var unreachableAfter: UInt64
-    /// Interval between detector evaluations.
-    public var checkInterval: UInt64
-
-    /// Creates timeouts; the suspect timeout must cover at least two heartbeats and be shorter than
-    /// the unreachable timeout, or a single late heartbeat would flap the host.
-    public init(
-        heartbeatInterval: UInt64, suspectAfter: UInt64, unreachableAfter: UInt64, checkInterval: UInt64
-    )
-        throws(HealthTimeoutsError)
-    {
-        guard heartbeatInterval > 0, checkInterval > 0 else {
-            throw HealthTimeoutsError("heartbeat_interval and check_interval must be positive")
-        }
-        guard suspectAfter >= 2 * heartbeatInterval else {
-            throw HealthTimeoutsError("suspect_after must be at least twice heartbeat_interval")
-        }
-        guard unreachableAfter > suspectAfter else {
-            throw HealthTimeoutsError("unreachable_after must be longer than suspect_after")
-        }
-        self.heartbeatInterval = heartbeatInterval
-        self.suspectAfter = suspectAfter
-        self.unreachableAfter = unreachableAfter
-        self.checkInterval = checkInterval
-    }
-
-    /// Defaults: heartbeat every 2 s, suspect after 6 s, unreachable after 20 s, checked every 1 s.
-    public static let standard = HealthTimeouts(
-        uncheckedHeartbeat: 2_000_000_000, suspect: 6_000_000_000, unreachable: 20_000_000_000,
-        check: 1_000_000_000)
-
-    init(uncheckedHeartbeat: UInt64, suspect: UInt64, unreachable: UInt64, check: UInt64) {
-        heartbeatInterval = uncheckedHeartbeat
-        suspectAfter = suspect
-        unreachableAfter = unreachable
-        checkInterval = check
-    }
-}
-
-/// A rejected timeout configuration.
-public struct HealthTimeoutsError: Error, Equatable, CustomStringConvertible, Sendable {
-    public let description: String
-    init(_ d: String) { description = d }
-}
-
 /// One change of a host's health, as the monitor decided it.
 public struct HealthTransition: Sendable, Equatable {
     public let host: Int
@@ -72,15 +20,16 @@ public struct HealthTransition: Sendable, Equatable {
 /// The heartbeat failure detector: a pure state machine. Given `now` and each host's last
 /// heartbeat time it returns the transitions to apply; it reads no clock and does no I/O.
 public struct HostHealthMonitor: Sendable {
-    public let timeouts: HealthTimeouts
+    /// The detector's timers: the HA configuration's heartbeat, suspect and fence-delay timeouts.
+    public let config: HAConfig
     /// Current belief per host index.
     public private(set) var health: [HostHealth]
     /// Time of the last transition into `unreachable` per host.
     public private(set) var unreachableSince: [UInt64?]
 
     /// Starts with every host online.
-    public init(hostCount: Int, timeouts: HealthTimeouts) {
-        self.timeouts = timeouts
+    public init(hostCount: Int, config: HAConfig) {
+        self.config = config
         health = Array(repeating: .online, count: hostCount)
         unreachableSince = Array(repeating: nil, count: hostCount)
     }
@@ -88,10 +37,7 @@ public struct HostHealthMonitor: Sendable {
     /// The state a host should be in given the age of its last heartbeat.
     public func classify(now: UInt64, lastHeartbeat: UInt64?, monitoringSince: UInt64) -> HostHealth {
         let silentSince = lastHeartbeat ?? monitoringSince
-        let age = now >= silentSince ? now - silentSince : 0
-        if age > timeouts.unreachableAfter { return .unreachable }
-        if age > timeouts.suspectAfter { return .suspect }
-        return .online
+        return config.health(silenceNanoseconds: now >= silentSince ? now - silentSince : 0)
     }
 
     /// Evaluates every host in index order and applies the transitions it returns.

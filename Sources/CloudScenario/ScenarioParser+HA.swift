@@ -11,11 +11,17 @@ extension ScenarioParser {
         "vm_start_time", "migration_bandwidth_mb",
     ]
 
-    /// The `settings.ha` section; timers shared with the detector come from `settings`.
-    static func parseHA(_ f: Field, settings s: inout SimSettings) throws(ScenarioError) {
+    /// The `settings.ha` section; the detector's timers (heartbeat, suspect, unreachable, check
+    /// interval) are set in `settings` (`parent`) and are the same HA configuration.
+    static func parseHA(_ f: Field, settings s: inout SimSettings, parent: [String: Field]) throws(ScenarioError) {
         let m = try f.mapping(allowed: haKeys)
         var c = s.ha
-        if let v = m["fence_delay"] { c.fenceDelay = try positive(v) }
+        if let v = m["fence_delay"] {
+            guard parent["unreachable_after"] == nil else {
+                throw v.fail("fence_delay is settings.unreachable_after; give one of them")
+            }
+            c.fenceDelay = try positive(v)
+        }
         if let v = m["lease_ttl"] { c.leaseTTL = try positive(v) }
         if let v = m["watchdog_timeout"] { c.watchdogTimeout = try positive(v) }
         if let v = m["hardware_watchdog"] { c.hardwareWatchdog = try positive(v) }
@@ -45,15 +51,22 @@ extension ScenarioParser {
             }
             c.fenceLevels = levels
         }
-        c.heartbeatInterval = s.heartbeatInterval
-        c.suspectAfter = s.suspectAfter
-        c.roundInterval = s.checkInterval
+        s.ha = c
+        try validate(s.ha, ha: m, settings: parent, fallback: f)
+    }
+
+    /// Validates the one HA configuration; an error names the field where the scenario set it.
+    static func validate(
+        _ c: HAConfig, ha: [String: Field], settings: [String: Field], fallback: Field
+    ) throws(ScenarioError) {
         do {
             try c.validate()
         } catch {
-            throw (m[error.field] ?? f).fail(error.description)
+            let aliases = ["fence_delay": "unreachable_after", "unreachable_after": "fence_delay"]
+            let field =
+                ha[error.field] ?? settings[error.field] ?? aliases[error.field].flatMap { ha[$0] ?? settings[$0] }
+            throw (field ?? fallback).fail(error.description)
         }
-        s.ha = c
     }
 
     static let haActionKinds = [

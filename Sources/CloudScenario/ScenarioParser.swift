@@ -165,17 +165,11 @@ public enum ScenarioParser {
         if let v = m["boot_time"] { s.bootMedian = try positive(v) }
         if let v = m["bmc_latency"] { s.bmcMedian = try positive(v) }
         if let v = m["cpu_overcommit"] { s.cpuOvercommit = try v.int(in: 1...16) }
-        guard s.suspectAfter >= 2 * s.heartbeatInterval else {
-            throw (m["suspect_after"] ?? f).fail("suspect_after must be at least twice heartbeat_interval")
+        if let v = m["ha"] {
+            try parseHA(v, settings: &s, parent: m)
+        } else {
+            try validate(s.ha, ha: [:], settings: m, fallback: f)
         }
-        guard s.unreachableAfter > s.suspectAfter else {
-            throw (m["unreachable_after"] ?? f).fail("unreachable_after must be longer than suspect_after")
-        }
-        s.ha.fenceDelay = s.unreachableAfter
-        s.ha.heartbeatInterval = s.heartbeatInterval
-        s.ha.suspectAfter = s.suspectAfter
-        s.ha.roundInterval = s.checkInterval
-        if let v = m["ha"] { try parseHA(v, settings: &s) }
         return s
     }
 

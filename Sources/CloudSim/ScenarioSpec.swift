@@ -44,10 +44,27 @@ extension [DatacenterSpec] {
 
 /// Tunables of the simulated runtime.
 public struct SimSettings: Sendable, Equatable {
-    public var heartbeatInterval: UInt64 = 2 * SimTime.second
-    public var suspectAfter: UInt64 = 6 * SimTime.second
-    public var unreachableAfter: UInt64 = 20 * SimTime.second
-    public var checkInterval: UInt64 = SimTime.second
+    /// The agents' heartbeat interval: the HA configuration's (one configuration for the monitor
+    /// and the HA manager).
+    public var heartbeatInterval: UInt64 {
+        get { ha.heartbeatInterval }
+        set { ha.heartbeatInterval = newValue }
+    }
+    /// Silence after which a host is suspect: the HA configuration's.
+    public var suspectAfter: UInt64 {
+        get { ha.suspectAfter }
+        set { ha.suspectAfter = newValue }
+    }
+    /// Silence after which a host is unreachable (and may be fenced): the HA fence delay.
+    public var unreachableAfter: UInt64 {
+        get { ha.fenceDelay }
+        set { ha.fenceDelay = newValue }
+    }
+    /// Interval of the detector's checks and of the HA rounds: the HA round interval.
+    public var checkInterval: UInt64 {
+        get { ha.roundInterval }
+        set { ha.roundInterval = newValue }
+    }
     /// Median boot time of a host after power-on, and its p99/median ratio.
     public var bootMedian: UInt64 = 120 * SimTime.second
     public var bootP99Ratio: Double = 1.5

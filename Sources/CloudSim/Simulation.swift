@@ -72,14 +72,6 @@ public struct Simulation: ~Copyable {
         // the world (IDs, UUIDs, heartbeat phases) draws from its own stream, the run from the kernel's
         var buildRNG = Xoshiro256StarStar(seed: seed ^ 0x1D5E_ED00_C10D_D00D)
         let world = try SimWorld.build(spec: spec, rng: &buildRNG, wallClock: wallClock)
-        let timeouts: HealthTimeouts
-        do {
-            timeouts = try HealthTimeouts(
-                heartbeatInterval: spec.settings.heartbeatInterval, suspectAfter: spec.settings.suspectAfter,
-                unreachableAfter: spec.settings.unreachableAfter, checkInterval: spec.settings.checkInterval)
-        } catch {
-            throw SimulationError("settings: \(error.description)")
-        }
         do {
             try spec.settings.ha.validate()
         } catch {
@@ -90,7 +82,7 @@ public struct Simulation: ~Copyable {
         (ha, control) = Self.makeHA(world: world, settings: spec.settings)
         self.world = world
         kernel = EventKernel(seed: seed)
-        monitor = HostHealthMonitor(hostCount: world.hosts.count, timeouts: timeouts)
+        monitor = HostHealthMonitor(hostCount: world.hosts.count, config: spec.settings.ha)
         // the initial placement is part of the run: mix every instance's host and GPUs
         for inst in world.instances {
             kernel.trace.mix(UInt64(bitPattern: Int64(inst.host ?? -1)))

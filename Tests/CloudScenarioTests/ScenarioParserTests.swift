@@ -1,3 +1,4 @@
+import CloudControl
 import CloudModel
 import CloudScheduler
 import CloudSim
@@ -212,5 +213,43 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         #expect(cases.count == 4)  // two expectations, the invariants, the golden log
         #expect(try doc.nodes(forXPath: "//testcase/failure").count == 1)
         #expect(try doc.nodes(forXPath: "//testsuites/@failures").first?.stringValue == "1")
+    }
+}
+
+@Suite struct OneHAConfigurationTests {
+    static let base = """
+        name: x
+        duration: 1m
+        settings:
+          unreachable_after: 20s
+          ha:
+            fence_delay: 30s
+        topology:
+          datacenters:
+            - name: dc1
+              clusters:
+                - name: c
+                  zone: az-1
+                  hosts:
+                    - {name: cpu, template: cpu-2s, count: 3}
+        """
+
+    @Test func theDetectorsTimersAreTheHAConfigurations() throws {
+        let yaml = Self.base.replacingOccurrences(of: "  unreachable_after: 20s\n", with: "  unreachable_after: 25s\n")
+            .replacingOccurrences(of: "  ha:\n    fence_delay: 30s\n", with: "")
+        let spec = try ScenarioParser.parse(yaml, file: "x.yaml")
+        #expect(spec.settings.ha.fenceDelay == 25 * SimTime.second)
+        #expect(spec.settings.unreachableAfter == spec.settings.ha.fenceDelay)
+        #expect(spec.settings.ha.suspectAfter == spec.settings.suspectAfter)
+    }
+
+    @Test func fenceDelayAndUnreachableAfterAreOneSetting() {
+        #expect(throws: ScenarioError.self) { try ScenarioParser.parse(Self.base, file: "x.yaml") }
+        do {
+            _ = try ScenarioParser.parse(Self.base, file: "x.yaml")
+        } catch {
+            #expect(error.description.contains("x.yaml:6"))
+            #expect(error.description.contains("fence_delay is settings.unreachable_after"))
+        }
     }
 }

@@ -211,9 +211,17 @@ func run(_ spec: ScenarioSpec, seed: UInt64? = nil) throws -> SimulationResult {
 }
 
 @Suite struct HostHealthMonitorTests {
+    static func config(heartbeat: UInt64, suspect: UInt64, unreachable: UInt64) -> HAConfig {
+        var c = HAConfig()
+        c.heartbeatInterval = heartbeat
+        c.suspectAfter = suspect
+        c.fenceDelay = unreachable
+        c.roundInterval = 1
+        return c
+    }
+
     @Test func hysteresisThenUnreachableThenRecovery() throws {
-        let t = try HealthTimeouts(heartbeatInterval: 2, suspectAfter: 6, unreachableAfter: 20, checkInterval: 1)
-        var m = HostHealthMonitor(hostCount: 2, timeouts: t)
+        var m = HostHealthMonitor(hostCount: 2, config: Self.config(heartbeat: 2, suspect: 6, unreachable: 20))
         #expect(m.evaluate(now: 5, lastHeartbeats: [4, 4]).isEmpty)
         #expect(m.evaluate(now: 10, lastHeartbeats: [4, 10]).isEmpty)  // 6 is not more than 6
         #expect(m.evaluate(now: 11, lastHeartbeats: [4, 10]).map(\.to) == [.suspect])
@@ -223,12 +231,28 @@ func run(_ spec: ScenarioSpec, seed: UInt64? = nil) throws -> SimulationResult {
         #expect(back == [HealthTransition(host: 0, from: .unreachable, to: .online, lastHeartbeat: 26)])
     }
 
-    @Test(arguments: [(UInt64(2), UInt64(3), UInt64(20)), (2, 6, 6), (0, 6, 20)])
-    func rejectsTimeoutsThatWouldFlap(hb: UInt64, suspect: UInt64, unreachable: UInt64) {
-        #expect(throws: HealthTimeoutsError.self) {
-            try HealthTimeouts(
-                heartbeatInterval: hb, suspectAfter: suspect, unreachableAfter: unreachable,
-                checkInterval: 1)
+    @Test(arguments: [
+        (UInt64(2), UInt64(3), UInt64(20), "suspect_after"), (2, 6, 6, "unreachable_after"),
+        (0, 6, 20, "heartbeat_interval"),
+    ])
+    func rejectsTimeoutsThatWouldFlap(hb: UInt64, suspect: UInt64, unreachable: UInt64, field: String) {
+        #expect(throws: HAConfigError.self) {
+            try Self.config(heartbeat: hb, suspect: suspect, unreachable: unreachable).validate()
         }
+        do {
+            try Self.config(heartbeat: hb, suspect: suspect, unreachable: unreachable).validate()
+        } catch {
+            #expect(error.field == field)
+        }
+    }
+
+    /// The monitor and the HA manager read one detector: the same silence means the same thing.
+    @Test(arguments: [UInt64(0), 6, 7, 20, 21, 1000])
+    func oneDetectorForTheMonitorAndTheManager(silence: UInt64) {
+        let c = Self.config(heartbeat: 2, suspect: 6, unreachable: 20)
+        let m = HostHealthMonitor(hostCount: 1, config: c)
+        let expected: HostHealth = silence > 20 ? .unreachable : (silence > 6 ? .suspect : .online)
+        #expect(m.classify(now: 100 + silence, lastHeartbeat: 100, monitoringSince: 0) == expected)
+        #expect(c.health(silenceNanoseconds: silence) == expected)
     }
 }
