@@ -15,6 +15,13 @@ public struct HAControlStep: Sendable {
     /// A step over `manager` (fresh, or built from the persisted state by a new leader).
     public init(manager: HAManager) { self.manager = manager }
 
+    /// Changes the manager between rounds (hosts and VMs join and leave); the change is
+    /// persisted with the next round's write.
+    public mutating func updateManager<R>(_ body: (inout HAManager) throws -> R) rethrows -> R {
+        precondition(held == nil, "the manager changes between rounds, not while a write is pending")
+        return try body(&manager)
+    }
+
     /// True while a round's effects wait for its write.
     public var awaitingPersist: Bool { held != nil }
 

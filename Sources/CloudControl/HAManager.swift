@@ -8,7 +8,7 @@ public struct HAManager: Sendable {
     public let config: HAConfig
     public var state: HAState
     /// Host names, for log lines.
-    public let hostNames: [String]
+    public internal(set) var hostNames: [String]
     /// Simulation-only fault hook: recover without fencing. Exists to prove the checkers can fail;
     /// `package`, so no runtime outside this package can set it.
     package var unsafeSkipFence = false

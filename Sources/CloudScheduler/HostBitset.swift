@@ -1,11 +1,17 @@
 /// A fixed-size set of host indices, iterated in index order from any starting point.
 struct HostBitset: Sendable, Equatable {
     private(set) var words: [UInt64]
-    let count: Int
+    private(set) var count: Int
 
     init(count: Int) {
         self.count = count
         words = [UInt64](repeating: 0, count: (count + 63) / 64)
+    }
+
+    /// Grows the set by one host (not a member).
+    mutating func appendHost() {
+        count += 1
+        if words.count * 64 < count { words.append(0) }
     }
 
     @inline(__always)

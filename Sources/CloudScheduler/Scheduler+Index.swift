@@ -30,6 +30,18 @@ struct SchedulerIndex: Sendable {
     /// Host-level sums, packed for fast scans: the first filters read these instead of the
     /// host's NUMA and GPU arrays.
     var sums: [HostSums]
+    /// Grows every set by one host (not a member of any until it is indexed).
+    mutating func appendHost() {
+        sums.append(HostSums())
+        cpuHosts.appendHost()
+        gpuHosts.appendHost()
+        for k in freeGPUs.indices { freeGPUs[k].appendHost() }
+        for p in migFit.indices { migFit[p].appendHost() }
+        sriovFree.appendHost()
+        for name in vgpuFit.keys.sorted() { vgpuFit[name]?.appendHost() }
+        for name in vgpuSupported.keys.sorted() { vgpuSupported[name]?.appendHost() }
+    }
+
     init(hostCount: Int) {
         sums = Array(repeating: HostSums(), count: hostCount)
         cpuHosts = HostBitset(count: hostCount)

@@ -69,17 +69,39 @@ public struct Scheduler: Sendable {
         zones = policies.map(\.zone)
         self.maxCandidates = maxCandidates
         index = SchedulerIndex(hostCount: hosts.count)
-        for h in hosts.indices {
-            let key = (hosts[h].gpuBandwidth, hosts[h].nvlinkPeers)
-            if let t = topologies.firstIndex(where: { $0.bandwidth == key.0 && $0.peers == key.1 }) {
-                topologyOf.append(t)
-            } else {
-                topologyOf.append(topologies.count)
-                topologies.append(GPUTopology(bandwidth: key.0, peers: key.1))
-            }
-            indexHardware(h)
-            reindex(h)
+        for h in hosts.indices { indexNewHost(h) }
+    }
+
+    /// Records the GPU topology of host `h` and indexes it.
+    mutating func indexNewHost(_ h: Int) {
+        let key = (hosts[h].gpuBandwidth, hosts[h].nvlinkPeers)
+        if let t = topologies.firstIndex(where: { $0.bandwidth == key.0 && $0.peers == key.1 }) {
+            topologyOf.append(t)
+        } else {
+            topologyOf.append(topologies.count)
+            topologies.append(GPUTopology(bandwidth: key.0, peers: key.1))
         }
+        indexHardware(h)
+        reindex(h)
+    }
+
+    /// Adds a host to the fleet while it runs (a node registered); returns its index.
+    public mutating func addHost(_ host: HostState) -> Int {
+        precondition(policies.indices.contains(host.cluster), "every host needs a cluster policy")
+        precondition(!hosts.contains { $0.name == host.name }, "host '\(host.name)' added twice")
+        hosts.append(host)
+        index.appendHost()
+        let h = hosts.count - 1
+        indexNewHost(h)
+        return h
+    }
+
+    /// Takes a host out of the fleet for good: it takes no new claim (its index stays, so claims
+    /// and records that name it stay valid). Refused while it holds claims.
+    public mutating func retireHost(_ h: Int) -> Bool {
+        guard hosts[h].claimCount == 0 else { return false }
+        setHost(h, maintenance: true, cordoned: true)
+        return true
     }
 
     /// Live claims.

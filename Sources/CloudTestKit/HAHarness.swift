@@ -40,6 +40,16 @@ public struct HAHarness: Sendable {
         reconciledAt = Array(repeating: nil, count: hosts)
     }
 
+    /// A host joins with `slots` free slots; returns its index.
+    public mutating func addHost(named name: String, slots: Int = 10) -> Int {
+        let h = step.updateManager { $0.addHost(named: name) }
+        placement.capacity.append(slots)
+        lastSeen.append(clock.nowNanoseconds)
+        storage.append(true)
+        reconciledAt.append(nil)
+        return h
+    }
+
     /// The persisted state.
     public var state: HAState { store.state }
 
