@@ -93,8 +93,11 @@ def test_receiver_outage_leaves_no_gap():
         assert any(down_from < v < up_at for v in values), f"no snapshot of the outage arrived: {values}"
         assert serve_metric(serve_port, "cloudplane_remote_write_samples_dropped_total") == 0
         assert serve_metric(serve_port, "cloudplane_remote_write_samples_failed_total") == 0
-        retried = query(prom, 'cloudplane_remote_write_requests_retried_total{job="cloudplane"}')
-        assert retried and sum(float(r["value"][1]) for r in retried) > 0, "the outage caused retries"
+        # the sender's own counters travel in other shards than the virtual-time series: wait
+        # until the shard that carries them has drained too
+        retried = wait_until(lambda: query(prom, 'cloudplane_remote_write_requests_retried_total{job="cloudplane"} > 0'),
+                             90, "the outage's retries, pushed")
+        assert sum(float(r["value"][1]) for r in retried) > 0, "the outage caused retries"
         assert "remote-write" in serve.output()
     finally:
         s.close()
