@@ -1,7 +1,7 @@
 /// What one host can offer a request, before scoring.
-struct HostFit: Sendable {
-    var numa: [NUMAAllocation]
-    var gpus: [GPUAllocation]
+package struct HostFit: Sendable {
+    package var numa: [NUMAAllocation]
+    package var gpus: [GPUAllocation]
     /// CPUs, memory and GPUs all on one NUMA node.
     var numaLocal: Bool
     /// The preferred GPU model was used (nil: none was asked for).

@@ -26,7 +26,7 @@ extension Scheduler {
     }
 
     /// What host `h` can offer `r`, or the reason it cannot.
-    mutating func fit(_ h: Int, _ r: ResourceRequest, onlyGPUs: UInt8 = 0xFF) -> Result<HostFit, RejectReason> {
+    package mutating func fit(_ h: Int, _ r: ResourceRequest, onlyGPUs: UInt8 = 0xFF) -> Result<HostFit, RejectReason> {
         fit(h, CompiledRequest(r, policies: policies), onlyGPUs: onlyGPUs)
     }
 

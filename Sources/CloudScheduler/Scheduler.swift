@@ -53,7 +53,7 @@ public struct Scheduler: Sendable {
     /// Feasible hosts to evaluate fully before choosing (0: all). Bounds the worst case.
     public var maxCandidates: Int
     var topologies: [GPUTopology] = []
-    var topologyOf: [Int] = []
+    package internal(set) var topologyOf: [Int] = []
     var claims: [Claim?] = []
     var freeClaimIDs: [UInt32] = []
     var groupTotals: [String: Int] = [:]

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CRadixBaseline
+import CloudBench
 import CloudScenario
 import CloudSim
 

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CloudBench
 import CloudScenario
 import CloudScheduler
 

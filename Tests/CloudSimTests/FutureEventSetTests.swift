@@ -1,3 +1,4 @@
+import CloudBench
 import Testing
 
 @testable import CloudSim

@@ -1,3 +1,6 @@
+import CloudModel
+import CloudScheduler
+
 /// Exact reference mode for small fleets (tests and quality measurement, not production).
 ///
 /// It plays the same stream under the same admission rule as the scheduler: requests arrive in

@@ -1,3 +1,5 @@
+import CloudSim
+
 /// The classic hold model for measuring a future-event set: `pending` events are scheduled
 /// uniformly over the first second; each step pops the earliest and schedules one new event at
 /// now + U[1 ns, 2 s] for the same target. The benchmark times `run(events:)` from outside: the

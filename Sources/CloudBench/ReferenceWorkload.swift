@@ -1,4 +1,5 @@
 import CloudModel
+import CloudScheduler
 
 /// A small seeded generator for workload synthesis (benchmarks and quality corpora).
 public struct WorkloadRNG: IDEntropySource, Sendable {
