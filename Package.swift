@@ -56,10 +56,13 @@ let package = Package(
         .target(
             name: "CloudRuntime", dependencies: ["CloudControl", "CloudDrivers"],
             swiftSettings: [.unsafeFlags(["-cross-module-optimization"])]),
+        // Metric families built from the control plane's state, the same for every runtime.
+        .target(name: "CloudMetrics", dependencies: ["CloudControl", "CloudRuntime", "CloudTelemetry"]),
         .target(
             name: "CloudSim",
             dependencies: [
-                "CloudModel", "CloudScheduler", "CloudControl", "CloudDrivers", "CloudRuntime", "CloudTelemetry",
+                "CloudModel", "CloudScheduler", "CloudControl", "CloudDrivers", "CloudRuntime", "CloudMetrics",
+                "CloudTelemetry",
             ]),
         .target(
             name: "CloudScenario",

@@ -1,4 +1,5 @@
 import CloudControl
+import CloudMetrics
 import CloudModel
 import CloudScheduler
 import CloudTelemetry
@@ -24,7 +25,8 @@ extension Simulation {
     /// The run's state as Prometheus metric families, with the names a live deployment exports:
     /// hosts, VMs, GPUs, tenants, HA, the scheduler and the simulator itself.
     func metrics() -> [MetricFamily] {
-        hostMetrics() + numaMetrics() + gpuMetrics() + vmMetrics() + tenantMetrics() + haMetrics() + schedulerMetrics()
+        hostMetrics() + numaMetrics() + gpuMetrics() + vmMetrics() + tenantMetrics()
+            + HAMetrics.families(control: control, recoveryDurations: ha.rto) + schedulerMetrics()
             + simMetrics()
     }
 

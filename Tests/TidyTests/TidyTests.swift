@@ -24,6 +24,7 @@ import Testing
     /// The deterministic core: what runs inside the simulator.
     static let core: Set<String> = [
         "CloudModel", "CloudScheduler", "CloudControl", "CloudDrivers", "CloudRuntime", "CloudSim", "CloudStore",
+        "CloudMetrics",
     ]
 
     @Test func theTreeHasTheModulesTheRulesNameAndSources() throws {

@@ -3,10 +3,13 @@ import CloudModel
 import CloudRuntime
 import CloudTelemetry
 
-extension Simulation {
+/// The HA metric families, built from the control plane's state: the same names and labels from
+/// every runtime that runs the control-plane loop (the simulator, a live node).
+public enum HAMetrics {
     /// HA state as metric families: host states, VMs by HA state, blocked VMs, fences, the leader
-    /// epoch and recoveries completed.
-    func haMetrics() -> [MetricFamily] {
+    /// epoch, recoveries completed and their durations (`recoveryDurations`, nanoseconds: the
+    /// runtime's RTO probe).
+    package static func families(control: ControlPlaneState, recoveryDurations rto: [UInt64]) -> [MetricFamily] {
         let s = control.store
         var hostState = MetricFamily(
             name: "cloudplane_ha_host_state",
@@ -15,15 +18,15 @@ extension Simulation {
             name: "cloudplane_ha_fences",
             help: "Fence requests by host, method and outcome (verified, failed, unanswered: timed out or in flight).",
             kind: .counter)
-        for (h, host) in world.hosts.enumerated() {
-            hostState.samples.append(Sample([("host", host.name), ("state", s.hosts[h].state.rawValue)], 1))
+        for (h, name) in control.hostNames.enumerated() {
+            hostState.samples.append(Sample([("host", name), ("state", s.hosts[h].state.rawValue)], 1))
             for (m, method) in FenceMethod.allCases.enumerated() {
                 let t = control.fenceTally[h][m]
                 let unanswered = max(0, t.sent - t.verified - t.failed)
                 for (outcome, n) in [("verified", t.verified), ("failed", t.failed), ("unanswered", unanswered)] {
                     fences.samples.append(
                         Sample(
-                            [("host", host.name), ("method", method.rawValue), ("outcome", outcome)],
+                            [("host", name), ("method", method.rawValue), ("outcome", outcome)],
                             Double(n)))
                 }
             }
@@ -42,18 +45,19 @@ extension Simulation {
                 kind: .gauge, samples: [Sample([], Double(control.epoch))]),
             MetricFamily(
                 name: "cloudplane_ha_recoveries", help: "VMs restarted after a failure.", kind: .counter,
-                samples: [Sample([], Double(ha.rto.count))]),
-            recoveryHistogram(),
+                samples: [Sample([], Double(rto.count))]),
+            recoveryHistogram(rto),
         ]
     }
 
-    static let rtoBounds: [Double] = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600]
+    /// Bucket bounds of the RTO histogram, seconds.
+    public static let rtoBounds: [Double] = [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300, 600]
 
     /// RTO: from a host's failure to each of its VMs running again.
-    func recoveryHistogram() -> MetricFamily {
+    static func recoveryHistogram(_ rto: [UInt64]) -> MetricFamily {
         var counts = [UInt64](repeating: 0, count: Self.rtoBounds.count)
         var sum = 0.0
-        for ns in ha.rto {
+        for ns in rto {
             let s = Double(ns) / 1e9
             sum += s
             for (i, b) in Self.rtoBounds.enumerated() where s <= b { counts[i] += 1 }
@@ -67,7 +71,7 @@ extension Simulation {
                     [],
                     .histogram(
                         buckets: Array(zip(Self.rtoBounds, counts)), sum: sum,
-                        count: UInt64(ha.rto.count)))
+                        count: UInt64(rto.count)))
             ])
     }
 }
