@@ -73,11 +73,14 @@ extension HAManager {
 
     /// Handles a fence device's answer.
     mutating func fenceAnswer(_ id: UInt64, _ outcome: FenceOutcome) {
-        guard
-            let h = state.hosts.indices.first(where: {
-                state.hosts[$0].fence?.outstanding.contains { $0.id == id } ?? false
-            }),
-            var f = state.hosts[h].fence, let i = f.outstanding.firstIndex(where: { $0.id == id })
+        // an answer finds its host through the round's index; an operator's acknowledgement
+        // applied later in the round (a deferred request) may name a fence begun this round
+        let owner =
+            fencedHost(command: id)
+            ?? state.hosts.indices.first { h in
+                state.hosts[h].fence?.outstanding.contains { $0.id == id } ?? false
+            }
+        guard let h = owner, var f = state.hosts[h].fence, let i = f.outstanding.firstIndex(where: { $0.id == id })
         else { return }
         let c = f.outstanding.remove(at: i)
         guard case .fence(let method) = c.kind else { return }

@@ -5,9 +5,6 @@ extension HAManager {
     /// `error` for an operator.
     static let clearableLocks = ["backup", "mounted", "migrate", "clone", "rollback", "suspending", "suspended"]
 
-    /// The VM whose in-flight command is `id`.
-    func vm(command id: UInt64) -> Int? { state.vms.indices.first { state.vms[$0].command?.id == id } }
-
     mutating func handle(_ input: HAInput, placement: inout some HAPlacement) {
         switch input {
         case .fenced(let id, let outcome):
@@ -22,12 +19,12 @@ extension HAManager {
             guard let v = vm(command: id) else { return }
             migrateAnswer(v, ok: ok, detail: detail, placement: &placement)
         case .rebooting(let id):
-            guard let h = state.hosts.indices.first(where: { state.hosts[$0].hostCommand?.id == id }) else { return }
+            guard let h = host(command: id) else { return }
             state.hosts[h].hostCommand = nil
             state.hosts[h].rebootAckAt = now
             log(.rebootingForShutdown(host: h))
         case .storageUnfenced(let id):
-            guard let h = state.hosts.indices.first(where: { state.hosts[$0].hostCommand?.id == id }) else { return }
+            guard let h = host(command: id) else { return }
             state.hosts[h].hostCommand = nil
             state.hosts[h].storageFenced = false
             log(.storageUnfenced(host: h))

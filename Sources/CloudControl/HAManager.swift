@@ -20,6 +20,9 @@ public struct HAManager: Sendable {
     /// When this leader took over: it starts no fence before it has watched every host for one
     /// fence delay itself (membership may have just formed; observations may be stale).
     var takeoverAt: UInt64 = 0
+    /// Who holds each command in flight when the round began, by ID: an answer finds its VM or
+    /// host in O(1) instead of a scan of the fleet (looked up, never iterated).
+    var commandOwners: [UInt64: CommandOwner] = [:]
 
     /// A manager over `hostNames` managing `vms` (sorted by instance index).
     public init(config: HAConfig, hostNames: [String], vms: [HAVMRecord]) {
@@ -47,7 +50,9 @@ public struct HAManager: Sendable {
         self.observations = observations
         effects = []
         if epoch != state.epoch { takeOver(epoch) }
+        if !inputs.isEmpty { indexCommands() }
         for input in inputs { handle(input, placement: &placement) }
+        commandOwners.removeAll(keepingCapacity: true)
         updateHosts(placement: &placement)
         applyDeferred(placement: &placement)
         if state.armed {
