@@ -54,7 +54,7 @@ let package = Package(
         // Its loop is generic over the runtime: cross-module optimisation lets each runtime's
         // build specialise it (unspecialised, the simulator's swarm ran about 60% slower).
         .target(
-            name: "CloudRuntime", dependencies: ["CloudControl", "CloudDrivers"],
+            name: "CloudRuntime", dependencies: ["CloudControl", "CloudDrivers", "CloudStore"],
             swiftSettings: [.unsafeFlags(["-cross-module-optimization"])]),
         // Metric families built from the control plane's state, the same for every runtime.
         .target(name: "CloudMetrics", dependencies: ["CloudControl", "CloudRuntime", "CloudTelemetry"]),
@@ -96,7 +96,8 @@ let package = Package(
         .testTarget(name: "CloudModelTests", dependencies: ["CloudModel"]),
         .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
         .testTarget(name: "CloudControlTests", dependencies: ["CloudControl", "CloudModel", "CloudTestKit"]),
-        .testTarget(name: "CloudStoreTests", dependencies: ["CloudStore", "CloudTestKit"]),
+        .testTarget(
+            name: "CloudStoreTests", dependencies: ["CloudStore", "CloudTestKit", "CloudRuntime", "CloudControl"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim", "CloudBench"]),
         .testTarget(
             name: "CloudTelemetryTests",

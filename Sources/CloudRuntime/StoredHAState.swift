@@ -1,0 +1,145 @@
+import CloudControl
+import CloudStore
+
+/// The HA state in a `Store`, as a live runtime persists it: a meta row (epoch, command counter,
+/// armed, deferred requests, storm guard), one row per host record, one per VM record, and the
+/// operator queue's rows. A write changes only the rows that differ from what this writer last
+/// wrote or loaded, in one serializable transaction, and is refused when a newer epoch wrote
+/// first, so a round costs what changed, not the fleet.
+package struct StoredHAState {
+    static let meta = StoreKey("ha_meta", "state")
+    static let hosts = "ha_hosts"
+    static let vms = "ha_vms"
+    static let queue = "ha_operator_queue"
+
+    /// The fields of `HAState` that are not per host or per VM.
+    struct Meta: Codable, Sendable, Equatable {
+        var epoch: UInt64
+        var nextCommand: UInt64
+        var armed: Bool
+        var deferred: [AdminCommand]
+        var stormGuard: Bool
+        var hostCount: Int
+
+        init(_ s: HAState) {
+            epoch = s.epoch
+            nextCommand = s.nextCommand
+            armed = s.armed
+            deferred = s.deferred
+            stormGuard = s.stormGuard
+            hostCount = s.hosts.count
+        }
+    }
+
+    let store: any Store
+    /// What this writer last wrote or loaded (nil: nothing yet).
+    package private(set) var written: HAState?
+
+    /// The HA state of `store`.
+    package init(store: any Store) { self.store = store }
+
+    /// Row IDs sort as numbers do.
+    static func rowID(_ n: Int) -> String {
+        let digits = String(n)
+        return String(repeating: "0", count: max(0, 12 - digits.count)) + digits
+    }
+
+    /// Loads the persisted state (nil when none was written), as a new leader does.
+    package mutating func load() async throws -> HAState? {
+        let loaded = try await store.transaction { t -> HAState? in
+            guard let meta = try await t.read(Meta.self, Self.meta)?.value else { return nil }
+            var hosts: [HAHostRecord] = []
+            for row in try await t.scan(table: Self.hosts) {
+                guard let h = try await t.read(HAHostRecord.self, row.key)?.value else { continue }
+                hosts.append(h)
+            }
+            var vms: [HAVMRecord] = []
+            for row in try await t.scan(table: Self.vms) {
+                guard let v = try await t.read(HAVMRecord.self, row.key)?.value else { continue }
+                vms.append(v)
+            }
+            precondition(hosts.count == meta.hostCount, "one stored row per host record")
+            var s = HAState(hostCount: meta.hostCount, vms: vms)
+            s.hosts = hosts
+            s.epoch = meta.epoch
+            s.nextCommand = meta.nextCommand
+            s.armed = meta.armed
+            s.deferred = meta.deferred
+            s.stormGuard = meta.stormGuard
+            return s
+        }
+        written = loaded
+        return loaded
+    }
+
+    /// Writes a round's state; returns the number of rows written or deleted. Throws
+    /// `HAPersistError.staleEpoch` (and writes nothing) when a newer epoch wrote first.
+    @discardableResult
+    package mutating func write(_ p: HAPersist) async throws -> Int {
+        let previous = written
+        let rows = try await store.transaction { t -> Int in
+            if let stored = try await t.read(Meta.self, Self.meta)?.value, stored.epoch > p.expectEpoch {
+                throw HAPersistError.staleEpoch(stored: stored.epoch, writer: p.expectEpoch)
+            }
+            var n = 1
+            try await t.put(Self.meta, encoding: Meta(p.state), expect: .any)
+            for (h, record) in p.state.hosts.enumerated()
+            where previous.map({ h >= $0.hosts.count || $0.hosts[h] != record }) ?? true {
+                try await t.put(StoreKey(Self.hosts, Self.rowID(h)), encoding: record, expect: .any)
+                n += 1
+            }
+            n += try await Self.writeVMs(t, p.state.vms, previous: previous?.vms ?? [])
+            let queued = try await t.scan(table: Self.queue)
+            for row in queued.prefix(p.consumedRequests) { try await t.delete(row.key, expect: .version(row.version)) }
+            return n + min(p.consumedRequests, queued.count)
+        }
+        written = p.state
+        return rows
+    }
+
+    /// Writes the VM records that changed and deletes those that are gone (both lists sorted by
+    /// instance index).
+    static func writeVMs(_ t: any StoreTransaction, _ vms: [HAVMRecord], previous: [HAVMRecord]) async throws -> Int {
+        var n = 0
+        var old = previous.makeIterator()
+        var o = old.next()
+        for record in vms {
+            while let gone = o, gone.index < record.index {
+                try await t.delete(StoreKey(Self.vms, rowID(gone.index)), expect: .any)
+                n += 1
+                o = old.next()
+            }
+            if let same = o, same.index == record.index {
+                o = old.next()
+                if same == record { continue }
+            }
+            try await t.put(StoreKey(Self.vms, rowID(record.index)), encoding: record, expect: .any)
+            n += 1
+        }
+        while let gone = o {
+            try await t.delete(StoreKey(Self.vms, rowID(gone.index)), expect: .any)
+            n += 1
+            o = old.next()
+        }
+        return n
+    }
+
+    /// Leaves an operator request for the next leader.
+    package func enqueue(_ request: AdminCommand) async throws {
+        try await store.transaction { t in
+            let last = try await t.scan(table: Self.queue).last.flatMap { Int($0.key.id) } ?? 0
+            try await t.put(StoreKey(Self.queue, Self.rowID(last + 1)), encoding: request, expect: .absent)
+        }
+    }
+
+    /// The operator requests waiting for a leader, oldest first.
+    package func operatorQueue() async throws -> [AdminCommand] {
+        try await store.transaction { t in
+            var out: [AdminCommand] = []
+            for row in try await t.scan(table: Self.queue) {
+                if let r = try await t.read(AdminCommand.self, row.key)?.value { out.append(r) }
+            }
+            return out
+        }
+    }
+}
