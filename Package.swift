@@ -93,8 +93,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        .testTarget(name: "CloudModelTests", dependencies: ["CloudModel"]),
-        .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler"]),
+        .testTarget(name: "CloudModelTests", dependencies: ["CloudModel", "CloudSim"]),
+        .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler", "CloudSim"]),
         .testTarget(name: "CloudControlTests", dependencies: ["CloudControl", "CloudModel", "CloudTestKit"]),
         .testTarget(
             name: "CloudStoreTests", dependencies: ["CloudStore", "CloudTestKit", "CloudRuntime", "CloudControl"]),

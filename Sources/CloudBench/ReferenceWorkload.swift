@@ -1,5 +1,6 @@
 import CloudModel
 import CloudScheduler
+import CloudSim
 
 /// A small seeded generator for workload synthesis (benchmarks and quality corpora).
 public struct WorkloadRNG: IDEntropySource, Sendable {

@@ -1,3 +1,4 @@
+import CloudSim
 import Foundation
 import Testing
 

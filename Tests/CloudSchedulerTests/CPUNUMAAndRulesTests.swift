@@ -1,4 +1,5 @@
 import CloudModel
+import CloudSim
 import Testing
 
 @testable import CloudScheduler

@@ -1,4 +1,5 @@
 import CloudModel
+import CloudSim
 import Foundation
 import Testing
 

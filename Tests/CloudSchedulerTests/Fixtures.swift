@@ -1,4 +1,5 @@
 import CloudModel
+import CloudSim
 
 @testable import CloudScheduler
 
