@@ -95,14 +95,4 @@ public enum StatusServer {
             router: router(source), configuration: .init(address: .hostname(host, port: port)),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
     }
-
-    /// Serves until cancelled. `onListening` receives the bound port (useful with port 0).
-    public static func run(
-        host: String, port: Int, source: StatusSource, onListening: @escaping @Sendable (Int) async -> Void
-    ) async throws {
-        let app = Application(
-            router: router(source), configuration: .init(address: .hostname(host, port: port)),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
-        try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-    }
 }
