@@ -39,7 +39,7 @@ extension Simulation {
 
     /// S9: start attempts per incident are bounded by (max_restart + 1) × (max_relocate + 1).
     mutating func checkStartAttempts(_ vm: Int) {
-        let bound = (ha.config.maxRestart + 1) * (ha.config.maxRelocate + 1)
+        let bound = (control.config.maxRestart + 1) * (control.config.maxRelocate + 1)
         guard ha.startAttempts[vm] > bound else { return }
         violate(
             "S9_bounded_retries",
@@ -127,7 +127,7 @@ extension Simulation {
                 ha.fenceBeganAt[h] = now
             }
             if b.fences > a.fences {
-                if let last = ha.fenceTimes[h].last, now < last + ha.config.fenceCooldown {
+                if let last = ha.fenceTimes[h].last, now < last + control.config.fenceCooldown {
                     violate("S7_hysteresis", "node '\(world.hosts[h].name)' fenced twice within the cooldown")
                 }
                 ha.fenceTimes[h].append(now)
@@ -140,8 +140,9 @@ extension Simulation {
             }
         }
         let fencing = after.hosts.count { $0.state == .fencing }
-        if fencing > ha.config.maxConcurrentFences {
-            violate("S6_no_fencing_storm", "\(fencing) hosts fenced at once (cap \(ha.config.maxConcurrentFences))")
+        if fencing > control.config.maxConcurrentFences {
+            violate(
+                "S6_no_fencing_storm", "\(fencing) hosts fenced at once (cap \(control.config.maxConcurrentFences))")
         }
     }
 }

@@ -6,7 +6,6 @@ import CloudModel
 /// probes' evidence (fence proofs, RTO, start attempts). The control plane's own state
 /// (lease, store, agents, fence gate) is `Simulation.control`, run by CloudRuntime.
 struct SimHA: Sendable {
-    var config: HAConfig
     /// Membership component per host (-1: not a member), and the quorate one.
     var component: [Int]
     var quorate: Int?
@@ -38,8 +37,7 @@ struct SimHA: Sendable {
     /// Starts executed per instance since its last successful start (S9).
     var startAttempts: [Int]
 
-    init(config: HAConfig, hostCount: Int, instanceCount: Int, processes: [[Int]]) {
-        self.config = config
+    init(hostCount: Int, instanceCount: Int, processes: [[Int]]) {
         component = Array(repeating: 0, count: hostCount)
         managerDownUntil = Array(repeating: 0, count: hostCount)
         agentStalledUntil = Array(repeating: 0, count: hostCount)

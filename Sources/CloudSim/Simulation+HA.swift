@@ -14,7 +14,7 @@ extension Simulation {
                 HAVMRecord(index: i, name: inst.instance.name, priority: inst.instance.haPriority, node: inst.host))
         }
         let ha = SimHA(
-            config: settings.ha, hostCount: world.hosts.count, instanceCount: world.instances.count,
+            hostCount: world.hosts.count, instanceCount: world.instances.count,
             processes: processes)
         let control = ControlPlaneState(
             config: settings.ha, initial: HAState(hostCount: world.hosts.count, vms: vms),
