@@ -49,9 +49,12 @@ class Process:
         with open(self.log_path, "rb") as f:
             return f.read().decode(errors="replace")
 
-    def terminate(self, timeout):
-        """Sends SIGTERM and waits for the process to exit by itself; returns its exit code."""
+    def terminate(self, timeout, then=None):
+        """Sends SIGTERM, calls `then` (if given), and waits for the process to exit by itself;
+        returns its exit code."""
         self.proc.send_signal(signal.SIGTERM)
+        if then is not None:
+            then()
         return self.proc.wait(timeout)
 
     def stop(self):
@@ -131,9 +134,9 @@ receivers:
         wait_until(lambda: http_get(f"http://127.0.0.1:{port}/-/ready")[0] == 200, 60, "alertmanager ready")
         return p, port
 
-    def receiver(self, status=204, delay=0.0, hang=None):
-        """A tiny HTTP server that records every POST (path, headers, body) and answers `status`,
-        after `delay` seconds; with `hang` (a threading.Event) it answers nothing until it is set."""
+    def receiver(self, status=204, hang=None):
+        """A tiny HTTP server that records every POST (path, headers, body) and answers `status`;
+        with `hang` (a threading.Event) it holds every answer until the test sets it."""
         seen = []
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -142,9 +145,6 @@ receivers:
                 seen.append((self.path, dict(self.headers), body))
                 if hang is not None:
                     hang.wait()
-                    return
-                if delay:
-                    time.sleep(delay)  # a slow receiver
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()

@@ -1,10 +1,19 @@
-"""`cloudplane serve` under SIGTERM: remote-write drains its buffer to a slow receiver before the
+"""`cloudplane serve` under SIGTERM: remote-write drains its buffer to a late receiver before the
 process exits, and against a receiver that never answers it gives up after --shutdown-timeout and
 says how many samples it dropped. Nothing pending is lost silently."""
 import re, threading
-from harness import Services, wait_until
+from harness import Services, http_get, wait_until
 
 STOP_WAIT = 120  # generous bound so a broken shutdown fails the test instead of hanging it
+
+
+def pending_samples(port):
+    """Samples serve's remote-write buffer holds, from its own /metrics."""
+    _, _, body = http_get(f"http://127.0.0.1:{port}/metrics")
+    for line in body.decode().splitlines():
+        if line.startswith("cloudplane_remote_write_samples_pending "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
 
 
 def pending_line(output):
@@ -13,14 +22,18 @@ def pending_line(output):
 
 def test_sigterm_delivers_pending_samples_to_a_slow_receiver():
     s = Services()
+    held = threading.Event()
+    s.hangs.append(held)
     try:
-        port, seen = s.receiver(204, delay=0.5)
-        serve, _ = s.serve("--remote-write", f"http://127.0.0.1:{port}/api/v1/write", "--remote-write-interval", "0.2",
-                           "--remote-write-shards", "1", "--shutdown-timeout", "60", speed=10)
-        # the receiver takes 0.5 s a request while snapshots come every 0.2 s: a backlog builds up
-        wait_until(lambda: len(seen) >= 2, 60, "two requests at the slow receiver")
+        # the receiver holds its answers: with one shard, snapshots queue up behind the first request
+        port, seen = s.receiver(204, hang=held)
+        serve, serve_port = s.serve("--remote-write", f"http://127.0.0.1:{port}/api/v1/write",
+                                    "--remote-write-interval", "0.2", "--remote-write-shards", "1",
+                                    "--shutdown-timeout", "60", speed=10)
+        wait_until(lambda: seen and pending_samples(serve_port) > 0, 60, "a backlog behind the held request")
         before = len(seen)
-        assert serve.terminate(STOP_WAIT) == 0, serve.output()
+        # SIGTERM first, then the receiver answers again: the shutdown must send the backlog
+        assert serve.terminate(STOP_WAIT, then=held.set) == 0, serve.output()
         out = serve.output()
         lines = pending_line(out)
         assert len(lines) == 1, out
