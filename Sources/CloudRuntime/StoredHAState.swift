@@ -48,16 +48,8 @@ package struct StoredHAState {
     package mutating func load() async throws -> HAState? {
         let loaded = try await store.transaction { t -> HAState? in
             guard let meta = try await t.read(Meta.self, Self.meta)?.value else { return nil }
-            var hosts: [HAHostRecord] = []
-            for row in try await t.scan(table: Self.hosts) {
-                guard let h = try await t.read(HAHostRecord.self, row.key)?.value else { continue }
-                hosts.append(h)
-            }
-            var vms: [HAVMRecord] = []
-            for row in try await t.scan(table: Self.vms) {
-                guard let v = try await t.read(HAVMRecord.self, row.key)?.value else { continue }
-                vms.append(v)
-            }
+            let hosts = try await t.scan(table: Self.hosts).map { try $0.decode(HAHostRecord.self).value }
+            let vms = try await t.scan(table: Self.vms).map { try $0.decode(HAVMRecord.self).value }
             precondition(hosts.count == meta.hostCount, "one stored row per host record")
             var s = HAState(hostCount: meta.hostCount, vms: vms)
             s.hosts = hosts
@@ -135,11 +127,7 @@ package struct StoredHAState {
     /// The operator requests waiting for a leader, oldest first.
     package func operatorQueue() async throws -> [AdminCommand] {
         try await store.transaction { t in
-            var out: [AdminCommand] = []
-            for row in try await t.scan(table: Self.queue) {
-                if let r = try await t.read(AdminCommand.self, row.key)?.value { out.append(r) }
-            }
-            return out
+            try await t.scan(table: Self.queue).map { try $0.decode(AdminCommand.self).value }
         }
     }
 }

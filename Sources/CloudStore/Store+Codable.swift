@@ -13,15 +13,21 @@ public struct StoreDecodingError: Error, Sendable, CustomStringConvertible {
     public var description: String { "row \(key) does not decode: \(reason)" }
 }
 
-extension StoreTransaction {
-    /// The row at `key` decoded from JSON as `T`.
-    public func read<T: Decodable & Sendable>(_ type: T.Type, _ key: StoreKey) async throws -> Versioned<T>? {
-        guard let row = try await read(key) else { return nil }
+extension StoredRow {
+    /// The row's bytes decoded from JSON as `T`.
+    public func decode<T: Decodable & Sendable>(_ type: T.Type) throws -> Versioned<T> {
         do {
-            return Versioned(value: try JSONDecoder().decode(T.self, from: Data(row.value)), version: row.version)
+            return Versioned(value: try JSONDecoder().decode(T.self, from: Data(value)), version: version)
         } catch {
             throw StoreDecodingError(key: key, reason: "\(error)")
         }
+    }
+}
+
+extension StoreTransaction {
+    /// The row at `key` decoded from JSON as `T`.
+    public func read<T: Decodable & Sendable>(_ type: T.Type, _ key: StoreKey) async throws -> Versioned<T>? {
+        try await read(key)?.decode(T.self)
     }
 
     /// Writes `value` as JSON (keys sorted, so equal values are equal bytes).
