@@ -111,6 +111,19 @@ import Testing
         #expect(last == c.last)
     }
 
+    /// fence_ipmilan's timing: after the power-off it waits 2 s, then reads about once a second
+    /// until the status reads off, for up to 20 s.
+    @Test func theLiveTimingPollsUntilTheStatusReadsOff() {
+        let s: UInt64 = 1_000_000_000
+        var p = PowerFenceProcedure(timing: .ipmilan)
+        #expect(p.start() == .powerOff)
+        #expect(p.reply(.accepted, now: 1 * s) == .readStatus(afterNanoseconds: 2 * s))
+        for t in UInt64(3)...22 {
+            #expect(p.reply(.statusOn, now: t * s) == .readStatus(afterNanoseconds: s), "at \(t) s")
+        }
+        #expect(p.reply(.statusOn, now: 23 * s) == Self.lied, "20 s of polling after the wait, then it gives up")
+    }
+
     @Test func theLeaseFenceIsProvenOnlyOnceTheLeaseExpired() {
         let config = HAConfig()
         let renewed: UInt64 = 7_000_000_000
