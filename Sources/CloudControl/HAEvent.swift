@@ -1,53 +1,53 @@
 /// A decision of the HA manager, as a value: what the decision log, the audit log, the API's
-/// event stream and metrics read. Hosts are host indices; VMs are named by their record's name.
-/// `text(hostNames:)` renders the decision log's wording at the edge.
+/// event stream and metrics read. Hosts are named by ID; VMs are named by their record's name.
+/// `text(hostName:)` renders the decision log's wording at the edge.
 public enum HAEvent: Sendable, Equatable, Codable {
     /// A leader under a new epoch took over from the persisted state.
     case leaderResumed(epoch: UInt64, previous: UInt64)
-    case hostStateChanged(host: Int, from: HAHostState, to: HAHostState, reason: String)
+    case hostStateChanged(host: HostID, from: HAHostState, to: HAHostState, reason: String)
     case vmStateChanged(vm: String, from: HAVMState, to: HAVMState, reason: String)
     /// The storm guard engaged (`engaged`) or lifted, with the hosts unreachable at that moment.
     case stormGuard(engaged: Bool, unreachable: Int, total: Int)
     /// The fence of a host was skipped by the simulation-only fault hook.
-    case fenceSkipped(host: Int)
+    case fenceSkipped(host: HostID)
     /// A fence level is tried (`level` and `attempt` from 0).
-    case fenceLevelStarted(host: Int, level: Int, methods: [FenceMethod], attempt: Int)
-    case fenceLevelFailed(host: Int, level: Int, reason: String)
+    case fenceLevelStarted(host: HostID, level: Int, methods: [FenceMethod], attempt: Int)
+    case fenceLevelFailed(host: HostID, level: Int, reason: String)
     /// Every level failed: the host's VMs stay blocked; fencing starts over after `retryAfterNanoseconds`.
-    case fenceExhausted(host: Int, blockedVMs: Int, retryAfterNanoseconds: UInt64)
+    case fenceExhausted(host: HostID, blockedVMs: Int, retryAfterNanoseconds: UInt64)
     /// The host came back before any proof: the fence is called off.
-    case fenceCalledOff(host: Int)
-    case fenceCompleted(host: Int, proofs: [String])
-    case manualAcknowledgementIgnored(host: Int)
+    case fenceCalledOff(host: HostID)
+    case fenceCompleted(host: HostID, proofs: [String])
+    case manualAcknowledgementIgnored(host: HostID)
     /// An operator request waits: a disarm (for the VM named), a maintenance or a shutdown.
     case disarmDeferred(vm: String, state: HAVMState)
-    case maintenanceDeferred(host: Int)
-    case shutdownDeferred(host: Int)
+    case maintenanceDeferred(host: HostID)
+    case shutdownDeferred(host: HostID)
     case disarmed
     case armed
     case lockSet(vm: String, lock: String)
     case lockRemoved(vm: String, lock: String)
     case migrationImpossible(vm: String, reason: String)
-    case migrated(vm: String, to: Int, detail: String)
-    case migrationFailed(vm: String, to: Int, detail: String)
-    case rebootingForShutdown(host: Int)
-    case storageUnfenced(host: Int)
-    case hostReconciled(host: Int)
-    case unfencingStorage(host: Int)
+    case migrated(vm: String, to: HostID, detail: String)
+    case migrationFailed(vm: String, to: HostID, detail: String)
+    case rebootingForShutdown(host: HostID)
+    case storageUnfenced(host: HostID)
+    case hostReconciled(host: HostID)
+    case unfencingStorage(host: HostID)
     /// A placement: the VM is being started on the host the scheduler chose.
-    case vmStarting(vm: String, host: Int)
-    case vmStarted(vm: String, host: Int)
-    case startFailed(vm: String, host: Int, reason: String)
-    case restarting(vm: String, attempt: Int, of: Int, host: Int)
-    case relocating(vm: String, attempt: Int, of: Int, avoiding: [Int])
+    case vmStarting(vm: String, host: HostID)
+    case vmStarted(vm: String, host: HostID)
+    case startFailed(vm: String, host: HostID, reason: String)
+    case restarting(vm: String, attempt: Int, of: Int, host: HostID)
+    case relocating(vm: String, attempt: Int, of: Int, avoiding: [HostID])
     /// A rejection: the scheduler found no host; the VM waits.
     case recoveryPending(vm: String, reason: String)
 }
 
 extension HAEvent {
     /// The decision log's line for the event.
-    public func text(hostNames: [String]) -> String {
-        func node(_ h: Int) -> String { "node '\(hostNames[h])'" }
+    public func text(hostName: (HostID) -> String) -> String {
+        func node(_ h: HostID) -> String { "node '\(hostName(h))'" }
         func because(_ why: String) -> String { why.isEmpty ? "" : " (\(why))" }
         switch self {
         case .leaderResumed(let epoch, let previous):
@@ -78,12 +78,12 @@ extension HAEvent {
         case .manualAcknowledgementIgnored(let h):
             return "\(node(h)): manual fence acknowledgement ignored (no manual fence level pending)"
         default:
-            return operatorText(hostNames)
+            return operatorText(hostName)
         }
     }
 
-    func operatorText(_ hostNames: [String]) -> String {
-        func node(_ h: Int) -> String { "node '\(hostNames[h])'" }
+    func operatorText(_ hostName: (HostID) -> String) -> String {
+        func node(_ h: HostID) -> String { "node '\(hostName(h))'" }
         switch self {
         case .disarmDeferred(let vm, let state): return "deferring disarm - vm '\(vm)' is in '\(state.rawValue)' state"
         case .maintenanceDeferred(let h): return "deferring maintenance of \(node(h)) - a fence is in progress"
@@ -101,12 +101,12 @@ extension HAEvent {
         case .storageUnfenced(let h): return "\(node(h)): storage unfenced"
         case .hostReconciled(let h): return "\(node(h)): agent reconciled (stale processes and port claims cleaned)"
         case .unfencingStorage(let h): return "\(node(h)): reconciled and settled; unfencing storage"
-        default: return recoveryText(hostNames)
+        default: return recoveryText(hostName)
         }
     }
 
-    func recoveryText(_ hostNames: [String]) -> String {
-        func node(_ h: Int) -> String { "node '\(hostNames[h])'" }
+    func recoveryText(_ hostName: (HostID) -> String) -> String {
+        func node(_ h: HostID) -> String { "node '\(hostName(h))'" }
         switch self {
         case .vmStarting(let vm, let h): return "vm '\(vm)': starting on \(node(h))"
         case .vmStarted(let vm, let h): return "vm '\(vm)': started on \(node(h))"
@@ -114,7 +114,7 @@ extension HAEvent {
         case .restarting(let vm, let n, let of, let h): return "vm '\(vm)': restart \(n) of \(of) on \(node(h))"
         case .relocating(let vm, let n, let of, let avoiding):
             return "vm '\(vm)': relocate \(n) of \(of) (avoiding "
-                + avoiding.map { "'\(hostNames[$0])'" }.joined(separator: ", ") + ")"
+                + avoiding.map { "'\(hostName($0))'" }.joined(separator: ", ") + ")"
         case .recoveryPending(let vm, let reason): return "vm '\(vm)': recovery pending: \(reason)"
         default: preconditionFailure("an HA event without its text: \(self)")
         }

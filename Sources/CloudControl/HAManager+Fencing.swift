@@ -40,11 +40,12 @@ extension HAManager {
             guard s == .started || s == .migrate || s == .freeze || s == .recovery else { continue }
             state.vms[v].command = nil
             state.vms[v].migrationTarget = nil
-            setVM(v, .fence, "node '\(hostNames[h])' is being fenced")
+            state.vms[v].migrationClaim = nil
+            setVM(v, .fence, "node '\(name(h))' is being fenced")
         }
         state.hosts[h].fence = FenceProgress(startedAt: now)
         if unsafeSkipFence {
-            log(.fenceSkipped(host: h))
+            log(.fenceSkipped(host: hostID(h)))
             completeFence(h, proofs: ["none (unsafe test switch)"])
             return
         }
@@ -65,7 +66,7 @@ extension HAManager {
         if methods.contains(.manual) { deadline = UInt64.max }
         f.deadline = deadline
         state.hosts[h].fence = f
-        log(.fenceLevelStarted(host: h, level: f.level, methods: methods, attempt: f.attempt))
+        log(.fenceLevelStarted(host: hostID(h), level: f.level, methods: methods, attempt: f.attempt))
         var outstanding: [HACommand] = []
         for m in methods { outstanding.append(command(.fence(m), host: h)) }
         state.hosts[h].fence?.outstanding = outstanding
@@ -134,7 +135,7 @@ extension HAManager {
     /// A failed fence is never treated as success: the VMs stay in `fence`.
     mutating func levelFailed(_ h: Int, _ reason: String) {
         guard var f = state.hosts[h].fence else { return }
-        log(.fenceLevelFailed(host: h, level: f.level, reason: reason))
+        log(.fenceLevelFailed(host: hostID(h), level: f.level, reason: reason))
         f.outstanding = []
         if f.attempt < config.fenceRetries {
             f.attempt += 1
@@ -147,9 +148,9 @@ extension HAManager {
             f.retryAt = now + config.fenceBackoff
             state.hosts[h].fence = f
             let n = vms(on: h).count { state.vms[$0].state == .fence }
-            log(.fenceExhausted(host: h, blockedVMs: n, retryAfterNanoseconds: config.fenceBackoff))
+            log(.fenceExhausted(host: hostID(h), blockedVMs: n, retryAfterNanoseconds: config.fenceBackoff))
             for v in vms(on: h) where state.vms[v].state == .fence {
-                state.vms[v].blocked = "fence of node '\(hostNames[h])' failed: \(reason)"
+                state.vms[v].blocked = "fence of node '\(name(h))' failed: \(reason)"
             }
             return
         }
@@ -161,11 +162,11 @@ extension HAManager {
     /// are still its own. The fence is called off; the agent's inventory decides what still runs.
     mutating func cancelFence(_ h: Int) {
         state.hosts[h].fence = nil
-        log(.fenceCalledOff(host: h))
+        log(.fenceCalledOff(host: hostID(h)))
         setHost(h, .online, "heartbeats back")
         for v in vms(on: h) where state.vms[v].state == .fence {
             state.vms[v].blocked = nil
-            setVM(v, .started, "node '\(hostNames[h])' is back; its agent reports what runs")
+            setVM(v, .started, "node '\(name(h))' is back; its agent reports what runs")
         }
     }
 
@@ -174,14 +175,15 @@ extension HAManager {
         state.hosts[h].lastFenceAt = now
         state.hosts[h].fences += 1
         state.hosts[h].reconciledAt = nil
-        log(.fenceCompleted(host: h, proofs: proofs))
+        log(.fenceCompleted(host: hostID(h), proofs: proofs))
         setHost(h, .fenced)
     }
 
     /// After a fence: the VMs of the host go to recovery; their old claims are released.
     mutating func releaseFencedVMs(_ h: Int, placement: inout some HAPlacement) {
         for v in vms(on: h) where state.vms[v].state == .fence {
-            placement.release(vm: state.vms[v].index)
+            placement.release(vm: state.vms[v].id)
+            state.vms[v].claim = nil
             state.vms[v].blocked = nil
             state.vms[v].home = nil
             state.vms[v].failedNodes = []
@@ -197,7 +199,7 @@ extension HAManager {
         guard state.hosts[h].state == .fencing, let f = state.hosts[h].fence,
             let c = f.outstanding.first(where: { $0.kind == .fence(.manual) })
         else {
-            log(.manualAcknowledgementIgnored(host: h))
+            log(.manualAcknowledgementIgnored(host: hostID(h)))
             return
         }
         fenceAnswer(c.id, .verified(proof: "acknowledged by an operator"))

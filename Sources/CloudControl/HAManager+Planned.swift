@@ -48,26 +48,29 @@ extension HAManager {
                 effects.append(.watchdogs(armed: true))
                 log(.armed)
             }
-        case .maintenance(let h, let enable):
+        case .maintenance(let host, let enable):
+            guard let h = state.host(host) else { return true }
             if enable && hostFenceBusy(h) {
-                if !quiet { log(.maintenanceDeferred(host: h)) }
+                if !quiet { log(.maintenanceDeferred(host: hostID(h))) }
                 return false
             }
             setMaintenance(h, enable, placement: &placement)
-        case .shutdown(let h, let policy):
+        case .shutdown(let host, let policy):
+            guard let h = state.host(host) else { return true }
             if hostFenceBusy(h) {
-                if !quiet { log(.shutdownDeferred(host: h)) }
+                if !quiet { log(.shutdownDeferred(host: hostID(h))) }
                 return false
             }
             beginShutdown(h, policy, placement: &placement)
-        case .fenceAck(let h):
+        case .fenceAck(let host):
+            guard let h = state.host(host) else { return true }
             manualAck(h)
         case .lock(let vm, let name):
-            guard let v = state.vm(instance: vm) else { return true }
+            guard let v = state.vm(vm) else { return true }
             state.vms[v].lock = name
             log(.lockSet(vm: state.vms[v].name, lock: name))
         case .migrate(let vm, let to):
-            guard let v = state.vm(instance: vm), state.vms[v].state == .started, state.vms[v].command == nil else {
+            guard let v = state.vm(vm), state.vms[v].state == .started, state.vms[v].command == nil else {
                 return true
             }
             beginMigration(v, to: to, placement: &placement)
@@ -101,18 +104,18 @@ extension HAManager {
 
     mutating func stopForShutdown(_ v: Int, _ h: Int, failover: Bool) {
         state.vms[v].failover = failover
-        state.vms[v].home = failover ? nil : h
-        setVM(v, .freeze, failover ? "stopping to fail over" : "stopping until node '\(hostNames[h])' is back")
-        state.vms[v].command = command(.stop(vm: state.vms[v].index), host: h)
+        state.vms[v].home = failover ? nil : hostID(h)
+        setVM(v, .freeze, failover ? "stopping to fail over" : "stopping until node '\(name(h))' is back")
+        state.vms[v].command = command(.stop(vm: state.vms[v].id), host: h)
     }
 
-    mutating func beginMigration(_ v: Int, to: Int?, placement: inout some HAPlacement) {
-        guard let source = state.vms[v].node else { return }
-        let index = state.vms[v].index
+    mutating func beginMigration(_ v: Int, to: HostID?, placement: inout some HAPlacement) {
+        guard let node = state.vms[v].node, let source = state.host(node) else { return }
+        let vm = state.vms[v].id
         let outcome =
-            to.map { placement.reserveMigration(vm: index, on: $0) }
-            ?? placement.reserveMigration(vm: index, excluding: [source])
-        guard case .placed(let target) = outcome else {
+            to.map { placement.reserveMigration(vm: vm, on: $0) }
+            ?? placement.reserveMigration(vm: vm, excluding: [node])
+        guard case .placed(let target, let claim) = outcome else {
             if case .noCapacity(let reason) = outcome {
                 log(.migrationImpossible(vm: state.vms[v].name, reason: reason))
             }
@@ -122,18 +125,22 @@ extension HAManager {
             return
         }
         state.vms[v].migrationTarget = target
-        setVM(v, .migrate, "live migration to node '\(hostNames[target])'")
-        state.vms[v].command = command(.migrate(vm: index, to: target), host: source)
+        state.vms[v].migrationClaim = claim
+        setVM(v, .migrate, "live migration to node '\(hostName(target))'")
+        state.vms[v].command = command(.migrate(vm: vm, to: target), host: source)
     }
 
     mutating func migrateAnswer(_ v: Int, ok: Bool, detail: String, placement: inout some HAPlacement) {
-        guard let source = state.vms[v].node, let target = state.vms[v].migrationTarget else { return }
+        guard let node = state.vms[v].node, let source = state.host(node), let target = state.vms[v].migrationTarget
+        else { return }
+        let claim = state.vms[v].migrationClaim
         state.vms[v].command = nil
         state.vms[v].migrationTarget = nil
-        let index = state.vms[v].index
-        placement.finishMigration(vm: index, committed: ok)
+        state.vms[v].migrationClaim = nil
+        placement.finishMigration(vm: state.vms[v].id, committed: ok)
         if ok {
-            state.vms[v].node = target
+            setNode(v, target)
+            state.vms[v].claim = claim
             log(.migrated(vm: state.vms[v].name, to: target, detail: detail))
             setVM(v, .started)
             return
@@ -150,7 +157,8 @@ extension HAManager {
         guard state.vms[v].state == .freeze else { return }
         if state.vms[v].failover {
             state.vms[v].failover = false
-            placement.release(vm: state.vms[v].index)
+            placement.release(vm: state.vms[v].id)
+            state.vms[v].claim = nil
             state.vms[v].triedCapacity = nil
             setVM(v, .recovery, "stopped cleanly; failing over")
         }
@@ -166,15 +174,15 @@ extension HAManager {
                 state.hosts[h].shutdown = nil
                 state.hosts[h].rebootAckAt = nil
                 if !state.hosts[h].maintenanceRequested { setHost(h, .online, "back from planned reboot") }
-                for v in vms(on: h) where state.vms[v].state == .freeze && state.vms[v].home == h {
-                    setVM(v, .recovery, "node '\(hostNames[h])' is back")
+                for v in vms(on: h) where state.vms[v].state == .freeze && state.vms[v].home == hostID(h) {
+                    setVM(v, .recovery, "node '\(name(h))' is back")
                 }
                 refreshSchedulable(h)
                 continue
             }
             let busy =
                 vms(on: h).contains { state.vms[$0].command != nil }
-                || state.vms.contains { $0.migrationTarget != nil && $0.node == h }
+                || state.vms.contains { $0.migrationTarget != nil && $0.node == hostID(h) }
             guard !busy, state.hosts[h].hostCommand == nil else { continue }
             state.hosts[h].hostCommand = command(.reboot, host: h)
         }

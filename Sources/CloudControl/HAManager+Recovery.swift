@@ -22,19 +22,19 @@ extension HAManager {
             guard let h = host(command: id) else { return }
             state.hosts[h].hostCommand = nil
             state.hosts[h].rebootAckAt = now
-            log(.rebootingForShutdown(host: h))
+            log(.rebootingForShutdown(host: hostID(h)))
         case .storageUnfenced(let id):
             guard let h = host(command: id) else { return }
             state.hosts[h].hostCommand = nil
             state.hosts[h].storageFenced = false
-            log(.storageUnfenced(host: h))
+            log(.storageUnfenced(host: hostID(h)))
         case .admin(let cmd):
             admin(cmd, placement: &placement)
         }
     }
 
     mutating func startAnswer(_ v: Int, ok: Bool, reason: String, placement: inout some HAPlacement) {
-        guard let c = state.vms[v].command, let node = state.vms[v].node else { return }
+        guard state.vms[v].command != nil, let node = state.vms[v].node else { return }
         state.vms[v].command = nil
         let name = state.vms[v].name
         if ok {
@@ -51,10 +51,11 @@ extension HAManager {
         if state.vms[v].restarts < config.maxRestart {
             state.vms[v].restarts += 1
             log(.restarting(vm: name, attempt: state.vms[v].restarts, of: config.maxRestart, host: node))
-            state.vms[v].command = command(.start(vm: state.vms[v].index), host: c.host)
+            state.vms[v].command = command(.start(vm: state.vms[v].id), host: slot(node))
             return
         }
-        placement.release(vm: state.vms[v].index)
+        placement.release(vm: state.vms[v].id)
+        state.vms[v].claim = nil
         state.vms[v].failedNodes.append(node)
         if state.vms[v].relocations < config.maxRelocate {
             state.vms[v].relocations += 1
@@ -67,7 +68,7 @@ extension HAManager {
                     avoiding: state.vms[v].failedNodes))
             setVM(v, .recovery)
         } else {
-            state.vms[v].node = nil
+            setNode(v, nil)
             state.vms[v].blocked =
                 "start failed \(config.maxRestart + 1) time(s) on each of "
                 + "\(state.vms[v].failedNodes.count) node(s)"
@@ -79,11 +80,12 @@ extension HAManager {
     /// crashed or was killed: recover it.
     mutating func checkRunning(placement: inout some HAPlacement) {
         for v in state.vms.indices where state.vms[v].state == .started && state.vms[v].command == nil {
-            guard let h = state.vms[v].node, state.hosts[h].state == .online, fresh(h),
-                let inventory = observations[h].inventory, !inventory.contains(state.vms[v].index)
+            guard let n = state.vms[v].node, let h = state.host(n), state.hosts[h].state == .online, fresh(h),
+                let inventory = observations[h].inventory, !inventory.contains(state.vms[v].id)
             else { continue }
-            placement.release(vm: state.vms[v].index)
-            setVM(v, .recovery, "not running on node '\(hostNames[h])' per its agent")
+            placement.release(vm: state.vms[v].id)
+            state.vms[v].claim = nil
+            setVM(v, .recovery, "not running on node '\(name(h))' per its agent")
         }
     }
 
@@ -94,7 +96,7 @@ extension HAManager {
         var perHost = Array(repeating: 0, count: state.hosts.count)
         var fleet = 0
         for vm in state.vms where vm.command != nil && (vm.state == .recovery || vm.state == .freeze) {
-            if let n = vm.node { perHost[n] += 1 }
+            if let n = vm.node, let h = state.host(n) { perHost[h] += 1 }
             fleet += 1
         }
         for tier in HAPriority.allCases where tier != .none {
@@ -125,20 +127,20 @@ extension HAManager {
             if Self.clearableLocks.contains(lock) {
                 log(.lockRemoved(vm: name, lock: lock))
             } else {
-                state.vms[v].node = nil
+                setNode(v, nil)
                 state.vms[v].blocked = "locked by '\(lock)'; an operator must check it"
                 setVM(v, .error, "leftover lock '\(lock)' is not safe to remove")
                 return false
             }
         }
         if state.vms[v].triedCapacity == placement.capacityVersion { return false }
-        let index = state.vms[v].index
+        let vm = state.vms[v].id
         let outcome: PlacementOutcome
         if let home = state.vms[v].home {
-            guard state.hosts[home].state == .online, fresh(home) else { return false }
-            outcome = .placed(host: home)
+            guard let h = state.host(home), state.hosts[h].state == .online, fresh(h) else { return false }
+            outcome = .placed(host: home, claim: nil)
         } else {
-            outcome = placement.place(vm: index, excluding: state.vms[v].failedNodes)
+            outcome = placement.place(vm: vm, excluding: state.vms[v].failedNodes)
         }
         switch outcome {
         case .noCapacity(let reason):
@@ -149,17 +151,19 @@ extension HAManager {
                 log(.recoveryPending(vm: name, reason: why))
             }
             return false
-        case .placed(let t):
+        case .placed(let target, let claim):
+            let t = slot(target)
             if perHost[t] >= config.startsPerHost {
-                if state.vms[v].home == nil { placement.release(vm: index) }
+                if state.vms[v].home == nil { placement.release(vm: vm) }
                 return false
             }
             perHost[t] += 1
-            state.vms[v].node = t
+            setNode(v, target)
+            if let claim { state.vms[v].claim = claim }
             state.vms[v].blocked = nil
-            effects.append(.claimPort(vm: index, host: t))
-            log(.vmStarting(vm: name, host: t))
-            state.vms[v].command = command(.start(vm: index), host: t)
+            effects.append(.claimPort(vm: vm, host: target))
+            log(.vmStarting(vm: name, host: target))
+            state.vms[v].command = command(.start(vm: vm), host: t)
             return true
         }
     }

@@ -7,14 +7,15 @@ import CloudModel
 public struct HAManager: Sendable {
     public let config: HAConfig
     public var state: HAState
-    /// Host names, for log lines.
-    public internal(set) var hostNames: [String]
     /// Simulation-only fault hook: recover without fencing. Exists to prove the checkers can fail;
     /// `package`, so no runtime outside this package can set it.
     package var unsafeSkipFence = false
     var effects: [HAEffect] = []
     var now: UInt64 = 0
+    /// This round's observations, by host record position.
     var observations: [HostObservation] = []
+    /// This round's VM record positions by host record position (kept up to date by `setNode`).
+    var vmsByHost: [[Int]] = []
     /// Set for the first round under a new epoch: every command in flight is resent.
     var takingOver = false
     /// When this leader took over: it starts no fence before it has watched every host for one
@@ -24,20 +25,22 @@ public struct HAManager: Sendable {
     /// host in O(1) instead of a scan of the fleet (looked up, never iterated).
     var commandOwners: [UInt64: CommandOwner] = [:]
 
-    /// A manager over `hostNames` managing `vms` (sorted by instance index).
-    public init(config: HAConfig, hostNames: [String], vms: [HAVMRecord]) {
-        precondition(zip(vms, vms.dropFirst()).allSatisfy { $0.index < $1.index }, "VM records sorted by index")
+    /// A manager over `hosts` (in the order it visits them) managing `vms`.
+    public init(config: HAConfig, hosts: [HAHostRecord], vms: [HAVMRecord]) {
+        precondition(
+            vms.allSatisfy { v in v.node.map { n in hosts.contains { $0.id == n } } ?? true }, "VM on an unknown host")
         self.config = config
-        self.hostNames = hostNames
-        state = HAState(hostCount: hostNames.count, vms: vms)
+        state = HAState(hosts: hosts, vms: vms)
     }
 
     /// A new leader's manager over the state its predecessor persisted.
-    public init(config: HAConfig, hostNames: [String], persisted: HAState) {
+    public init(config: HAConfig, persisted: HAState) {
         self.config = config
-        self.hostNames = hostNames
         state = persisted
     }
+
+    /// The name of host `id` for log lines (the ID itself for a host the state does not know).
+    public func hostName(_ id: HostID) -> String { state[host: id]?.name ?? id.rawValue }
 
     /// One round. `epoch` is the leader lease's epoch; a round under a newer epoch than the state's
     /// resends every command in flight under that epoch (same IDs).
@@ -45,9 +48,9 @@ public struct HAManager: Sendable {
         now: UInt64, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
         placement: inout some HAPlacement
     ) -> [HAEffect] {
-        precondition(observations.count == state.hosts.count, "one observation per host")
         self.now = now
-        self.observations = observations
+        align(observations)
+        indexVMsByHost()
         effects = []
         if epoch != state.epoch { takeOver(epoch) }
         if !inputs.isEmpty { indexCommands() }
@@ -78,13 +81,57 @@ public struct HAManager: Sendable {
 
     mutating func log(_ event: HAEvent) { effects.append(.event(event)) }
 
+    /// The observations by host record position; a host without one counts as silent on both
+    /// channels since it joined the state.
+    mutating func align(_ given: [HostObservation]) {
+        if given.count == state.hosts.count && zip(given, state.hosts).allSatisfy({ $0.host == $1.id }) {
+            observations = given
+            return
+        }
+        var byHost: [HostID: HostObservation] = [:]
+        for o in given { byHost[o.host] = o }
+        observations = state.hosts.map {
+            byHost[$0.id] ?? HostObservation(host: $0.id, lastHeartbeat: nil, storageAlive: false)
+        }
+    }
+
+    /// Indexes the VM records by the position of their node.
+    mutating func indexVMsByHost() {
+        vmsByHost = Array(repeating: [], count: state.hosts.count)
+        for v in state.vms.indices {
+            if let n = state.vms[v].node, let h = state.host(n) { vmsByHost[h].append(v) }
+        }
+    }
+
+    /// Moves VM `v`'s record to `node`, keeping the per-host index in record order.
+    mutating func setNode(_ v: Int, _ node: HostID?) {
+        if let old = state.vms[v].node, let h = state.host(old) { vmsByHost[h].removeAll { $0 == v } }
+        state.vms[v].node = node
+        if let n = node, let h = state.host(n) {
+            let at = vmsByHost[h].firstIndex { $0 > v } ?? vmsByHost[h].count
+            vmsByHost[h].insert(v, at: at)
+        }
+    }
+
+    /// The position of host `id`'s record; the state must know it.
+    func slot(_ id: HostID) -> Int {
+        guard let h = state.host(id) else { preconditionFailure("host '\(id)' is not in the HA state") }
+        return h
+    }
+
+    /// The name of the host at record position `h`.
+    func name(_ h: Int) -> String { state.hosts[h].name }
+
+    /// The ID of the host at record position `h`.
+    func hostID(_ h: Int) -> HostID { state.hosts[h].id }
+
     mutating func command(_ kind: HACommand.Kind, host: Int) -> HACommand {
         // IDs are `epoch << 32 | number`: both halves must fit, or IDs would collide silently
         precondition(state.epoch <= UInt64(UInt32.max), "leader epoch \(state.epoch) does not fit a command ID")
         precondition(state.nextCommand <= UInt64(UInt32.max), "command numbers of epoch \(state.epoch) exhausted")
         let id = state.epoch << 32 | state.nextCommand
         state.nextCommand += 1
-        let c = HACommand(id: id, epoch: state.epoch, kind: kind, host: host, sentAt: now)
+        let c = HACommand(id: id, epoch: state.epoch, kind: kind, host: state.hosts[host].id, sentAt: now)
         effects.append(.send(c))
         return c
     }
@@ -94,7 +141,7 @@ public struct HAManager: Sendable {
         guard old != s else { return }
         state.hosts[h].state = s
         state.hosts[h].since = now
-        log(.hostStateChanged(host: h, from: old, to: s, reason: why))
+        log(.hostStateChanged(host: hostID(h), from: old, to: s, reason: why))
     }
 
     mutating func setVM(_ v: Int, _ s: HAVMState, _ why: String = "") {
@@ -107,7 +154,7 @@ public struct HAManager: Sendable {
     mutating func setSchedulable(_ h: Int, _ on: Bool) {
         guard state.hosts[h].schedulable != on else { return }
         state.hosts[h].schedulable = on
-        effects.append(.schedulable(host: h, on))
+        effects.append(.schedulable(host: hostID(h), on))
     }
 
     /// Silence of host `h` in nanoseconds.
@@ -121,15 +168,16 @@ public struct HAManager: Sendable {
     /// Silent past the fence delay: the detector's `unreachable`.
     func unreachable(_ h: Int) -> Bool { config.health(silenceNanoseconds: age(h)) == .unreachable }
 
-    /// VMs whose node is `h`, in index order.
-    func vms(on h: Int) -> [Int] { state.vms.indices.filter { state.vms[$0].node == h } }
+    /// Positions of the VMs whose node is `h`, in record order.
+    func vms(on h: Int) -> [Int] { vmsByHost[h] }
 
     /// True when host `h` holds VMs that only a fence can free.
     func needsFence(_ h: Int) -> Bool {
-        state.vms.contains { vm in
-            vm.node == h
-                && (vm.state == .started || vm.state == .migrate || vm.state == .fence
-                    || (vm.state == .recovery && vm.command != nil) || (vm.state == .freeze && vm.command != nil))
+        vmsByHost[h].contains { v in
+            let vm = state.vms[v]
+            return
+                (vm.state == .started || vm.state == .migrate || vm.state == .fence
+                || (vm.state == .recovery && vm.command != nil) || (vm.state == .freeze && vm.command != nil))
         }
     }
 
@@ -186,12 +234,12 @@ extension HAManager {
         }
         if rec.reconciledAt == nil, let r = observations[h].reconciledAt, r >= (rec.lastFenceAt ?? 0) {
             state.hosts[h].reconciledAt = r
-            log(.hostReconciled(host: h))
+            log(.hostReconciled(host: hostID(h)))
         }
         guard let done = state.hosts[h].reconciledAt, now >= done + config.settleTime else { return }
         if rec.storageFenced {
             if rec.hostCommand == nil {
-                log(.unfencingStorage(host: h))
+                log(.unfencingStorage(host: hostID(h)))
                 state.hosts[h].hostCommand = command(.unfenceStorage, host: h)
             }
             return

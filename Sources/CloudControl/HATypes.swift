@@ -40,9 +40,9 @@ public enum FenceOutcome: Sendable, Equatable, Codable {
 /// epoch and an ID that is unique for the cluster's lifetime; agents execute each ID once.
 public struct HACommand: Sendable, Equatable, Codable {
     public enum Kind: Sendable, Equatable, Codable {
-        case start(vm: Int)
-        case stop(vm: Int)
-        case migrate(vm: Int, to: Int)
+        case start(vm: VMID)
+        case stop(vm: VMID)
+        case migrate(vm: VMID, to: HostID)
         case fence(FenceMethod)
         /// Removes the host's storage blocklist entry.
         case unfenceStorage
@@ -54,12 +54,12 @@ public struct HACommand: Sendable, Equatable, Codable {
     public let epoch: UInt64
     public let kind: Kind
     /// The host the command is about (the agent's host, the fence target).
-    public let host: Int
+    public let host: HostID
     /// When it was last sent.
     public var sentAt: UInt64
 
     /// A command; only the manager issues new IDs (`epoch << 32 | number`).
-    public init(id: UInt64, epoch: UInt64, kind: Kind, host: Int, sentAt: UInt64) {
+    public init(id: UInt64, epoch: UInt64, kind: Kind, host: HostID, sentAt: UInt64) {
         self.id = id
         self.epoch = epoch
         self.kind = kind
@@ -81,28 +81,34 @@ public enum HAInput: Sendable, Equatable, Codable {
 
 /// An operator request.
 public enum AdminCommand: Sendable, Equatable, Codable {
-    case maintenance(host: Int, enable: Bool)
-    case shutdown(host: Int, policy: ShutdownPolicy)
-    case fenceAck(host: Int)
+    case maintenance(host: HostID, enable: Bool)
+    case shutdown(host: HostID, policy: ShutdownPolicy)
+    case fenceAck(host: HostID)
     case disarm
     case arm
-    case lock(vm: Int, name: String)
-    case migrate(vm: Int, to: Int)
+    case lock(vm: VMID, name: String)
+    case migrate(vm: VMID, to: HostID)
 }
 
 /// What the manager observes about one host at a round.
 public struct HostObservation: Sendable, Equatable, Codable {
+    /// The host observed.
+    public var host: HostID
     /// The host's last lease renewal (heartbeat) seen by the quorate membership.
     public var lastHeartbeat: UInt64?
     /// True while the host's storage heartbeats arrive.
     public var storageAlive: Bool
     /// VMs its agent reports running; nil when no report arrived this round.
-    public var inventory: [Int]?
+    public var inventory: [VMID]?
     /// When the host's agent last finished reconciling (killed stale processes, dropped stale
     /// port claims) after it came back.
     public var reconciledAt: UInt64?
 
-    public init(lastHeartbeat: UInt64?, storageAlive: Bool, inventory: [Int]? = nil, reconciledAt: UInt64? = nil) {
+    public init(
+        host: HostID, lastHeartbeat: UInt64?, storageAlive: Bool, inventory: [VMID]? = nil,
+        reconciledAt: UInt64? = nil
+    ) {
+        self.host = host
         self.lastHeartbeat = lastHeartbeat
         self.storageAlive = storageAlive
         self.inventory = inventory
@@ -113,45 +119,47 @@ public struct HostObservation: Sendable, Equatable, Codable {
 /// Effects of a round, carried out by the runtime after the state was persisted.
 public enum HAEffect: Sendable, Equatable {
     case send(HACommand)
-    /// One HA decision, typed (the decision log renders it with `HAEvent.text(hostNames:)`).
+    /// One HA decision, typed (the decision log renders it with `HAEvent.text(hostName:)`).
     case event(HAEvent)
     /// A VM's port must be bound to `host` (OVN `requested-chassis`) before it starts there.
-    case claimPort(vm: Int, host: Int)
+    case claimPort(vm: VMID, host: HostID)
     /// The host takes new VMs (true) or not.
-    case schedulable(host: Int, Bool)
+    case schedulable(host: HostID, Bool)
     /// Agents stop (false) or resume (true) arming their watchdogs.
     case watchdogs(armed: Bool)
 }
 
 /// Where the scheduler put a VM.
 public enum PlacementOutcome: Sendable, Equatable {
-    case placed(host: Int)
+    /// Placed on `host`; `claim` is the new claim to keep with the VM's record (nil: the VM's
+    /// existing claim on `host` is kept).
+    case placed(host: HostID, claim: HAClaim?)
     case noCapacity(reason: String)
 }
 
 /// The placement side of the runtime: the scheduler and its claims.
 public protocol HAPlacement {
     /// Places VM `vm` through the scheduler on any schedulable host but `excluding`, taking a claim.
-    mutating func place(vm: Int, excluding: [Int]) -> PlacementOutcome
+    mutating func place(vm: VMID, excluding: [HostID]) -> PlacementOutcome
     /// Releases VM `vm`'s claim, if it holds one.
-    mutating func release(vm: Int)
+    mutating func release(vm: VMID)
     /// Takes a second claim for VM `vm` (a migration target): on `target`, or on any schedulable
     /// host but `excluding`.
-    mutating func reserve(vm: Int, target: Int?, excluding: [Int]) -> PlacementOutcome
+    mutating func reserve(vm: VMID, target: HostID?, excluding: [HostID]) -> PlacementOutcome
     /// Ends a migration: the target claim replaces the old one (committed) or is released.
-    mutating func finishMigration(vm: Int, committed: Bool)
+    mutating func finishMigration(vm: VMID, committed: Bool)
     /// A number that changes whenever capacity may have appeared (claims released, hosts back).
     var capacityVersion: UInt64 { get }
 }
 
 extension HAPlacement {
     /// Reserves a migration target for VM `vm` on any host but `excluding` (a second claim).
-    public mutating func reserveMigration(vm: Int, excluding: [Int]) -> PlacementOutcome {
+    public mutating func reserveMigration(vm: VMID, excluding: [HostID]) -> PlacementOutcome {
         reserve(vm: vm, target: nil, excluding: excluding)
     }
 
     /// Reserves host `host` as VM `vm`'s migration target.
-    public mutating func reserveMigration(vm: Int, on host: Int) -> PlacementOutcome {
+    public mutating func reserveMigration(vm: VMID, on host: HostID) -> PlacementOutcome {
         reserve(vm: vm, target: host, excluding: [])
     }
 }

@@ -127,9 +127,9 @@ public struct HostAgent: Sendable, Equatable, Codable {
     /// The instances among `running` (guest processes found on host `host`) that the persisted HA
     /// state does not let run here: they must be killed before the host takes part again. An
     /// instance HA does not manage is kept.
-    public static func reconcilePlan(host: Int, running: [Int], state: HAState) -> [Int] {
+    public static func reconcilePlan(host: HostID, running: [VMID], state: HAState) -> [VMID] {
         running.filter { instance in
-            guard let v = state.vm(instance: instance) else { return false }
+            guard let v = state.vm(instance) else { return false }
             let r = state.vms[v]
             return !(r.node == host && [.started, .migrate, .freeze].contains(r.state))
         }

@@ -7,7 +7,7 @@
 /// clears the holder. Every command a leader sends carries its epoch; agents refuse older epochs.
 public struct LeaderLease: Sendable, Equatable, Codable {
     /// The host holding the lease, if any.
-    public private(set) var holder: Int?
+    public private(set) var holder: HostID?
     /// The epoch of the current (or last) holder; 0 before the first.
     public private(set) var epoch: UInt64 = 0
     /// Nanoseconds after which the lease is no longer valid unless renewed.
@@ -22,18 +22,18 @@ public struct LeaderLease: Sendable, Equatable, Codable {
     }
 
     /// True when `host` holds the lease and it has not expired at `now`.
-    public func isValid(for host: Int, now: UInt64) -> Bool { holder == host && now < expiresAt }
+    public func isValid(for host: HostID, now: UInt64) -> Bool { holder == host && now < expiresAt }
 
     /// Renews the lease for its holder. Returns false (and changes nothing) for anyone else.
     @discardableResult
-    public mutating func renew(by host: Int, now: UInt64) -> Bool {
+    public mutating func renew(by host: HostID, now: UInt64) -> Bool {
         guard holder == host else { return false }
         expiresAt = now + ttlNanoseconds
         return true
     }
 
     /// Clears the holder once the lease has expired. Returns the holder and epoch that expired.
-    public mutating func expire(now: UInt64) -> (holder: Int, epoch: UInt64)? {
+    public mutating func expire(now: UInt64) -> (holder: HostID, epoch: UInt64)? {
         guard let h = holder, now >= expiresAt else { return nil }
         holder = nil
         return (h, epoch)
@@ -41,7 +41,7 @@ public struct LeaderLease: Sendable, Equatable, Codable {
 
     /// Takes an unheld lease for `candidate` under the next epoch. Returns the new epoch, or nil
     /// when someone holds it.
-    public mutating func acquire(by candidate: Int, now: UInt64) -> UInt64? {
+    public mutating func acquire(by candidate: HostID, now: UInt64) -> UInt64? {
         guard holder == nil else { return nil }
         precondition(epoch < UInt64(UInt32.max), "leader epochs exhausted")
         holder = candidate

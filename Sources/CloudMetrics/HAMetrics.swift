@@ -18,8 +18,10 @@ public enum HAMetrics {
             name: "cloudplane_ha_fences",
             help: "Fence requests by host, method and outcome (verified, failed, unanswered: timed out or in flight).",
             kind: .counter)
-        for (h, name) in control.hostNames.enumerated() {
-            hostState.samples.append(Sample([("host", name), ("state", s.hosts[h].state.rawValue)], 1))
+        for record in s.hosts {
+            let name = record.name
+            hostState.samples.append(Sample([("host", name), ("state", record.state.rawValue)], 1))
+            guard let h = control.handles.host(record.id) else { continue }
             for (m, method) in FenceMethod.allCases.enumerated() {
                 let t = control.fenceTally[h][m]
                 let unanswered = max(0, t.sent - t.verified - t.failed)

@@ -53,17 +53,20 @@ package final class ControlPlaneState {
     package var fenceInFlight: [UInt64: (host: Int, method: Int)] = [:]
     /// True while the leader logged that the store is unavailable.
     package var storeDownLogged = false
-    /// Host names by index, for rendering decisions.
-    package let hostNames: [String]
+    /// The driver handles of hosts and instances (the runtime's positions) and their IDs.
+    package private(set) var handles: RuntimeHandles
 
-    /// The control plane of a new cluster of `hostCount` hosts with the HA state `initial`.
+    /// The control plane of a new cluster with the HA state `initial`; `handles` maps the
+    /// runtime's host and instance handles to IDs (one HA host record per host handle).
     package init(
-        config: HAConfig, initial: HAState, hostNames: [String], powerFenceTiming: PowerFenceTiming,
+        config: HAConfig, initial: HAState, handles: RuntimeHandles, powerFenceTiming: PowerFenceTiming,
         faults: RuntimeFaultHooks = RuntimeFaultHooks()
     ) {
-        let hostCount = hostNames.count
+        let hostCount = handles.hosts.count
         precondition(initial.hosts.count == hostCount, "one HA host record per host")
-        self.hostNames = hostNames
+        precondition(
+            zip(initial.hosts, handles.hosts).allSatisfy { $0.id == $1 }, "host handles in the HA state's order")
+        self.handles = handles
         self.config = config
         self.faults = faults
         self.powerFenceTiming = powerFenceTiming
@@ -78,9 +81,64 @@ package final class ControlPlaneState {
     /// The persisted HA state.
     package var store: HAState { record.state }
     /// The lease holder.
-    package var leader: Int? { lease.holder }
+    package var leader: Int? { lease.holder.flatMap { handles.host($0) } }
+
+    /// The name of host `id` for log lines, from the persisted HA state.
+    package func hostName(_ id: HostID) -> String { record.state[host: id]?.name ?? id.rawValue }
+
+    /// Adds a host that joined (its agent registered): a handle, an agent, a lease row and fence
+    /// tallies. The HA manager learns of it through `HAManager.addHost`.
+    package func addHost(_ id: HostID, now: UInt64) -> Int {
+        let h = handles.addHost(id)
+        hostLeases.append(now)
+        agents.append(HostAgent(now: now))
+        fenceTally.append(Array(repeating: FenceTally(), count: FenceMethod.allCases.count))
+        return h
+    }
+
+    /// Adds an instance (created through the API); returns its handle.
+    package func addVM(_ id: VMID) -> Int { handles.addVM(id) }
     /// The epoch of the current (or last) leader.
     package var epoch: UInt64 { lease.epoch }
+}
+
+/// The runtime's handles of hosts and instances (positions in its own arrays, what drivers take)
+/// and the IDs the control plane names them by. Handles are dense and only grow.
+package struct RuntimeHandles: Sendable {
+    /// Host IDs by handle.
+    package private(set) var hosts: [HostID] = []
+    /// Instance IDs by handle.
+    package private(set) var vms: [VMID] = []
+    private var hostByID: [HostID: Int] = [:]
+    private var vmByID: [VMID: Int] = [:]
+
+    /// Handles for `hosts` and `vms`, numbered in order.
+    package init(hosts: [HostID], vms: [VMID]) {
+        for h in hosts { _ = addHost(h) }
+        for v in vms { _ = addVM(v) }
+    }
+
+    /// Adds host `id`; returns its handle.
+    package mutating func addHost(_ id: HostID) -> Int {
+        precondition(hostByID[id] == nil, "host '\(id)' registered twice")
+        hostByID[id] = hosts.count
+        hosts.append(id)
+        return hosts.count - 1
+    }
+
+    /// Adds instance `id`; returns its handle.
+    package mutating func addVM(_ id: VMID) -> Int {
+        precondition(vmByID[id] == nil, "instance '\(id)' registered twice")
+        vmByID[id] = vms.count
+        vms.append(id)
+        return vms.count - 1
+    }
+
+    /// The handle of host `id`.
+    package func host(_ id: HostID) -> Int? { hostByID[id] }
+
+    /// The handle of instance `id`.
+    package func vm(_ id: VMID) -> Int? { vmByID[id] }
 }
 
 /// What the runtime loop tells the runtime's checkers, probes and fault injector (the simulator's

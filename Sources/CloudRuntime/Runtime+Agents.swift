@@ -23,7 +23,10 @@ extension ControlPlaneHost where Self: ~Copyable {
     /// Kills the guests the store does not assign to this host (the agent's reconcile plan); the
     /// agent claims no ports.
     package mutating func reconcile(_ h: Int) {
-        for v in HostAgent.reconcilePlan(host: h, running: guests(on: h), state: control.store) {
+        let handles = control.handles
+        let running = guests(on: h).map { handles.vms[$0] }
+        for id in HostAgent.reconcilePlan(host: handles.hosts[h], running: running, state: control.store) {
+            guard let v = handles.vm(id) else { continue }
             killGuest(v, on: h)
             record("agent/\(hostName(h)): reconcile: killed stale process of vm '\(instanceName(v))'")
         }
@@ -44,8 +47,8 @@ extension ControlPlaneHost where Self: ~Copyable {
         case .unfenceStorage:
             unfence(c)
         case .start, .stop, .migrate, .reboot:
-            let h = c.host
-            guard isInQuorum(h), isReachable(h, from: leader), isAgentAlive(h) else { return }
+            guard let h = control.handles.host(c.host), isInQuorum(h), isReachable(h, from: leader), isAgentAlive(h)
+            else { return }
             switch control.agents[h].accept(c) {
             case .staleEpoch(let seen):
                 record("agent/\(hostName(h)): rejected command \(c.id) from stale epoch \(c.epoch) (obeying \(seen))")
@@ -60,8 +63,14 @@ extension ControlPlaneHost where Self: ~Copyable {
     }
 
     package mutating func agentExecute(_ c: HACommand, on h: Int) {
+        let handles = control.handles
+        func vm(_ id: VMID) -> Int {
+            guard let v = handles.vm(id) else { preconditionFailure("command \(c.id) names unknown instance '\(id)'") }
+            return v
+        }
         switch c.kind {
-        case .start(let vm):
+        case .start(let id):
+            let vm = vm(id)
             guestStarting(vm, on: h)
             switch HostAgent.startVerdict(
                 portBoundHere: chassis(of: vm) == h, alreadyRunning: isGuestRunning(vm, on: h))
@@ -73,10 +82,13 @@ extension ControlPlaneHost where Self: ~Copyable {
             case .launch:
                 startGuest(vm, on: h, command: c.id)
             }
-        case .stop(let vm):
-            stopGuest(vm, on: h, command: c.id)
-        case .migrate(let vm, let to):
-            migrateGuest(vm, from: h, to: to, command: c.id)
+        case .stop(let id):
+            stopGuest(vm(id), on: h, command: c.id)
+        case .migrate(let id, let to):
+            guard let target = handles.host(to) else {
+                return agentFinished(h, c.id, .migrated(command: c.id, ok: false, detail: "unknown target '\(to)'"))
+            }
+            migrateGuest(vm(id), from: h, to: target, command: c.id)
         case .reboot:
             agentFinished(h, c.id, .rebooting(command: c.id))
             rebootHost(h, command: c.id)

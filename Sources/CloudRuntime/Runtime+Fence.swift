@@ -20,9 +20,9 @@ extension ControlPlaneHost where Self: ~Copyable {
     /// The command's work is scheduled: accepted by the gate and counted as sent.
     package mutating func fenceBegin(_ c: HACommand, _ method: FenceMethod?) {
         control.gate.begin(c.id)
-        if let method, let m = FenceMethod.allCases.firstIndex(of: method) {
-            control.fenceTally[c.host][m].sent += 1
-            control.fenceInFlight[c.id] = (c.host, m)
+        if let method, let m = FenceMethod.allCases.firstIndex(of: method), let h = control.handles.host(c.host) {
+            control.fenceTally[h][m].sent += 1
+            control.fenceInFlight[c.id] = (h, m)
         }
     }
 
@@ -48,8 +48,7 @@ extension ControlPlaneHost where Self: ~Copyable {
     }
 
     package mutating func fence(_ c: HACommand, _ method: FenceMethod) {
-        guard fenceCommandIsNew(c) else { return }
-        let h = c.host
+        guard let h = control.handles.host(c.host), fenceCommandIsNew(c) else { return }
         switch method {
         case .ipmi:
             fenceBegin(c, method)
@@ -74,11 +73,11 @@ extension ControlPlaneHost where Self: ~Copyable {
     /// Removes a returning host's storage blocklist entry, accepted only once the storage cluster
     /// can act: while it is down a resend (same ID) tries again.
     package mutating func unfence(_ c: HACommand) {
-        guard fenceCommandIsNew(c) else { return }
+        guard let h = control.handles.host(c.host), fenceCommandIsNew(c) else { return }
         if control.faults.acceptBeforeSchedule { control.gate.begin(c.id) }
         guard isStorageAvailable else { return }
         if !control.faults.acceptBeforeSchedule { control.gate.begin(c.id) }
-        unblocklist(host: c.host, command: c.id)
+        unblocklist(host: h, command: c.id)
     }
 
     /// The lease check of command `id` is due: proven once the host's recorded lease expired.

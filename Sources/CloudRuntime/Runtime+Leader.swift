@@ -16,16 +16,16 @@ extension ControlPlaneHost where Self: ~Copyable {
         let now = nowNanoseconds
         if let l = control.leader {
             if control.step != nil && isInQuorum(l) && isManagerUp(l) {
-                control.lease.renew(by: l, now: now)
+                control.lease.renew(by: control.handles.hosts[l], now: now)
             } else if let gone = control.lease.expire(now: now) {
-                record("ha: leader lease of node '\(hostName(gone.holder))' expired (epoch \(gone.epoch))")
+                record("ha: leader lease of node '\(control.hostName(gone.holder))' expired (epoch \(gone.epoch))")
                 control.step = nil
                 control.inbox = []
             }
         }
         guard control.leader == nil else { return }
         guard let c = (0..<hostCount).first(where: { isInQuorum($0) && isManagerUp($0) }),
-            let epoch = control.lease.acquire(by: c, now: now)
+            let epoch = control.lease.acquire(by: control.handles.hosts[c], now: now)
         else { return }
         control.step = HAControlStep(manager: loadManager())
         record("ha: node '\(hostName(c))' became leader (epoch \(epoch))")
@@ -33,8 +33,7 @@ extension ControlPlaneHost where Self: ~Copyable {
 
     /// A manager process's memory, loaded from the store.
     package func loadManager() -> HAManager {
-        var m = HAManager(
-            config: control.config, hostNames: (0..<hostCount).map { hostName($0) }, persisted: control.store)
+        var m = HAManager(config: control.config, persisted: control.store)
         m.unsafeSkipFence = control.faults.skipFence
         return m
     }
@@ -43,7 +42,7 @@ extension ControlPlaneHost where Self: ~Copyable {
     package mutating func managerRound() {
         let now = nowNanoseconds
         guard let l = control.leader, var step = control.step, isInQuorum(l), isManagerUp(l),
-            control.lease.isValid(for: l, now: now)
+            control.lease.isValid(for: control.handles.hosts[l], now: now)
         else { return }
         guard isStoreAvailable else {
             if !control.storeDownLogged {
@@ -85,13 +84,15 @@ extension ControlPlaneHost where Self: ~Copyable {
     package mutating func apply(_ e: HAEffect, leader l: Int) {
         switch e {
         case .event(let event):
-            record("ha/\(hostName(l)): " + event.text(hostNames: control.hostNames))
+            record("ha/\(hostName(l)): " + event.text(hostName: control.hostName))
         case .send(let c):
             commandReleased(c)
             execute(c, from: l)
         case .claimPort(let vm, let host):
-            bindPort(vm, to: host)
-        case .schedulable(let h, let on):
+            guard let v = control.handles.vm(vm), let h = control.handles.host(host) else { return }
+            bindPort(v, to: h)
+        case .schedulable(let host, let on):
+            guard let h = control.handles.host(host) else { return }
             setSchedulable(h, on)
         case .watchdogs(let armed):
             for h in control.agents.indices { control.agents[h].watchdogArmed = armed }

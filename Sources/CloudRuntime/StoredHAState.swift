@@ -2,10 +2,12 @@ import CloudControl
 import CloudStore
 
 /// The HA state in a `Store`, as a live runtime persists it: a meta row (epoch, command counter,
-/// armed, deferred requests, storm guard), one row per host record, one per VM record, and the
-/// operator queue's rows. A write changes only the rows that differ from what this writer last
-/// wrote or loaded, in one serializable transaction, and is refused when a newer epoch wrote
-/// first, so a round costs what changed, not the fleet.
+/// armed, deferred requests, storm guard, join counter), one row per host record and one per VM
+/// record keyed by their IDs, and the operator queue's rows. A write changes only the rows that
+/// differ from what this writer last wrote or loaded, in one serializable transaction, and is
+/// refused when a newer epoch wrote first, so a round costs what changed, not the fleet. A VM's
+/// claims are fields of its row, so a claim is written in the same transaction as the record
+/// whose command needs it.
 package struct StoredHAState {
     static let meta = StoreKey("ha_meta", "state")
     static let hosts = "ha_hosts"
@@ -19,7 +21,9 @@ package struct StoredHAState {
         var armed: Bool
         var deferred: [AdminCommand]
         var stormGuard: Bool
+        var nextJoin: UInt64
         var hostCount: Int
+        var vmCount: Int
 
         init(_ s: HAState) {
             epoch = s.epoch
@@ -27,8 +31,15 @@ package struct StoredHAState {
             armed = s.armed
             deferred = s.deferred
             stormGuard = s.stormGuard
+            nextJoin = s.nextJoin
             hostCount = s.hosts.count
+            vmCount = s.vms.count
         }
+    }
+
+    /// The stored rows do not add up to a state (a partial or foreign write).
+    package struct Inconsistent: Error, CustomStringConvertible {
+        package let description: String
     }
 
     let store: any Store
@@ -50,9 +61,12 @@ package struct StoredHAState {
             guard let meta = try await t.read(Meta.self, Self.meta)?.value else { return nil }
             let hosts = try await t.scan(table: Self.hosts).map { try $0.decode(HAHostRecord.self).value }
             let vms = try await t.scan(table: Self.vms).map { try $0.decode(HAVMRecord.self).value }
-            precondition(hosts.count == meta.hostCount, "one stored row per host record")
-            var s = HAState(hostCount: meta.hostCount, vms: vms)
-            s.hosts = hosts
+            guard hosts.count == meta.hostCount, vms.count == meta.vmCount else {
+                throw Inconsistent(
+                    description: "stored HA state has \(hosts.count) host and \(vms.count) VM rows; "
+                        + "its meta row counts \(meta.hostCount) and \(meta.vmCount)")
+            }
+            var s = HAState(restoring: hosts, vms: vms, nextJoin: meta.nextJoin)
             s.epoch = meta.epoch
             s.nextCommand = meta.nextCommand
             s.armed = meta.armed
@@ -73,14 +87,12 @@ package struct StoredHAState {
             if let stored = try await t.read(Meta.self, Self.meta)?.value, stored.epoch > p.expectEpoch {
                 throw HAPersistError.staleEpoch(stored: stored.epoch, writer: p.expectEpoch)
             }
-            var n = 1
             try await t.put(Self.meta, encoding: Meta(p.state), expect: .any)
-            for (h, record) in p.state.hosts.enumerated()
-            where previous.map({ h >= $0.hosts.count || $0.hosts[h] != record }) ?? true {
-                try await t.put(StoreKey(Self.hosts, Self.rowID(h)), encoding: record, expect: .any)
-                n += 1
-            }
-            n += try await Self.writeVMs(t, p.state.vms, previous: previous?.vms ?? [])
+            var n = 1
+            n += try await Self.writeChanged(
+                t, Self.hosts, p.state.hosts, previous: previous?.hosts ?? [], joined: \.joined, key: \.id.rawValue)
+            n += try await Self.writeChanged(
+                t, Self.vms, p.state.vms, previous: previous?.vms ?? [], joined: \.joined, key: \.id.rawValue)
             let queued = try await t.scan(table: Self.queue)
             for row in queued.prefix(p.consumedRequests) { try await t.delete(row.key, expect: .version(row.version)) }
             return n + min(p.consumedRequests, queued.count)
@@ -89,27 +101,30 @@ package struct StoredHAState {
         return rows
     }
 
-    /// Writes the VM records that changed and deletes those that are gone (both lists sorted by
-    /// instance index).
-    static func writeVMs(_ t: any StoreTransaction, _ vms: [HAVMRecord], previous: [HAVMRecord]) async throws -> Int {
+    /// Writes the records that changed and deletes those that are gone. Both lists are in join
+    /// order, so one merge pass finds the differences.
+    static func writeChanged<R: Codable & Equatable & Sendable>(
+        _ t: any StoreTransaction, _ table: String, _ records: [R], previous: [R], joined: KeyPath<R, UInt64>,
+        key: KeyPath<R, String>
+    ) async throws -> Int {
         var n = 0
         var old = previous.makeIterator()
         var o = old.next()
-        for record in vms {
-            while let gone = o, gone.index < record.index {
-                try await t.delete(StoreKey(Self.vms, rowID(gone.index)), expect: .any)
+        for record in records {
+            while let gone = o, gone[keyPath: joined] < record[keyPath: joined] {
+                try await t.delete(StoreKey(table, gone[keyPath: key]), expect: .any)
                 n += 1
                 o = old.next()
             }
-            if let same = o, same.index == record.index {
+            if let same = o, same[keyPath: joined] == record[keyPath: joined] {
                 o = old.next()
                 if same == record { continue }
             }
-            try await t.put(StoreKey(Self.vms, rowID(record.index)), encoding: record, expect: .any)
+            try await t.put(StoreKey(table, record[keyPath: key]), encoding: record, expect: .any)
             n += 1
         }
         while let gone = o {
-            try await t.delete(StoreKey(Self.vms, rowID(gone.index)), expect: .any)
+            try await t.delete(StoreKey(table, gone[keyPath: key]), expect: .any)
             n += 1
             o = old.next()
         }

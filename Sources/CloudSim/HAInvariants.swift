@@ -49,9 +49,9 @@ extension Simulation {
 
     /// S8: storage is unfenced only after the host reconciled (no stale process left on it).
     mutating func checkUnfence(_ h: Int) {
+        let host = world.hostID(h)
         for v in ha.procs.indices where ha.procs[v].contains(h) {
-            let owner = control.store.vm(instance: v).map { control.store.vms[$0] }
-            if let o = owner, o.node != h {
+            if let o = control.store[vm: world.vmID(v)], o.node != host {
                 violate(
                     "S8_returning_host",
                     "storage of '\(world.hosts[h].name)' unfenced while it still runs "
@@ -77,12 +77,14 @@ extension Simulation {
     /// and S4 (only a quorate leader with a valid lease decides).
     mutating func checkTransitions(before: HAState, after: HAState) {
         let now = kernel.now
-        if let l = control.leader, !(inQuorum(l) && control.lease.isValid(for: l, now: now)) {
+        if let l = control.leader, !(inQuorum(l) && control.lease.isValid(for: world.hostID(l), now: now)) {
             violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
         }
-        for v in after.vms.indices {
-            let (a, b) = (before.vms[v], after.vms[v])
-            if a.state == .fence && b.state == .recovery, let o = a.node {
+        for (v, b) in after.vms.enumerated() {
+            guard let a = v < before.vms.count && before.vms[v].id == b.id ? before.vms[v] : before[vm: b.id] else {
+                continue
+            }
+            if a.state == .fence && b.state == .recovery, let node = a.node, let o = world.host(node) {
                 let proof = ha.proofAt[o].map { p in ha.fenceBeganAt[o].map { p >= $0 } ?? false } ?? false
                 if !proof {
                     violate(
@@ -91,8 +93,10 @@ extension Simulation {
                             + "without a positive fence proof")
                 }
             }
-            if a.state != .fence && b.state == .fence && ha.incidentAt[b.index] == nil, let n = b.node {
-                ha.incidentAt[b.index] = world.hosts[n].lastFaultAt ?? now
+            if a.state != .fence && b.state == .fence, let i = world.instance(b.id), ha.incidentAt[i] == nil,
+                let n = b.node.flatMap(world.host)
+            {
+                ha.incidentAt[i] = world.hosts[n].lastFaultAt ?? now
             }
             if a.command == nil, let c = b.command, case .start = c.kind, b.state == .recovery {
                 let waiting = after.vms.first {
@@ -115,8 +119,11 @@ extension Simulation {
 
     mutating func checkHostTransitions(before: HAState, after: HAState) {
         let now = kernel.now
-        for h in after.hosts.indices {
-            let (a, b) = (before.hosts[h], after.hosts[h])
+        for (slot, b) in after.hosts.enumerated() {
+            guard let h = world.host(b.id),
+                let a = slot < before.hosts.count && before.hosts[slot].id == b.id
+                    ? before.hosts[slot] : before[host: b.id]
+            else { continue }
             if a.state != .fencing && b.state == .fencing {
                 if a.state == .maintenance {
                     violate("S11_planned_operations", "node '\(world.hosts[h].name)' fenced out of maintenance")

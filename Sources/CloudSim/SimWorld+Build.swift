@@ -29,6 +29,22 @@ public struct SimWorld: Sendable {
     public var wallClock: (@Sendable () -> UInt64)?
     /// Host index by name, for lookups from scenario text; never iterated.
     var hostIndex: [String: Int] = [:]
+    /// Host index by ID (what the control plane names hosts by); never iterated.
+    var hostByID: [HostID: Int] = [:]
+    /// Instance index by ID; never iterated.
+    var instanceByID: [VMID: Int] = [:]
+
+    /// The control plane's ID of host `h`.
+    public func hostID(_ h: Int) -> HostID { HostID(hosts[h].node.id) }
+
+    /// The control plane's ID of instance `v`.
+    public func vmID(_ v: Int) -> VMID { VMID(instances[v].instance.id) }
+
+    /// The host with ID `id`.
+    public func host(_ id: HostID) -> Int? { hostByID[id] }
+
+    /// The instance with ID `id`.
+    public func instance(_ id: VMID) -> Int? { instanceByID[id] }
 
     /// Looks a host up by name.
     public func host(named name: String) -> Int? { hostIndex[name] }
@@ -96,6 +112,7 @@ public struct SimWorld: Sendable {
     {
         guard hostIndex[node.name] == nil else { throw SimulationError("duplicate host name '\(node.name)'") }
         hostIndex[node.name] = hosts.count
+        hostByID[HostID(node.id)] = hosts.count
         let interval = spec.settings.heartbeatInterval
         var hb = HeartbeatState(phase: rng.below(interval))
         hb.setFlowing(true, now: 0, interval: interval)
@@ -149,6 +166,7 @@ public struct SimWorld: Sendable {
             id: gen.next(.instance), name: name, cpu: CPUShape(cores: f.vcpus), memory: f.memoryMB, creation: .epoch,
             organizationID: organizations[org].id, flavor: f.name, haPriority: group.haPriority, gpuCount: f.gpus)
         let index = instances.count
+        instanceByID[VMID(inst.id)] = index
         let (decision, id) = timedPlace(group.request)
         guard case .placed(let placement) = decision, let id else {
             inst.state = .creating  // waiting for a host: the reference API's CREATING

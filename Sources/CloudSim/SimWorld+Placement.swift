@@ -1,22 +1,49 @@
 import CloudControl
 import CloudModel
 import CloudScheduler
+import Foundation
 
 extension SimWorld: HAPlacement {
-    /// Places instance `vm` through the scheduler on a host other than `excluding` (a filter of
+    /// Places instance `id` through the scheduler on a host other than `excluding` (a filter of
     /// the request) and records the claim, its GPUs and the host's instance list.
-    public mutating func place(vm: Int, excluding: [Int]) -> PlacementOutcome {
+    public mutating func place(vm id: VMID, excluding: [HostID]) -> PlacementOutcome {
+        let vm = index(of: id)
         precondition(claims[vm] == nil, "instance \(vm) placed while it holds a claim")
-        switch claimFor(vm, target: nil, excluding: excluding) {
+        switch claimFor(vm, target: nil, excluding: excluding.compactMap(host)) {
         case .failure(let f): return .noCapacity(reason: f.reason)
         case .success(let (id, claim)):
             attach(vm, id, claim)
-            return .placed(host: claim.host)
+            return .placed(host: hostID(claim.host), claim: haClaim(claim))
         }
     }
 
+    func index(of id: VMID) -> Int {
+        guard let v = instance(id) else { preconditionFailure("placement of unknown instance '\(id)'") }
+        return v
+    }
+
+    /// The claim as the HA record keeps it: the host's ID and the scheduler's claim as JSON.
+    func haClaim(_ claim: Claim) -> HAClaim {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        do {
+            let json = String(decoding: try encoder.encode(claim), as: UTF8.self)
+            return HAClaim(host: hostID(claim.host), resources: json)
+        } catch {
+            preconditionFailure("a scheduler claim always encodes: \(error)")
+        }
+    }
+
+    /// The HA claim of instance `v`'s current placement (nil: not placed).
+    func haClaim(ofInstance v: Int) -> HAClaim? {
+        claims[v].flatMap { scheduler.claim($0) }.map(haClaim)
+    }
+
+    /// Releases instance `id`'s claim (no-op without one).
+    public mutating func release(vm id: VMID) { release(index(of: id)) }
+
     /// Releases instance `vm`'s claim (no-op without one).
-    public mutating func release(vm: Int) {
+    mutating func release(_ vm: Int) {
         guard let id = claims[vm], let h = instances[vm].host else { return }
         do {
             try scheduler.release(id)
@@ -32,23 +59,29 @@ extension SimWorld: HAPlacement {
         capacityVersion &+= 1
     }
 
-    public mutating func reserve(vm: Int, target: Int?, excluding: [Int]) -> PlacementOutcome {
+    public mutating func reserve(vm id: VMID, target: HostID?, excluding: [HostID]) -> PlacementOutcome {
+        let vm = index(of: id)
+        let target = target.map { t in
+            guard let h = host(t) else { preconditionFailure("migration to unknown host '\(t)'") }
+            return h
+        }
         precondition(migrationClaims[vm] == nil, "instance \(vm) has a migration in flight")
-        var avoid = excluding
+        var avoid = excluding.compactMap(host)
         if let h = instances[vm].host { avoid.append(h) }
         switch claimFor(vm, target: target, excluding: avoid) {
         case .failure(let f): return .noCapacity(reason: f.reason)
         case .success(let (id, claim)):
             migrationClaims[vm] = id
-            return .placed(host: claim.host)
+            return .placed(host: hostID(claim.host), claim: haClaim(claim))
         }
     }
 
-    public mutating func finishMigration(vm: Int, committed: Bool) {
+    public mutating func finishMigration(vm id: VMID, committed: Bool) {
+        let vm = index(of: id)
         guard let id = migrationClaims[vm], let claim = scheduler.claim(id) else { return }
         migrationClaims[vm] = nil
         if committed {
-            release(vm: vm)
+            release(vm)
             attach(vm, id, claim)
         } else {
             do {

@@ -35,9 +35,10 @@ extension Simulation: ControlPlaneHost {
     package func storageFailingSince(_ host: Int) -> UInt64? { ha.blocklistedAt[host] }
 
     package func hostObservations(agents: [HostAgent]) -> [HostObservation] {
-        var inventory = Array(repeating: [Int](), count: world.hosts.count)
-        for v in ha.procs.indices {
-            for h in ha.procs[v] { inventory[h].append(v) }
+        var inventory = Array(repeating: [VMID](), count: world.hosts.count)
+        for v in ha.procs.indices where !ha.procs[v].isEmpty {
+            let id = control.handles.vms[v]
+            for h in ha.procs[v] { inventory[h].append(id) }
         }
         let now = kernel.now
         let interval = spec.settings.heartbeatInterval
@@ -48,6 +49,7 @@ extension Simulation: ControlPlaneHost {
                 && !ha.blocklisted[h]
             let reachable = inQuorum(h) && ha.agentAlive(h, now: now)
             return HostObservation(
+                host: control.handles.hosts[h],
                 lastHeartbeat: host.heartbeat.lastHeartbeat(now: now, interval: interval), storageAlive: storage,
                 inventory: reachable ? inventory[h] : nil, reconciledAt: reachable ? agents[h].reconciledAt : nil)
         }

@@ -11,14 +11,17 @@ extension Simulation {
             processes.append(inst.host.map { [$0] } ?? [])
             guard inst.instance.haPriority != .none else { continue }
             vms.append(
-                HAVMRecord(index: i, name: inst.instance.name, priority: inst.instance.haPriority, node: inst.host))
+                HAVMRecord(
+                    id: world.vmID(i), name: inst.instance.name, priority: inst.instance.haPriority,
+                    node: inst.host.map(world.hostID), claim: world.haClaim(ofInstance: i)))
         }
+        let hosts = world.hosts.indices.map { HAHostRecord(id: world.hostID($0), name: world.hosts[$0].name) }
         let ha = SimHA(
             hostCount: world.hosts.count, instanceCount: world.instances.count,
             processes: processes)
         let control = ControlPlaneState(
-            config: settings.ha, initial: HAState(hostCount: world.hosts.count, vms: vms),
-            hostNames: world.hosts.map(\.name),
+            config: settings.ha, initial: HAState(hosts: hosts, vms: vms),
+            handles: RuntimeHandles(hosts: hosts.map(\.id), vms: world.instances.indices.map(world.vmID)),
             powerFenceTiming: simulatedBMCTiming,
             faults: RuntimeFaultHooks(
                 skipFence: settings.unsafeSkipFence, acceptBeforeSchedule: settings.unsafeAcceptBeforeSchedule))
@@ -78,7 +81,7 @@ extension Simulation {
     /// status reconciler).
     mutating func syncStatus(_ v: Int) {
         let previous = world.instances[v].status
-        let haState = control.store.vm(instance: v).map { control.store.vms[$0].state }
+        let haState = control.store[vm: world.vmID(v)]?.state
         let status = InstanceStatusReconciler.observed(
             running: !ha.procs[v].isEmpty, haState: haState, previous: previous)
         if status == .running && previous != .running { world.instances[v].startedAt = kernel.now }

@@ -63,19 +63,20 @@ extension Simulation {
 
     mutating func operatorRequest(_ op: OperatorAction) {
         let cmd: AdminCommand?
+        let world = self.world
+        func host(_ name: String) -> HostID? { world.host(named: name).map(world.hostID) }
+        func vm(_ name: String) -> VMID? { world.instances.firstIndex { $0.instance.name == name }.map(world.vmID) }
         switch op {
-        case .maintenance(let h, let on): cmd = world.host(named: h).map { .maintenance(host: $0, enable: on) }
-        case .shutdown(let h, let p): cmd = world.host(named: h).map { .shutdown(host: $0, policy: p) }
+        case .maintenance(let h, let on): cmd = host(h).map { .maintenance(host: $0, enable: on) }
+        case .shutdown(let h, let p): cmd = host(h).map { .shutdown(host: $0, policy: p) }
         case .fenceAck(let name):
-            cmd = world.host(named: name).map { h in
-                if world.hosts[h].power == .off { ha.proofAt[h] = kernel.now }
-                return .fenceAck(host: h)
-            }
+            if let h = world.host(named: name), world.hosts[h].power == .off { ha.proofAt[h] = kernel.now }
+            cmd = host(name).map { .fenceAck(host: $0) }
         case .disarm: cmd = .disarm
         case .arm: cmd = .arm
-        case .lock(let vm, let name): cmd = instance(named: vm).map { .lock(vm: $0, name: name) }
-        case .migrate(let vm, let to):
-            cmd = instance(named: vm).flatMap { v in world.host(named: to).map { .migrate(vm: v, to: $0) } }
+        case .lock(let v, let name): cmd = vm(v).map { .lock(vm: $0, name: name) }
+        case .migrate(let v, let to):
+            cmd = vm(v).flatMap { id in host(to).map { .migrate(vm: id, to: $0) } }
         }
         record("operator: \(op.kindName) requested")
         guard let cmd else { return }

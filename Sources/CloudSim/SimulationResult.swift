@@ -118,10 +118,9 @@ extension Simulation {
         switch e {
         case .vmState(let name, let state, let host):
             guard let i = world.instances.firstIndex(where: { $0.instance.name == name }),
-                let v = control.store.vm(instance: i)
+                let r = control.store[vm: world.vmID(i)]
             else { return (false, "no HA vm '\(name)'") }
-            let r = control.store.vms[v]
-            let on = r.node.map { world.hosts[$0].name } ?? "-"
+            let on = r.node.flatMap { control.store[host: $0]?.name } ?? "-"
             let ok = r.state == state && (host.map { $0 == on } ?? true)
             return (ok, "vm is \(r.state.rawValue) on \(on)" + (r.blocked.map { " (\($0))" } ?? ""))
         case .vmRunning(let name, let host):

@@ -212,7 +212,9 @@ extension Simulation {
     /// explicitly blocked (`error`, or waiting with a reason); no instance holds a claim it should not.
     func convergenceProblem() -> String? {
         for h in world.hosts.indices where world.hosts[h].power == .on {
-            let r = control.store.hosts[h]
+            guard let r = control.store[host: world.hostID(h)] else {
+                return "node '\(world.hosts[h].name)' has no HA record"
+            }
             if r.state == .maintenance && r.maintenanceRequested { continue }
             guard r.state == .online, r.schedulable, !world.scheduler.hosts[h].cordoned else {
                 return "node '\(world.hosts[h].name)' is healed but \(r.state.rawValue)"
@@ -221,12 +223,18 @@ extension Simulation {
             }
         }
         for r in control.store.vms {
-            let procs = ha.procs[r.index]
+            guard let i = world.instance(r.id) else { return "vm '\(r.name)' is not an instance of the world" }
+            let procs = ha.procs[i]
+            let node = r.node.flatMap(world.host)
             switch r.state {
             case .started:
-                guard let n = r.node, procs == [n], r.command == nil else {
-                    return
-                        "vm '\(r.name)' is started on \(hostTag(r.node)) but runs on [\(procs.map { world.hosts[$0].name }.joined(separator: ","))]"
+                guard let n = node, procs == [n], r.command == nil else {
+                    return "vm '\(r.name)' is started on \(hostTag(node)) but runs on ["
+                        + procs.map { world.hosts[$0].name }.joined(separator: ",") + "]"
+                }
+                guard r.claim?.host == r.node else {
+                    return "vm '\(r.name)' is started on \(hostTag(node)) but its HA record holds a claim on "
+                        + (r.claim.map { control.hostName($0.host) } ?? "no host")
                 }
             case .error:
                 continue
@@ -239,11 +247,11 @@ extension Simulation {
             }
         }
         for i in world.instances.indices where world.claims[i] != nil {
-            if let v = control.store.vm(instance: i) {
-                let r = control.store.vms[v]
-                guard r.state == .started, world.instances[i].host == r.node else {
+            if let r = control.store[vm: world.vmID(i)] {
+                let node = r.node.flatMap(world.host)
+                guard r.state == .started, world.instances[i].host == node else {
                     return "instance '\(world.instances[i].instance.name)' holds a claim on "
-                        + "\(hostTag(world.instances[i].host)) while HA has it \(r.state.rawValue) on \(hostTag(r.node))"
+                        + "\(hostTag(world.instances[i].host)) while HA has it \(r.state.rawValue) on \(hostTag(node))"
                 }
             }
             if world.migrationClaims[i] != nil {

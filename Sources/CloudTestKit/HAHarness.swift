@@ -22,28 +22,41 @@ public struct HAHarness: Sendable {
     /// Every log line so far.
     public private(set) var allLogs: [String] = []
 
-    /// `hosts` hosts named h1…hN with `slots` slots each, and HA VMs (name, tier, host).
+    /// The ID of the host at position `h` (0-based) of the harness: `node-h1`, `node-h2`, …
+    public static func host(_ h: Int) -> HostID { HostID("node-h\(h + 1)") }
+
+    /// The ID of the VM at position `v` of the harness's VM list: `inst-0`, `inst-1`, …
+    public static func vm(_ v: Int) -> VMID { VMID("inst-\(v)") }
+
+    /// `hosts` hosts named h1…hN with `slots` slots each, and HA VMs (name, tier, host position).
     /// `unsafeSkipFence` is the mutation switch that proves checkers can fail.
     public init(
         hosts: Int = 3, vms: [(String, HAPriority, Int)], slots: Int = 10, config: HAConfig = HAConfig(),
         unsafeSkipFence: Bool = false
     ) {
-        let records = vms.enumerated().map { i, v in HAVMRecord(index: i, name: v.0, priority: v.1, node: v.2) }
-        var manager = HAManager(config: config, hostNames: (1...hosts).map { "h\($0)" }, vms: records)
+        let hostRecords = (0..<hosts).map { HAHostRecord(id: Self.host($0), name: "h\($0 + 1)") }
+        var placement = FakePlacement(hosts: hostRecords.map(\.id), slots: slots)
+        for (i, v) in vms.enumerated() { placement.seat(vm: Self.vm(i), on: Self.host(v.2)) }
+        let records = vms.enumerated().map { i, v in
+            HAVMRecord(
+                id: Self.vm(i), name: v.0, priority: v.1, node: Self.host(v.2),
+                claim: FakePlacement.claim(on: Self.host(v.2)))
+        }
+        var manager = HAManager(config: config, hosts: hostRecords, vms: records)
         manager.unsafeSkipFence = unsafeSkipFence
         step = HAControlStep(manager: manager)
         store = HAStateRecord(state: manager.state)
-        placement = FakePlacement(hosts: hosts, slots: slots)
-        for (i, v) in vms.enumerated() { placement.seat(vm: i, on: v.2) }
+        self.placement = placement
         lastSeen = Array(repeating: 0, count: hosts)
         storage = Array(repeating: true, count: hosts)
         reconciledAt = Array(repeating: nil, count: hosts)
     }
 
-    /// A host joins with `slots` free slots; returns its index.
+    /// A host joins with `slots` free slots; returns its position (`host(_:)` gives its ID).
     public mutating func addHost(named name: String, slots: Int = 10) -> Int {
-        let h = step.updateManager { $0.addHost(named: name) }
-        placement.capacity.append(slots)
+        let h = lastSeen.count
+        step.updateManager { $0.addHost(Self.host(h), named: name) }
+        placement.addHost(Self.host(h), slots: slots)
         lastSeen.append(clock.nowNanoseconds)
         storage.append(true)
         reconciledAt.append(nil)
@@ -60,7 +73,9 @@ public struct HAHarness: Sendable {
         let now = clock.nowNanoseconds
         for h in lastSeen.indices where !dead.contains(h) { lastSeen[h] = now }
         let observations = lastSeen.indices.map {
-            HostObservation(lastHeartbeat: lastSeen[$0], storageAlive: storage[$0], reconciledAt: reconciledAt[$0])
+            HostObservation(
+                host: Self.host($0), lastHeartbeat: lastSeen[$0], storageAlive: storage[$0],
+                reconciledAt: reconciledAt[$0])
         }
         let persist = step.round(
             now: now, epoch: epoch, observations: observations, inputs: inputs, queued: store.operatorQueue,
@@ -88,8 +103,7 @@ public struct HAHarness: Sendable {
     public mutating func failover() {
         epoch += 1
         step = HAControlStep(
-            manager: HAManager(
-                config: step.manager.config, hostNames: step.manager.hostNames, persisted: store.state))
+            manager: HAManager(config: step.manager.config, persisted: store.state))
     }
 
     /// Commands released by the last round.
@@ -97,5 +111,5 @@ public struct HAHarness: Sendable {
     /// Decisions of the last round, typed.
     public var events: [HAEvent] { effects.compactMap { if case .event(let e) = $0 { return e } else { return nil } } }
     /// Decisions of the last round as the decision log writes them.
-    public var logs: [String] { events.map { $0.text(hostNames: step.manager.hostNames) } }
+    public var logs: [String] { events.map { $0.text(hostName: step.manager.hostName) } }
 }

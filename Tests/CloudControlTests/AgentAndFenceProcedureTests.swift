@@ -8,29 +8,30 @@ import Testing
     struct ReconcileCase: Sendable, CustomStringConvertible {
         let description: String
         let state: HAVMState
-        let node: Int?
+        let node: HostID?
         let kill: Bool
     }
 
     static let reconcileCases: [ReconcileCase] = [
-        ReconcileCase(description: "started here: keep", state: .started, node: 0, kill: false),
-        ReconcileCase(description: "migrating from here: keep", state: .migrate, node: 0, kill: false),
-        ReconcileCase(description: "frozen here: keep", state: .freeze, node: 0, kill: false),
-        ReconcileCase(description: "started elsewhere: kill", state: .started, node: 1, kill: true),
-        ReconcileCase(description: "being recovered: kill", state: .recovery, node: 0, kill: true),
-        ReconcileCase(description: "waiting for a fence of this host: kill", state: .fence, node: 0, kill: true),
-        ReconcileCase(description: "stopped: kill", state: .stopped, node: 0, kill: true),
+        ReconcileCase(description: "started here: keep", state: .started, node: "node-0", kill: false),
+        ReconcileCase(description: "migrating from here: keep", state: .migrate, node: "node-0", kill: false),
+        ReconcileCase(description: "frozen here: keep", state: .freeze, node: "node-0", kill: false),
+        ReconcileCase(description: "started elsewhere: kill", state: .started, node: "node-1", kill: true),
+        ReconcileCase(description: "being recovered: kill", state: .recovery, node: "node-0", kill: true),
+        ReconcileCase(description: "waiting for a fence of this host: kill", state: .fence, node: "node-0", kill: true),
+        ReconcileCase(description: "stopped: kill", state: .stopped, node: "node-0", kill: true),
         ReconcileCase(description: "in error: kill", state: .error, node: nil, kill: true),
     ]
 
     @Test(arguments: reconcileCases)
     func reconcilePlan(_ c: ReconcileCase) {
-        var record = HAVMRecord(index: 3, name: "vm", priority: .high, node: c.node)
+        var record = HAVMRecord(id: "inst-3", name: "vm", priority: .high, node: c.node)
         record.state = c.state
-        let state = HAState(hostCount: 2, vms: [record])
-        // instance 5 is not HA-managed: always kept
-        let plan = HostAgent.reconcilePlan(host: 0, running: [3, 5], state: state)
-        #expect(plan == (c.kill ? [3] : []))
+        let hosts = [HAHostRecord(id: "node-0", name: "a"), HAHostRecord(id: "node-1", name: "b")]
+        let state = HAState(hosts: hosts, vms: [record])
+        // inst-5 is not HA-managed: always kept
+        let plan = HostAgent.reconcilePlan(host: "node-0", running: ["inst-3", "inst-5"], state: state)
+        #expect(plan == (c.kill ? ["inst-3"] : []))
     }
 
     @Test(arguments: [
@@ -52,7 +53,7 @@ import Testing
 
     @Test func finishedCommandsSurviveARestartOfTheAgent() throws {
         var agent = HostAgent(now: 0)
-        let c = HACommand(id: 1 << 32 | 9, epoch: 1, kind: .stop(vm: 2), host: 0, sentAt: 0)
+        let c = HACommand(id: 1 << 32 | 9, epoch: 1, kind: .stop(vm: "inst-2"), host: "node-0", sentAt: 0)
         #expect(agent.accept(c) == .execute)
         agent.finish(c.id, .stopped(command: c.id))
         // the agent writes its record to disk; a new process loads it and the host reboots
@@ -62,7 +63,7 @@ import Testing
         #expect(restarted.accept(c) == .alreadyDone(.stopped(command: c.id)))
         #expect(restarted.mustReconcile)
         #expect(restarted.reconciledAt == nil)
-        let older = HACommand(id: 5, epoch: 0, kind: .stop(vm: 2), host: 0, sentAt: 0)
+        let older = HACommand(id: 5, epoch: 0, kind: .stop(vm: "inst-2"), host: "node-0", sentAt: 0)
         #expect(restarted.accept(older) == .staleEpoch(seen: 1))
     }
 

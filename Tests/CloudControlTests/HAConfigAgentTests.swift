@@ -31,7 +31,7 @@ import Testing
 
 @Suite struct HostAgentTests {
     func command(_ id: UInt64, epoch: UInt64) -> HACommand {
-        HACommand(id: id, epoch: epoch, kind: .start(vm: 1), host: 0, sentAt: 0)
+        HACommand(id: id, epoch: epoch, kind: .start(vm: inst(1)), host: node(0), sentAt: 0)
     }
 
     @Test func executesEachCommandIDOnce() {

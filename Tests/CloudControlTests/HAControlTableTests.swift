@@ -52,7 +52,7 @@ import Testing
         let fence = try #require(Self.fencing(&h).first)
         h.round(at: 23, dead: [1], inputs: [Self.verified(fence)])
         let start = try #require(h.sent.first { if case .start = $0.kind { true } else { false } })
-        #expect(start.kind == .start(vm: 1), "the critical VM first")
+        #expect(start.kind == .start(vm: inst(1)), "the critical VM first")
         h.run(until: 23 + seconds - 1, dead: [1])
         #expect(!h.sent.contains { $0.id == start.id }, "not before resendAfter")
         h.round(at: 23 + seconds, dead: [1])
@@ -89,7 +89,7 @@ import Testing
         #expect(h.state.hosts[1].hostCommand == nil, "no unfence before the settle time")
         h.round(at: 100 + settle)
         let unfence = try #require(h.sent.first)
-        #expect(unfence.kind == .unfenceStorage && unfence.host == 1)
+        #expect(unfence.kind == .unfenceStorage && unfence.host == node(1))
         #expect(h.state.hosts[1].state == .recovering)
         h.round(at: 101 + settle, inputs: [.storageUnfenced(command: unfence.id)])
         #expect(h.logs.contains("node 'h2': storage unfenced"))
@@ -101,14 +101,14 @@ import Testing
     @Test func maintenanceMigratesTheHostsVMsAndEndsOnRequest() throws {
         var h = HAHarness(vms: [("a", .high, 0), ("b", .normal, 0), ("c", .normal, 1)])
         h.round(at: 1)
-        h.round(at: 2, inputs: [.admin(.maintenance(host: 0, enable: true))])
+        h.round(at: 2, inputs: [.admin(.maintenance(host: node(0), enable: true))])
         #expect(h.state.hosts[0].state == .maintenance)
         let migrations = h.sent.filter { if case .migrate = $0.kind { true } else { false } }
-        #expect(migrations.map(\.kind) == [.migrate(vm: 0, to: 1), .migrate(vm: 1, to: 1)])
+        #expect(migrations.map(\.kind) == [.migrate(vm: inst(0), to: node(1)), .migrate(vm: inst(1), to: node(1))])
         h.round(at: 5, inputs: migrations.map { .migrated(command: $0.id, ok: true, detail: "1 round") })
-        #expect(h.state.vms.map(\.node) == [1, 1, 1])
+        #expect(h.state.vms.map(\.node) == [node(1), node(1), node(1)])
         #expect(h.state.vms.map(\.state) == [.started, .started, .started])
-        h.round(at: 6, inputs: [.admin(.maintenance(host: 0, enable: false))])
+        h.round(at: 6, inputs: [.admin(.maintenance(host: node(0), enable: false))])
         #expect(h.state.hosts[0].state == .online)
     }
 
@@ -118,7 +118,7 @@ import Testing
     func aPlannedShutdownHandlesVMsByPolicy(policy: ShutdownPolicy, kind: String) {
         var h = HAHarness(vms: [("a", .high, 0), ("c", .normal, 1)])
         h.round(at: 1)
-        h.round(at: 2, inputs: [.admin(.shutdown(host: 0, policy: policy))])
+        h.round(at: 2, inputs: [.admin(.shutdown(host: node(0), policy: policy))])
         #expect(h.state.hosts[0].state == .maintenance)
         let kinds = h.sent.map { c -> String in
             switch c.kind {
@@ -134,13 +134,13 @@ import Testing
     @Test func anOperatorMigrationMovesTheVMAndItsClaim() throws {
         var h = HAHarness(vms: [("a", .high, 0)])
         h.round(at: 1)
-        h.round(at: 2, inputs: [.admin(.migrate(vm: 0, to: 2))])
+        h.round(at: 2, inputs: [.admin(.migrate(vm: inst(0), to: node(2)))])
         let m = try #require(h.sent.first)
-        #expect(m.kind == .migrate(vm: 0, to: 2) && m.host == 0)
-        #expect(h.placement.targets[0] == 2)
+        #expect(m.kind == .migrate(vm: inst(0), to: node(2)) && m.host == node(0))
+        #expect(h.placement.targets[inst(0)] == node(2))
         h.round(at: 9, inputs: [.migrated(command: m.id, ok: true, detail: "2 rounds")])
-        #expect(h.state.vms[0].node == 2 && h.state.vms[0].state == .started)
-        #expect(h.placement.hostOf[0] == 2 && h.placement.targets.isEmpty)
+        #expect(h.state.vms[0].node == node(2) && h.state.vms[0].state == .started)
+        #expect(h.placement.hostOf[inst(0)] == node(2) && h.placement.targets.isEmpty)
     }
 
     @Test func disarmWaitsForAFenceInFlightThenReleasesTheWatchdogs() throws {
@@ -168,8 +168,8 @@ import Testing
     @Test func operatorRequestsLeftWhileLeaderlessAreTakenByTheNextWrite() {
         var h = HAHarness(vms: [("a", .high, 0)])
         h.round(at: 1)
-        h.store.enqueue(.maintenance(host: 2, enable: true))
-        h.store.enqueue(.lock(vm: 0, name: "backup"))
+        h.store.enqueue(.maintenance(host: node(2), enable: true))
+        h.store.enqueue(.lock(vm: inst(0), name: "backup"))
         h.round(at: 2)
         #expect(h.store.operatorQueue.isEmpty)
         #expect(h.state.hosts[2].state == .maintenance)
@@ -184,11 +184,12 @@ import Testing
         newer.epoch = 5
         try h.store.write(HAPersist(state: newer, expectEpoch: 5))
         let version = h.store.resourceVersion
-        h.store.enqueue(.maintenance(host: 0, enable: true))
+        h.store.enqueue(.maintenance(host: node(0), enable: true))
         h.round(at: 2)
         #expect(h.effects.isEmpty)
         #expect(h.store.resourceVersion == version)
-        #expect(h.store.operatorQueue == [.maintenance(host: 0, enable: true)], "no request lost to a refused write")
+        #expect(
+            h.store.operatorQueue == [.maintenance(host: node(0), enable: true)], "no request lost to a refused write")
         #expect(h.state.hosts[0].state == .online)
         #expect(throws: HAPersistError.staleEpoch(stored: 5, writer: 1)) {
             try h.store.write(HAPersist(state: h.state, expectEpoch: 1))
@@ -200,7 +201,9 @@ import Testing
         h.run(until: 21, dead: [1])
         var step = h.step
         var placement = h.placement
-        let obs = (0..<3).map { HostObservation(lastHeartbeat: $0 == 1 ? Self.s : 22 * Self.s, storageAlive: $0 != 1) }
+        let obs = (0..<3).map {
+            HostObservation(host: node($0), lastHeartbeat: $0 == 1 ? Self.s : 22 * Self.s, storageAlive: $0 != 1)
+        }
         let persist = step.round(now: 22 * Self.s, epoch: 1, observations: obs, inputs: [], placement: &placement)
         #expect(step.awaitingPersist)
         let outstanding = try #require(persist.state.hosts[1].fence?.outstanding)

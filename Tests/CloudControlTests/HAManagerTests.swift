@@ -21,10 +21,10 @@ import Testing
         #expect(h.state.hosts[1].state == .fenced)
         // critical first; the high-priority VM waits until the critical one is running
         let starts = h.sent.filter { if case .start = $0.kind { return true } else { return false } }
-        #expect(starts.map(\.kind) == [.start(vm: 1)])
+        #expect(starts.map(\.kind) == [.start(vm: inst(1))])
         h.round(at: 30, dead: [1], inputs: [.started(command: starts[0].id, ok: true, reason: "")])
         #expect(h.state.vms[1].state == .started)
-        #expect(h.sent.contains { $0.kind == .start(vm: 0) })
+        #expect(h.sent.contains { $0.kind == .start(vm: inst(0)) })
     }
 
     @Test func aFailedFenceIsNeverSuccessAndTheVMsStayBlocked() throws {

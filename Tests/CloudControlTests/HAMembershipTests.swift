@@ -11,16 +11,16 @@ import Testing
         config.fenceLevels = [[.ipmi]]
         var h = HAHarness(vms: [("a", .high, 0)], config: config)
         h.round(at: 1)
-        h.step.updateManager { $0.addVM(HAVMRecord(index: 7, name: "late", priority: .critical, node: 1)) }
-        h.placement.seat(vm: 7, on: 1)
+        h.step.updateManager { $0.addVM(HAVMRecord(id: inst(7), name: "late", priority: .critical, node: node(1))) }
+        h.placement.seat(vm: inst(7), on: node(1))
         h.round(at: 2)
-        #expect(h.state.vms.map(\.index) == [0, 7], "persisted with the next write, sorted by instance")
+        #expect(h.state.vms.map(\.id) == [inst(0), inst(7)], "persisted with the next write, in join order")
         h.storage[1] = false
         h.run(until: 23, dead: [1])  // last heartbeat at 2: failed after 20 s of silence
         let fence = try #require(h.sent.first)
-        #expect(fence.kind == .fence(.ipmi) && fence.host == 1)
+        #expect(fence.kind == .fence(.ipmi) && fence.host == node(1))
         h.round(at: 24, dead: [1], inputs: [.fenced(command: fence.id, outcome: .verified(proof: "off"))])
-        #expect(h.sent.contains { $0.kind == .start(vm: 7) })
+        #expect(h.sent.contains { $0.kind == .start(vm: inst(7)) })
     }
 
     @Test func aJoiningHostTakesRecoveredVMs() throws {
@@ -37,7 +37,7 @@ import Testing
         let fence = try #require(h.sent.first)
         h.round(at: 24, dead: [1], inputs: [.fenced(command: fence.id, outcome: .verified(proof: "off"))])
         let start = try #require(h.sent.first { if case .start = $0.kind { true } else { false } })
-        #expect(start.host == joined, "the only host with room is the one that joined")
+        #expect(start.host == node(joined), "the only host with room is the one that joined")
     }
 
     @Test func aVMIsRemovedOnlyWithoutWorkInFlight() throws {
@@ -45,15 +45,15 @@ import Testing
         config.fenceLevels = [[.ipmi]]
         var h = HAHarness(vms: [("a", .high, 1), ("b", .normal, 0)], config: config)
         h.round(at: 1)
-        try h.step.updateManager { try $0.removeVM(instance: 1) }
-        #expect(throws: HAManager.RemovalRefusal.unknown(instance: 1)) {
-            try h.step.updateManager { try $0.removeVM(instance: 1) }
+        try h.step.updateManager { try $0.removeVM(inst(1)) }
+        #expect(throws: HAManager.RemovalRefusal.unknownVM(inst(1))) {
+            try h.step.updateManager { try $0.removeVM(inst(1)) }
         }
         h.storage[1] = false
         h.run(until: 22, dead: [1])
         #expect(h.state.vms.map(\.state) == [.fence])
         #expect(throws: HAManager.RemovalRefusal.busy(vm: "a", state: .fence)) {
-            try h.step.updateManager { try $0.removeVM(instance: 0) }
+            try h.step.updateManager { try $0.removeVM(inst(0)) }
         }
         #expect(h.state.vms.map(\.name) == ["a"])
     }

@@ -1,17 +1,24 @@
-import CloudControl
 import CloudModel
 import CloudRuntime
 import CloudStore
 import CloudTestKit
 import Testing
 
+@testable import CloudControl
+
 /// The HA state persisted through a Store: per-record rows, only what changed, refused for a
 /// stale epoch, the operator queue consumed in the same transaction.
 @Suite struct StoredHAStateTests {
+    static func host(_ h: Int) -> HostID { HostID("node-\(h)") }
+
     static func state(vms: Int, hosts: Int = 3) -> HAState {
         HAState(
-            hostCount: hosts,
-            vms: (0..<vms).map { HAVMRecord(index: $0 * 3, name: "vm-\($0)", priority: .high, node: $0 % hosts) })
+            hosts: (0..<hosts).map { HAHostRecord(id: host($0), name: "h\($0)") },
+            vms: (0..<vms).map {
+                HAVMRecord(
+                    id: VMID("inst-\($0 * 3)"), name: "vm-\($0)", priority: .high, node: host($0 % hosts),
+                    claim: HAClaim(host: host($0 % hosts), resources: #"{"cpus":2}"#))
+            })
     }
 
     @Test func aWrittenStateLoadsBackWhole() async throws {
@@ -45,14 +52,33 @@ import Testing
     @Test func removedAndAddedVMsAreDeletedAndWritten() async throws {
         let store = MemoryStore()
         var writer = StoredHAState(store: store)
-        var s = Self.state(vms: 4)
-        try await writer.write(HAPersist(state: s, expectEpoch: 0))
-        s.vms.remove(at: 1)
-        s.vms.append(HAVMRecord(index: 100, name: "new", priority: .critical, node: 2))
-        let rows = try await writer.write(HAPersist(state: s, expectEpoch: 0))
-        #expect(rows == 1 + 2)
+        var m = HAManager(config: HAConfig(), persisted: Self.state(vms: 4))
+        try await writer.write(HAPersist(state: m.state, expectEpoch: 0))
+        try m.removeVM("inst-3")
+        m.addVM(HAVMRecord(id: "inst-100", name: "new", priority: .critical, node: Self.host(2)))
+        m.addHost("node-9", named: "h9")
+        let rows = try await writer.write(HAPersist(state: m.state, expectEpoch: 0))
+        #expect(rows == 1 + 3, "meta, the deleted VM row, the new VM row, the new host row")
         var reader = StoredHAState(store: store)
-        #expect(try await reader.load()?.vms.map(\.index) == [0, 6, 9, 100])
+        let loaded = try #require(try await reader.load())
+        #expect(loaded.vms.map(\.id) == ["inst-0", "inst-6", "inst-9", "inst-100"], "join order survives the store")
+        #expect(loaded.hosts.map(\.name) == ["h0", "h1", "h2", "h9"])
+        #expect(loaded == m.state)
+        #expect(loaded.vm("inst-100") == 3 && loaded.host("node-9") == 3, "the ID index is rebuilt on load")
+    }
+
+    @Test func aClaimIsWrittenInTheSameTransactionAsTheRecordThatNeedsIt() async throws {
+        let store = MemoryStore()
+        var writer = StoredHAState(store: store)
+        var s = Self.state(vms: 2)
+        try await writer.write(HAPersist(state: s, expectEpoch: 0))
+        s.vms[1].claim = HAClaim(host: Self.host(0), resources: #"{"cpus":4}"#)
+        s.vms[1].node = Self.host(0)
+        s.vms[1].command = HACommand(id: 7, epoch: 0, kind: .start(vm: "inst-3"), host: Self.host(0), sentAt: 0)
+        #expect(try await writer.write(HAPersist(state: s, expectEpoch: 0)) == 2, "meta and one VM row")
+        let row = try #require(
+            try await store.transaction { t in try await t.read(HAVMRecord.self, StoreKey("ha_vms", "inst-3")) })
+        #expect(row.value.claim?.host == Self.host(0) && row.value.command?.id == 7)
     }
 
     @Test func aDeposedLeadersWriteChangesNothing() async throws {
@@ -77,7 +103,7 @@ import Testing
     @Test func theControlStepPersistsThroughTheStoreAndANewLeaderResumes() async throws {
         let store = MemoryStore()
         var persisted = StoredHAState(store: store)
-        try await persisted.enqueue(.maintenance(host: 2, enable: true))
+        try await persisted.enqueue(.maintenance(host: HAHarness.host(2), enable: true))
         var config = HAConfig()
         config.fenceLevels = [[.ipmi]]
         var h = HAHarness(vms: [("web", .high, 1), ("db", .critical, 1)], config: config)
@@ -87,7 +113,8 @@ import Testing
         for t in UInt64(1)...22 {
             let now = t * 1_000_000_000
             let obs = (0..<3).map {
-                HostObservation(lastHeartbeat: $0 == 1 ? 1_000_000_000 : now, storageAlive: $0 != 1)
+                HostObservation(
+                    host: HAHarness.host($0), lastHeartbeat: $0 == 1 ? 1_000_000_000 : now, storageAlive: $0 != 1)
             }
             let p = step.round(
                 now: now, epoch: 1, observations: obs, inputs: [], queued: queue, placement: &h.placement)
