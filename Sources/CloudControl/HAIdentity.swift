@@ -5,16 +5,26 @@ import CloudModel
 public struct HostID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// The ID text.
     public let rawValue: String
+    /// A digest of the text: compared and hashed before the text, so lookups and inequality
+    /// tests cost an integer comparison (the core compares IDs in every round).
+    let digest: UInt64
 
     /// The host named `rawValue`.
-    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+        digest = idDigest(rawValue)
+    }
+
+    public static func == (a: HostID, b: HostID) -> Bool { a.digest == b.digest && a.rawValue == b.rawValue }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
     /// The host of node `id`.
-    public init(_ id: ResourceID) { rawValue = id.rawValue }
+    public init(_ id: ResourceID) { self.init(id.rawValue) }
 
-    public init(stringLiteral value: String) { rawValue = value }
+    public init(stringLiteral value: String) { self.init(value) }
 
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
@@ -30,16 +40,26 @@ public struct HostID: Hashable, Comparable, Sendable, Codable, CustomStringConve
 public struct VMID: Hashable, Comparable, Sendable, Codable, CustomStringConvertible, ExpressibleByStringLiteral {
     /// The ID text.
     public let rawValue: String
+    /// A digest of the text: compared and hashed before the text, so lookups and inequality
+    /// tests cost an integer comparison (the core compares IDs in every round).
+    let digest: UInt64
 
     /// The VM named `rawValue`.
-    public init(_ rawValue: String) { self.rawValue = rawValue }
+    public init(_ rawValue: String) {
+        self.rawValue = rawValue
+        digest = idDigest(rawValue)
+    }
+
+    public static func == (a: VMID, b: VMID) -> Bool { a.digest == b.digest && a.rawValue == b.rawValue }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
     /// The VM of instance `id`.
-    public init(_ id: ResourceID) { rawValue = id.rawValue }
+    public init(_ id: ResourceID) { self.init(id.rawValue) }
 
-    public init(stringLiteral value: String) { rawValue = value }
+    public init(stringLiteral value: String) { self.init(value) }
 
-    public init(from decoder: any Decoder) throws { rawValue = try decoder.singleValueContainer().decode(String.self) }
+    public init(from decoder: any Decoder) throws { self.init(try decoder.singleValueContainer().decode(String.self)) }
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
@@ -49,6 +69,14 @@ public struct VMID: Hashable, Comparable, Sendable, Codable, CustomStringConvert
     public var description: String { rawValue }
 
     public static func < (a: VMID, b: VMID) -> Bool { a.rawValue < b.rawValue }
+}
+
+/// FNV-1a over the UTF-8 of an ID: deterministic (unlike `Hasher`), so it may be stored in
+/// values that are compared across runs.
+func idDigest(_ text: String) -> UInt64 {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01b3 }
+    return h
 }
 
 /// A placement the scheduler made for a VM, kept with the VM's HA record so that the claim and

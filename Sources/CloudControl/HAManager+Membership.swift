@@ -27,6 +27,7 @@ extension HAManager {
     /// its observation too.
     public mutating func addHost(_ id: HostID, named name: String) {
         state.insertHost(HAHostRecord(id: id, name: name))
+        vmsByHost.append([])
     }
 
     /// Removes host `id` (decommissioned). Refused while any VM record names it (as node, home,
@@ -44,12 +45,16 @@ extension HAManager {
             throw .hostInUse(host: r.name, reason: "state '\(r.state.rawValue)' with work in flight")
         }
         state.removeHost(at: h)
+        indexVMsByHost()
     }
 
     /// Starts managing `record` (a VM the API created or put under HA).
     public mutating func addVM(_ record: HAVMRecord) {
         precondition(record.node.map { state.host($0) != nil } ?? true, "VM on an unknown host")
         state.insertVM(record)
+        let h = record.node.flatMap { state.host($0) } ?? -1
+        hostOfVM.append(h)
+        if h >= 0 { vmsByHost[h].append(state.vms.count - 1) }
     }
 
     /// Stops managing instance `id` (deleted, or taken out of HA). Refused while a command is in
@@ -61,5 +66,6 @@ extension HAManager {
             throw .busy(vm: r.name, state: r.state)
         }
         state.removeVM(at: v)
+        indexVMsByHost()
     }
 }

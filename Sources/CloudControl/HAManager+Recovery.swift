@@ -80,7 +80,7 @@ extension HAManager {
     /// crashed or was killed: recover it.
     mutating func checkRunning(placement: inout some HAPlacement) {
         for v in state.vms.indices where state.vms[v].state == .started && state.vms[v].command == nil {
-            guard let n = state.vms[v].node, let h = state.host(n), state.hosts[h].state == .online, fresh(h),
+            guard let h = nodeSlot(v), state.hosts[h].state == .online, fresh(h),
                 let inventory = observations[h].inventory, !inventory.contains(state.vms[v].id)
             else { continue }
             placement.release(vm: state.vms[v].id)
@@ -95,8 +95,9 @@ extension HAManager {
     mutating func recover(placement: inout some HAPlacement) {
         var perHost = Array(repeating: 0, count: state.hosts.count)
         var fleet = 0
-        for vm in state.vms where vm.command != nil && (vm.state == .recovery || vm.state == .freeze) {
-            if let n = vm.node, let h = state.host(n) { perHost[h] += 1 }
+        for v in state.vms.indices
+        where state.vms[v].command != nil && (state.vms[v].state == .recovery || state.vms[v].state == .freeze) {
+            if let h = nodeSlot(v) { perHost[h] += 1 }
             fleet += 1
         }
         for tier in HAPriority.allCases where tier != .none {

@@ -6,7 +6,9 @@ import CloudModel
 /// effect out, so a new leader that loads `state` resumes in-flight fences and recoveries.
 public struct HAManager: Sendable {
     public let config: HAConfig
-    public var state: HAState
+    /// The state the manager decides over; changed only by rounds and the membership calls, so
+    /// its indexes stay valid.
+    public internal(set) var state: HAState
     /// Simulation-only fault hook: recover without fencing. Exists to prove the checkers can fail;
     /// `package`, so no runtime outside this package can set it.
     package var unsafeSkipFence = false
@@ -14,8 +16,11 @@ public struct HAManager: Sendable {
     var now: UInt64 = 0
     /// This round's observations, by host record position.
     var observations: [HostObservation] = []
-    /// This round's VM record positions by host record position (kept up to date by `setNode`).
+    /// VM record positions by host record position, in record order (kept up to date by
+    /// `setNode` and the membership calls; derived, never persisted).
     var vmsByHost: [[Int]] = []
+    /// The host record position of each VM record's node (-1: none).
+    var hostOfVM: [Int] = []
     /// Set for the first round under a new epoch: every command in flight is resent.
     var takingOver = false
     /// When this leader took over: it starts no fence before it has watched every host for one
@@ -31,12 +36,14 @@ public struct HAManager: Sendable {
             vms.allSatisfy { v in v.node.map { n in hosts.contains { $0.id == n } } ?? true }, "VM on an unknown host")
         self.config = config
         state = HAState(hosts: hosts, vms: vms)
+        indexVMsByHost()
     }
 
     /// A new leader's manager over the state its predecessor persisted.
     public init(config: HAConfig, persisted: HAState) {
         self.config = config
         state = persisted
+        indexVMsByHost()
     }
 
     /// The name of host `id` for log lines (the ID itself for a host the state does not know).
@@ -50,7 +57,7 @@ public struct HAManager: Sendable {
     ) -> [HAEffect] {
         self.now = now
         align(observations)
-        indexVMsByHost()
+        if vmsByHost.count != state.hosts.count || hostOfVM.count != state.vms.count { indexVMsByHost() }
         effects = []
         if epoch != state.epoch { takeOver(epoch) }
         if !inputs.isEmpty { indexCommands() }
@@ -98,20 +105,29 @@ public struct HAManager: Sendable {
     /// Indexes the VM records by the position of their node.
     mutating func indexVMsByHost() {
         vmsByHost = Array(repeating: [], count: state.hosts.count)
+        hostOfVM = Array(repeating: -1, count: state.vms.count)
         for v in state.vms.indices {
-            if let n = state.vms[v].node, let h = state.host(n) { vmsByHost[h].append(v) }
+            if let n = state.vms[v].node, let h = state.host(n) {
+                vmsByHost[h].append(v)
+                hostOfVM[v] = h
+            }
         }
     }
 
     /// Moves VM `v`'s record to `node`, keeping the per-host index in record order.
     mutating func setNode(_ v: Int, _ node: HostID?) {
-        if let old = state.vms[v].node, let h = state.host(old) { vmsByHost[h].removeAll { $0 == v } }
+        if hostOfVM[v] >= 0 { vmsByHost[hostOfVM[v]].removeAll { $0 == v } }
         state.vms[v].node = node
-        if let n = node, let h = state.host(n) {
+        hostOfVM[v] = node.flatMap { state.host($0) } ?? -1
+        if hostOfVM[v] >= 0 {
+            let h = hostOfVM[v]
             let at = vmsByHost[h].firstIndex { $0 > v } ?? vmsByHost[h].count
             vmsByHost[h].insert(v, at: at)
         }
     }
+
+    /// The host record position of VM `v`'s node, if it has one.
+    func nodeSlot(_ v: Int) -> Int? { hostOfVM[v] >= 0 ? hostOfVM[v] : nil }
 
     /// The position of host `id`'s record; the state must know it.
     func slot(_ id: HostID) -> Int {
@@ -192,9 +208,7 @@ extension HAManager {
     /// recovering → online.
     mutating func updateHosts(placement: inout some HAPlacement) {
         for h in state.hosts.indices {
-            let rec = state.hosts[h]
-            let obs = observations[h]
-            switch rec.state {
+            switch state.hosts[h].state {
             case .online:
                 if !fresh(h) { setHost(h, .suspect, "no heartbeat for \(Self.seconds(age(h)))") }
             case .suspect, .isolated, .failed:
@@ -203,7 +217,7 @@ extension HAManager {
                 } else if age(h) > config.goneAfter && !needsFence(h) {
                     setHost(h, .gone, "offline for \(Self.seconds(age(h)))")
                 } else if unreachable(h) {
-                    if obs.storageAlive {
+                    if observations[h].storageAlive {
                         setHost(h, .isolated, "management silent \(Self.seconds(age(h))), storage heartbeats alive")
                     } else {
                         setHost(h, .failed, "silent on management and storage for \(Self.seconds(age(h)))")
@@ -213,7 +227,7 @@ extension HAManager {
                 if fresh(h) {
                     state.hosts[h].reconciledAt = nil
                     setHost(h, .recovering, "heartbeats back; waiting for the agent to reconcile")
-                } else if rec.state == .fenced && now - rec.since > config.goneAfter {
+                } else if state.hosts[h].state == .fenced && now - state.hosts[h].since > config.goneAfter {
                     setHost(h, .gone)
                 }
             case .recovering:

@@ -80,7 +80,15 @@ extension Simulation {
         if let l = control.leader, !(inQuorum(l) && control.lease.isValid(for: world.hostID(l), now: now)) {
             violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
         }
-        for (v, b) in after.vms.enumerated() {
+        let aligned = before.vms.count == after.vms.count
+        for v in after.vms.indices {
+            // most records do not change in a round: compare in place before copying any
+            if aligned && before.vms[v].state == after.vms[v].state
+                && (before.vms[v].command == nil) == (after.vms[v].command == nil)
+            {
+                continue
+            }
+            let b = after.vms[v]
             guard let a = v < before.vms.count && before.vms[v].id == b.id ? before.vms[v] : before[vm: b.id] else {
                 continue
             }
