@@ -1,3 +1,5 @@
+import CloudModel
+
 /// What a BMC said about a power request or a status read.
 public enum BMCReply: Sendable, Equatable {
     /// The request was carried out (power off accepted; says nothing of the real power state).
@@ -60,7 +62,7 @@ public struct PowerFenceProcedure: Sendable, Equatable, Codable {
     public let timing: PowerFenceTiming
     var phase = Phase.idle
     /// When polling gives up.
-    var deadline: UInt64 = 0
+    var deadline = Instant(nanosecondsSinceUnixEpoch: 0)
 
     /// A procedure with `timing`.
     public init(timing: PowerFenceTiming) { self.timing = timing }
@@ -73,7 +75,7 @@ public struct PowerFenceProcedure: Sendable, Equatable, Codable {
     }
 
     /// The BMC answered the power-off (or any read) at `now`.
-    public mutating func reply(_ r: BMCReply, now: UInt64) -> Action? {
+    public mutating func reply(_ r: BMCReply, now: Instant) -> Action? {
         switch (phase, r) {
         case (.idle, _), (.finished, _):
             return nil
@@ -102,15 +104,15 @@ public struct PowerFenceProcedure: Sendable, Equatable, Codable {
 /// for its whole time-to-live, since an agent without its lease resets its host before then.
 public enum LeaseFence {
     /// When the lease of a host last renewed at `lastRenewal` expires.
-    public static func expiry(lastRenewal: UInt64, config: HAConfig) -> UInt64 { lastRenewal + config.leaseTTL }
+    public static func expiry(lastRenewal: Instant, config: HAConfig) -> Instant { lastRenewal + config.leaseTTL }
 
     /// The verdict at `now` for a host last renewed at `lastRenewal`; `describe` formats a duration.
     public static func verdict(
-        lastRenewal: UInt64, now: UInt64, config: HAConfig, describe: (UInt64) -> String
+        lastRenewal: Instant, now: Instant, config: HAConfig, describe: (UInt64) -> String
     ) -> FenceOutcome {
         guard now >= expiry(lastRenewal: lastRenewal, config: config) else {
             return .failed(reason: "host renewed its lease")
         }
-        return .verified(proof: "lease expired \(describe(now - lastRenewal)) after its last renewal")
+        return .verified(proof: "lease expired \(describe(now.nanoseconds(since: lastRenewal))) after its last renewal")
     }
 }

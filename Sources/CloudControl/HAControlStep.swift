@@ -1,3 +1,5 @@
+import CloudModel
+
 /// The leader's control step around the pure `HAManager`: inputs in, one manager round, the new
 /// state persisted, and only then the round's effects released.
 ///
@@ -29,7 +31,7 @@ public struct HAControlStep: Sendable {
     /// there was no leader: they join the manager's deferred requests before the round, so they are
     /// applied as soon as nothing blocks them. Returns what must be written before anything is done.
     public mutating func round(
-        now: UInt64, epoch: UInt64, observations: [HostObservation], inputs: [HAInput], queued: [AdminCommand] = [],
+        now: Instant, epoch: UInt64, observations: [HostObservation], inputs: [HAInput], queued: [AdminCommand] = [],
         placement: inout some HAPlacement
     ) -> HAPersist {
         precondition(held == nil, "a round's effects must be released or dropped before the next round")

@@ -60,10 +60,9 @@ extension HAManager {
         f.proofs = []
         var deadline = now + config.fenceTimeout
         if methods.contains(.lease) {
-            let seen = observations[h].lastHeartbeat ?? 0
-            deadline = max(now, seen + config.leaseTTL) + config.fenceTimeout
+            deadline = max(now, lastSeen(h) + config.leaseTTL) + config.fenceTimeout
         }
-        if methods.contains(.manual) { deadline = UInt64.max }
+        if methods.contains(.manual) { deadline = .distantFuture }
         f.deadline = deadline
         state.hosts[h].fence = f
         log(.fenceLevelStarted(host: hostID(h), level: f.level, methods: methods, attempt: f.attempt))

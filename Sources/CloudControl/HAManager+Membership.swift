@@ -1,3 +1,5 @@
+import CloudModel
+
 /// Hosts and VMs join and leave while the manager runs (an API creates VMs at any time).
 extension HAManager {
     /// Why a host or VM record cannot be removed now.
@@ -23,10 +25,10 @@ extension HAManager {
         }
     }
 
-    /// Adds host `id` named `name` (online, schedulable). From the next round the runtime passes
-    /// its observation too.
-    public mutating func addHost(_ id: HostID, named name: String) {
-        state.insertHost(HAHostRecord(id: id, name: name))
+    /// Adds host `id` named `name` (online, schedulable), joined at `now`. From the next round
+    /// the runtime passes its observation too.
+    public mutating func addHost(_ id: HostID, named name: String, now: Instant) {
+        state.insertHost(HAHostRecord(id: id, name: name, joinedAt: now))
         vmsByHost.append([])
     }
 

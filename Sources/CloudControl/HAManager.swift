@@ -13,7 +13,7 @@ public struct HAManager: Sendable {
     /// `package`, so no runtime outside this package can set it.
     package var unsafeSkipFence = false
     var effects: [HAEffect] = []
-    var now: UInt64 = 0
+    var now = Instant.virtualEpoch
     /// This round's observations, by host record position.
     var observations: [HostObservation] = []
     /// VM record positions by host record position, in record order (kept up to date by
@@ -25,7 +25,7 @@ public struct HAManager: Sendable {
     var takingOver = false
     /// When this leader took over: it starts no fence before it has watched every host for one
     /// fence delay itself (membership may have just formed; observations may be stale).
-    var takeoverAt: UInt64 = 0
+    var takeoverAt = Instant.virtualEpoch
     /// Who holds each command in flight when the round began, by ID: an answer finds its VM or
     /// host in O(1) instead of a scan of the fleet (looked up, never iterated).
     var commandOwners: [UInt64: CommandOwner] = [:]
@@ -52,7 +52,7 @@ public struct HAManager: Sendable {
     /// One round. `epoch` is the leader lease's epoch; a round under a newer epoch than the state's
     /// resends every command in flight under that epoch (same IDs).
     public mutating func round(
-        now: UInt64, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
+        now: Instant, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
         placement: inout some HAPlacement
     ) -> [HAEffect] {
         self.now = now
@@ -174,10 +174,10 @@ public struct HAManager: Sendable {
     }
 
     /// Silence of host `h` in nanoseconds.
-    func age(_ h: Int) -> UInt64 {
-        let seen = observations[h].lastHeartbeat ?? 0
-        return now > seen ? now - seen : 0
-    }
+    func age(_ h: Int) -> UInt64 { now.nanoseconds(since: lastSeen(h)) }
+
+    /// The last heartbeat of host `h`, or when it joined if it was never heard from.
+    func lastSeen(_ h: Int) -> Instant { observations[h].lastHeartbeat ?? state.hosts[h].joinedAt }
 
     func fresh(_ h: Int) -> Bool { config.health(silenceNanoseconds: age(h)) == .online }
 
@@ -227,7 +227,9 @@ extension HAManager {
                 if fresh(h) {
                     state.hosts[h].reconciledAt = nil
                     setHost(h, .recovering, "heartbeats back; waiting for the agent to reconcile")
-                } else if state.hosts[h].state == .fenced && now - state.hosts[h].since > config.goneAfter {
+                } else if state.hosts[h].state == .fenced
+                    && now.nanoseconds(since: state.hosts[h].since) > config.goneAfter
+                {
                     setHost(h, .gone)
                 }
             case .recovering:
@@ -246,7 +248,7 @@ extension HAManager {
             setHost(h, .fenced, "silent again while recovering")
             return
         }
-        if rec.reconciledAt == nil, let r = observations[h].reconciledAt, r >= (rec.lastFenceAt ?? 0) {
+        if rec.reconciledAt == nil, let r = observations[h].reconciledAt, rec.lastFenceAt.map({ r >= $0 }) ?? true {
             state.hosts[h].reconciledAt = r
             log(.hostReconciled(host: hostID(h)))
         }

@@ -7,15 +7,21 @@ public struct FenceProgress: Sendable, Equatable, Codable {
     /// Tries of this level so far (0: first).
     public var attempt = 0
     /// When the current try gives up.
-    public var deadline: UInt64 = 0
+    public var deadline: Instant
     /// Commands of the current try still without an answer.
     public var outstanding: [HACommand] = []
     /// Proofs collected in the current try.
     public var proofs: [String] = []
     /// Set after every level failed: when to start over.
-    public var retryAt: UInt64?
+    public var retryAt: Instant?
     /// When fencing began.
-    public var startedAt: UInt64
+    public var startedAt: Instant
+
+    /// Progress of a fence that began at `startedAt` (its first level not sent yet).
+    public init(startedAt: Instant) {
+        self.startedAt = startedAt
+        deadline = startedAt
+    }
 }
 
 /// The manager's persisted record of a host.
@@ -27,28 +33,33 @@ public struct HAHostRecord: Sendable, Equatable, Codable {
     /// When the host joined the state, as a number that grows with every join (its order).
     public internal(set) var joined: UInt64 = 0
     public var state: HAHostState = .online
-    public var since: UInt64 = 0
+    /// When the host entered `state`.
+    public var since: Instant
+    /// When the host joined: a host never heard from counts as silent since then.
+    public let joinedAt: Instant
     public var fence: FenceProgress?
-    public var lastFenceAt: UInt64?
+    public var lastFenceAt: Instant?
     public var fences = 0
     /// Set while the host's storage client is blocklisted.
     public var storageFenced = false
     /// When a returning host's agent reported it had reconciled.
-    public var reconciledAt: UInt64?
+    public var reconciledAt: Instant?
     /// The unfence or reboot command in flight.
     public var hostCommand: HACommand?
     public var schedulable = true
     /// A planned shutdown in progress (nil: none).
     public var shutdown: ShutdownPolicy?
     /// When the agent acknowledged the planned reboot.
-    public var rebootAckAt: UInt64?
+    public var rebootAckAt: Instant?
     /// Set by an operator's maintenance request; cleared when it ends.
     public var maintenanceRequested = false
 
-    /// The record of a host that joined online and schedulable.
-    public init(id: HostID, name: String) {
+    /// The record of a host that joined online and schedulable at `joinedAt`.
+    public init(id: HostID, name: String, joinedAt: Instant) {
         self.id = id
         self.name = name
+        self.joinedAt = joinedAt
+        since = joinedAt
     }
 }
 

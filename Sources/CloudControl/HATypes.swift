@@ -56,10 +56,10 @@ public struct HACommand: Sendable, Equatable, Codable {
     /// The host the command is about (the agent's host, the fence target).
     public let host: HostID
     /// When it was last sent.
-    public var sentAt: UInt64
+    public var sentAt: Instant
 
     /// A command; only the manager issues new IDs (`epoch << 32 | number`).
-    public init(id: UInt64, epoch: UInt64, kind: Kind, host: HostID, sentAt: UInt64) {
+    public init(id: UInt64, epoch: UInt64, kind: Kind, host: HostID, sentAt: Instant) {
         self.id = id
         self.epoch = epoch
         self.kind = kind
@@ -95,18 +95,18 @@ public struct HostObservation: Sendable, Equatable, Codable {
     /// The host observed.
     public var host: HostID
     /// The host's last lease renewal (heartbeat) seen by the quorate membership.
-    public var lastHeartbeat: UInt64?
+    public var lastHeartbeat: Instant?
     /// True while the host's storage heartbeats arrive.
     public var storageAlive: Bool
     /// VMs its agent reports running; nil when no report arrived this round.
     public var inventory: [VMID]?
     /// When the host's agent last finished reconciling (killed stale processes, dropped stale
     /// port claims) after it came back.
-    public var reconciledAt: UInt64?
+    public var reconciledAt: Instant?
 
     public init(
-        host: HostID, lastHeartbeat: UInt64?, storageAlive: Bool, inventory: [VMID]? = nil,
-        reconciledAt: UInt64? = nil
+        host: HostID, lastHeartbeat: Instant?, storageAlive: Bool, inventory: [VMID]? = nil,
+        reconciledAt: Instant? = nil
     ) {
         self.host = host
         self.lastHeartbeat = lastHeartbeat

@@ -44,9 +44,9 @@ public struct HostAgent: Sendable, Equatable, Codable {
     /// Commands being carried out (looked up, never iterated).
     var running: Set<UInt64> = []
     /// The last lease renewal the quorate membership accepted.
-    public private(set) var lastRenewal: UInt64
+    public private(set) var lastRenewal: Instant
     /// The last time the watchdog was fed.
-    public private(set) var lastFeed: UInt64
+    public private(set) var lastFeed: Instant
     /// False after an operator disarmed HA (watchdog released).
     public var watchdogArmed = true
     /// True when the host must reconcile before it takes part again (it lost its lease, or booted).
@@ -55,10 +55,10 @@ public struct HostAgent: Sendable, Equatable, Codable {
     /// runs nothing and does not arm its watchdog (so it does not reset in a loop).
     public private(set) var leaseAcquired = true
     /// When the agent last finished reconciling since the host booted (nil: not since the boot).
-    public private(set) var reconciledAt: UInt64?
+    public private(set) var reconciledAt: Instant?
 
     /// An agent that just renewed its lease at `now`.
-    public init(now: UInt64) {
+    public init(now: Instant) {
         lastRenewal = now
         lastFeed = now
     }
@@ -83,7 +83,7 @@ public struct HostAgent: Sendable, Equatable, Codable {
     /// The round's lease step: `renewed` is true when the agent's lease renewal reached the quorate
     /// membership this round. The agent feeds its watchdog only while it renews its lease; an agent
     /// whose lease lapsed for `watchdogTimeout` must reconcile before it takes part again.
-    public mutating func tick(now: UInt64, renewed: Bool, config: HAConfig) {
+    public mutating func tick(now: Instant, renewed: Bool, config: HAConfig) {
         if renewed {
             lastRenewal = now
             lastFeed = now
@@ -95,7 +95,7 @@ public struct HostAgent: Sendable, Equatable, Codable {
 
     /// The watchdog multiplexer's check, independent of the agent process (so it also fires when
     /// the agent is stalled): unfed for `watchdogTimeout`, then the hardware timeout, resets the host.
-    public func watchdog(now: UInt64, config: HAConfig) -> WatchdogVerdict {
+    public func watchdog(now: Instant, config: HAConfig) -> WatchdogVerdict {
         guard watchdogArmed && leaseAcquired else { return .fed }
         if now >= lastFeed + config.watchdogTimeout + config.hardwareWatchdog { return .expired }
         return lastFeed == now ? .fed : .starving
@@ -103,7 +103,7 @@ public struct HostAgent: Sendable, Equatable, Codable {
 
     /// The host booted: the agent starts with its lease renewed now and must reconcile first.
     /// Answers of finished commands are kept (the agent reloads them from its own disk).
-    public mutating func booted(now: UInt64) {
+    public mutating func booted(now: Instant) {
         lastRenewal = now
         lastFeed = now
         running = []
@@ -114,12 +114,12 @@ public struct HostAgent: Sendable, Equatable, Codable {
 
     /// The host's storage I/O fails since `blocklistedAt` (its client was blocklisted): unless it
     /// reconciled after that, it was fenced and must reconcile.
-    public mutating func storageFailing(since blocklistedAt: UInt64) {
-        if (reconciledAt ?? 0) <= blocklistedAt { mustReconcile = true }
+    public mutating func storageFailing(since blocklistedAt: Instant) {
+        if reconciledAt.map({ $0 <= blocklistedAt }) ?? true { mustReconcile = true }
     }
 
     /// Reconciliation finished at `now`.
-    public mutating func reconciled(now: UInt64) {
+    public mutating func reconciled(now: Instant) {
         mustReconcile = false
         reconciledAt = now
     }

@@ -1,4 +1,5 @@
 import CloudControl
+import CloudModel
 
 // The seams between the control plane and what it runs on. The runtime loop (CloudRuntime)
 // decides; a runtime provides these primitives: the simulator over its simulated world, a live
@@ -8,8 +9,8 @@ import CloudControl
 
 /// Time and the decision log of the runtime.
 package protocol Env: ~Copyable {
-    /// Nanoseconds on the runtime's clock: wall time live, virtual time in the simulator.
-    var nowNanoseconds: UInt64 { get }
+    /// The runtime's clock: wall time live, the virtual epoch plus virtual time in the simulator.
+    var now: Instant { get }
     /// Appends one decision to the runtime's log.
     mutating func record(_ line: String)
     /// The host's name, for log lines.
@@ -39,7 +40,7 @@ package protocol Membership: ~Copyable {
     /// The host's hardware watchdog resets it when it expires (false: broken).
     func hasWorkingWatchdog(_ host: Int) -> Bool
     /// Since when the host's storage I/O fails (its client is blocklisted), if it does.
-    func storageFailingSince(_ host: Int) -> UInt64?
+    func storageFailingSince(_ host: Int) -> Instant?
     /// What the quorate membership observes about every host this round, in host order.
     func hostObservations(agents: [HostAgent]) -> [HostObservation]
 }

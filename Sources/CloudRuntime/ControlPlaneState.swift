@@ -1,5 +1,6 @@
 import CloudControl
 import CloudDrivers
+import CloudModel
 
 /// Simulation-only fault hooks of the runtime: defects switched on to prove the checkers fail.
 package struct RuntimeFaultHooks: Sendable, Equatable {
@@ -37,7 +38,7 @@ package final class ControlPlaneState {
     /// The HA state and operator queue as the store holds them.
     package var record: HAStateRecord
     /// Each host's last lease renewal as the store recorded it (what the lease fence reads).
-    package var hostLeases: [UInt64]
+    package var hostLeases: [Instant]
     /// Answers that reached the leader since its last round.
     package var inbox: [HAInput] = []
     /// The agent of every host.
@@ -59,7 +60,7 @@ package final class ControlPlaneState {
     /// The control plane of a new cluster with the HA state `initial`; `handles` maps the
     /// runtime's host and instance handles to IDs (one HA host record per host handle).
     package init(
-        config: HAConfig, initial: HAState, handles: RuntimeHandles, powerFenceTiming: PowerFenceTiming,
+        config: HAConfig, initial: HAState, handles: RuntimeHandles, powerFenceTiming: PowerFenceTiming, now: Instant,
         faults: RuntimeFaultHooks = RuntimeFaultHooks()
     ) {
         let hostCount = handles.hosts.count
@@ -72,8 +73,8 @@ package final class ControlPlaneState {
         self.powerFenceTiming = powerFenceTiming
         lease = LeaderLease(ttlNanoseconds: config.managerLeaseTTL)
         record = HAStateRecord(state: initial)
-        hostLeases = Array(repeating: 0, count: hostCount)
-        agents = Array(repeating: HostAgent(now: 0), count: hostCount)
+        hostLeases = Array(repeating: now, count: hostCount)
+        agents = Array(repeating: HostAgent(now: now), count: hostCount)
         fenceTally = Array(
             repeating: Array(repeating: FenceTally(), count: FenceMethod.allCases.count), count: hostCount)
     }
@@ -88,7 +89,7 @@ package final class ControlPlaneState {
 
     /// Adds a host that joined (its agent registered): a handle, an agent, a lease row and fence
     /// tallies. The HA manager learns of it through `HAManager.addHost`.
-    package func addHost(_ id: HostID, now: UInt64) -> Int {
+    package func addHost(_ id: HostID, now: Instant) -> Int {
         let h = handles.addHost(id)
         hostLeases.append(now)
         agents.append(HostAgent(now: now))
@@ -166,7 +167,7 @@ package protocol ControlPlaneHost: Env, Membership, Hypervisor, FenceTransport, 
     var control: ControlPlaneState { get set }
     /// Runs a manager round of `step` against the runtime's placement (the scheduler and claims).
     mutating func placeRound(
-        _ step: inout HAControlStep, now: UInt64, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
+        _ step: inout HAControlStep, now: Instant, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
         queued: [AdminCommand]
     ) -> HAPersist
     /// Marks `host` schedulable for new VMs or not.

@@ -1,12 +1,13 @@
 import CloudControl
 import CloudDrivers
+import CloudModel
 
 extension ControlPlaneHost where Self: ~Copyable {
     /// The agent of a powered host: renew its lease through the quorum (the store records the
     /// renewal), learn of its own fence from failing storage I/O, reconcile when it must; and the
     /// watchdog, which resets the host when it expires even if the agent is stalled.
     package mutating func agentTick(_ h: Int) {
-        let now = nowNanoseconds
+        let now = self.now
         if isAgentAlive(h) {
             let renewed = isInQuorum(h)
             control.agents[h].tick(now: now, renewed: renewed, config: control.config)
@@ -30,13 +31,13 @@ extension ControlPlaneHost where Self: ~Copyable {
             killGuest(v, on: h)
             record("agent/\(hostName(h)): reconcile: killed stale process of vm '\(instanceName(v))'")
         }
-        control.agents[h].reconciled(now: nowNanoseconds)
+        control.agents[h].reconciled(now: self.now)
         hostReconciled(h)
         record("agent/\(hostName(h)): reconciled")
     }
 
     /// The host booted: its agent starts and must reconcile before it takes part.
-    package mutating func agentBooted(_ h: Int) { control.agents[h].booted(now: nowNanoseconds) }
+    package mutating func agentBooted(_ h: Int) { control.agents[h].booted(now: self.now) }
 
     /// Carries out a manager command: fence devices and the storage cluster directly, everything
     /// else through the target host's agent (which must be reachable from the leader).

@@ -1,5 +1,6 @@
 import CloudControl
 import CloudDrivers
+import CloudModel
 
 extension ControlPlaneHost where Self: ~Copyable {
     /// Fence devices act once per command ID, like agents: a finished command is answered again,
@@ -63,8 +64,7 @@ extension ControlPlaneHost where Self: ~Copyable {
         case .lease:
             fenceBegin(c, method)
             let expiry = LeaseFence.expiry(lastRenewal: control.hostLeases[h], config: control.config)
-            let now = nowNanoseconds
-            scheduleLeaseCheck(host: h, command: c.id, afterNanoseconds: expiry > now ? expiry - now : 0)
+            scheduleLeaseCheck(host: h, command: c.id, afterNanoseconds: expiry.nanoseconds(since: now))
         case .manual:
             fenceBegin(c, method)  // an operator's fence_ack answers it
         }
@@ -83,7 +83,7 @@ extension ControlPlaneHost where Self: ~Copyable {
     /// The lease check of command `id` is due: proven once the host's recorded lease expired.
     package mutating func leaseCheckDue(host h: Int, command id: UInt64) {
         let outcome = LeaseFence.verdict(
-            lastRenewal: control.hostLeases[h], now: nowNanoseconds, config: control.config,
+            lastRenewal: control.hostLeases[h], now: self.now, config: control.config,
             describe: { describe(durationNanoseconds: $0) })
         if case .verified = outcome { fenceProven(h) }
         fenceWorkDone(id, .fenced(command: id, outcome: outcome))
@@ -91,7 +91,7 @@ extension ControlPlaneHost where Self: ~Copyable {
 
     /// Feeds a BMC reply to the command's power-fence procedure and carries out what it decides.
     package mutating func powerFenceReply(host h: Int, command id: UInt64, _ reply: BMCReply) {
-        guard var procedure = control.powerFences[id], let action = procedure.reply(reply, now: nowNanoseconds) else {
+        guard var procedure = control.powerFences[id], let action = procedure.reply(reply, now: self.now) else {
             return
         }
         control.powerFences[id] = procedure

@@ -1,5 +1,6 @@
 import CloudControl
 import CloudDrivers
+import CloudModel
 
 extension ControlPlaneHost where Self: ~Copyable {
     /// One tick of the control plane (every detector interval): every host's agent (lease,
@@ -13,7 +14,7 @@ extension ControlPlaneHost where Self: ~Copyable {
     /// The leader lease: the holder renews while its manager runs in the quorum; an expired lease
     /// is released, and the first quorate host with a running manager takes it under a new epoch.
     package mutating func leaderStep() {
-        let now = nowNanoseconds
+        let now = self.now
         if let l = control.leader {
             if control.step != nil && isInQuorum(l) && isManagerUp(l) {
                 control.lease.renew(by: control.handles.hosts[l], now: now)
@@ -40,7 +41,7 @@ extension ControlPlaneHost where Self: ~Copyable {
 
     /// The leader's round: inputs in, state persisted, effects out (in that order).
     package mutating func managerRound() {
-        let now = nowNanoseconds
+        let now = self.now
         guard let l = control.leader, var step = control.step, isInQuorum(l), isManagerUp(l),
             control.lease.isValid(for: control.handles.hosts[l], now: now)
         else { return }

@@ -77,7 +77,7 @@ extension Simulation {
     /// and S4 (only a quorate leader with a valid lease decides).
     mutating func checkTransitions(before: HAState, after: HAState) {
         let now = kernel.now
-        if let l = control.leader, !(inQuorum(l) && control.lease.isValid(for: world.hostID(l), now: now)) {
+        if let l = control.leader, !(inQuorum(l) && control.lease.isValid(for: world.hostID(l), now: .virtual(now))) {
             violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
         }
         let aligned = before.vms.count == after.vms.count

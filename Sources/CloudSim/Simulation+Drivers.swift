@@ -7,13 +7,13 @@ import CloudRuntime
 /// primitives carry its actions out over the simulated world (with latencies drawn from the
 /// run's PRNG) and feed the answers back. The same loop runs against real drivers live.
 extension Simulation: ControlPlaneHost {
-    package var nowNanoseconds: UInt64 { kernel.now }
+    package var now: Instant { .virtual(kernel.now) }
     package func hostName(_ host: Int) -> String { world.hosts[host].name }
     package func instanceName(_ vm: Int) -> String { world.instances[vm].instance.name }
     package func describe(durationNanoseconds: UInt64) -> String { SimTime.format(durationNanoseconds) }
 
     package mutating func placeRound(
-        _ step: inout HAControlStep, now: UInt64, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
+        _ step: inout HAControlStep, now: Instant, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
         queued: [AdminCommand]
     ) -> HAPersist {
         step.round(
@@ -32,7 +32,7 @@ extension Simulation: ControlPlaneHost {
     package func isReachable(_ host: Int, from leader: Int) -> Bool { ha.component[host] == ha.component[leader] }
     package var isStoreAvailable: Bool { ha.storeUp }
     package func hasWorkingWatchdog(_ host: Int) -> Bool { !ha.watchdogBroken[host] }
-    package func storageFailingSince(_ host: Int) -> UInt64? { ha.blocklistedAt[host] }
+    package func storageFailingSince(_ host: Int) -> Instant? { ha.blocklistedAt[host].map(Instant.virtual) }
 
     package func hostObservations(agents: [HostAgent]) -> [HostObservation] {
         var inventory = Array(repeating: [VMID](), count: world.hosts.count)
@@ -50,7 +50,8 @@ extension Simulation: ControlPlaneHost {
             let reachable = inQuorum(h) && ha.agentAlive(h, now: now)
             return HostObservation(
                 host: control.handles.hosts[h],
-                lastHeartbeat: host.heartbeat.lastHeartbeat(now: now, interval: interval), storageAlive: storage,
+                lastHeartbeat: host.heartbeat.lastHeartbeat(now: now, interval: interval).map(Instant.virtual),
+                storageAlive: storage,
                 inventory: reachable ? inventory[h] : nil, reconciledAt: reachable ? agents[h].reconciledAt : nil)
         }
     }

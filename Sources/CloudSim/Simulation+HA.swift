@@ -15,14 +15,16 @@ extension Simulation {
                     id: world.vmID(i), name: inst.instance.name, priority: inst.instance.haPriority,
                     node: inst.host.map(world.hostID), claim: world.haClaim(ofInstance: i)))
         }
-        let hosts = world.hosts.indices.map { HAHostRecord(id: world.hostID($0), name: world.hosts[$0].name) }
+        let hosts = world.hosts.indices.map {
+            HAHostRecord(id: world.hostID($0), name: world.hosts[$0].name, joinedAt: .virtualEpoch)
+        }
         let ha = SimHA(
             hostCount: world.hosts.count, instanceCount: world.instances.count,
             processes: processes)
         let control = ControlPlaneState(
             config: settings.ha, initial: HAState(hosts: hosts, vms: vms),
             handles: RuntimeHandles(hosts: hosts.map(\.id), vms: world.instances.indices.map(world.vmID)),
-            powerFenceTiming: simulatedBMCTiming,
+            powerFenceTiming: simulatedBMCTiming, now: .virtualEpoch,
             faults: RuntimeFaultHooks(
                 skipFence: settings.unsafeSkipFence, acceptBeforeSchedule: settings.unsafeAcceptBeforeSchedule))
         return (ha, control)

@@ -22,6 +22,9 @@ public struct HAHarness: Sendable {
     /// Every log line so far.
     public private(set) var allLogs: [String] = []
 
+    /// The instant `nanoseconds` on the harness's manual clock (its zero is the Unix epoch).
+    public static func instant(_ nanoseconds: UInt64) -> Instant { Instant(nanosecondsSinceUnixEpoch: nanoseconds) }
+
     /// The ID of the host at position `h` (0-based) of the harness: `node-h1`, `node-h2`, …
     public static func host(_ h: Int) -> HostID { HostID("node-h\(h + 1)") }
 
@@ -34,7 +37,9 @@ public struct HAHarness: Sendable {
         hosts: Int = 3, vms: [(String, HAPriority, Int)], slots: Int = 10, config: HAConfig = HAConfig(),
         unsafeSkipFence: Bool = false
     ) {
-        let hostRecords = (0..<hosts).map { HAHostRecord(id: Self.host($0), name: "h\($0 + 1)") }
+        let hostRecords = (0..<hosts).map {
+            HAHostRecord(id: Self.host($0), name: "h\($0 + 1)", joinedAt: Self.instant(0))
+        }
         var placement = FakePlacement(hosts: hostRecords.map(\.id), slots: slots)
         for (i, v) in vms.enumerated() { placement.seat(vm: Self.vm(i), on: Self.host(v.2)) }
         let records = vms.enumerated().map { i, v in
@@ -55,7 +60,8 @@ public struct HAHarness: Sendable {
     /// A host joins with `slots` free slots; returns its position (`host(_:)` gives its ID).
     public mutating func addHost(named name: String, slots: Int = 10) -> Int {
         let h = lastSeen.count
-        step.updateManager { $0.addHost(Self.host(h), named: name) }
+        let now = clock.now
+        step.updateManager { $0.addHost(Self.host(h), named: name, now: now) }
         placement.addHost(Self.host(h), slots: slots)
         lastSeen.append(clock.nowNanoseconds)
         storage.append(true)
@@ -74,11 +80,12 @@ public struct HAHarness: Sendable {
         for h in lastSeen.indices where !dead.contains(h) { lastSeen[h] = now }
         let observations = lastSeen.indices.map {
             HostObservation(
-                host: Self.host($0), lastHeartbeat: lastSeen[$0], storageAlive: storage[$0],
-                reconciledAt: reconciledAt[$0])
+                host: Self.host($0), lastHeartbeat: Self.instant(lastSeen[$0]), storageAlive: storage[$0],
+                reconciledAt: reconciledAt[$0].map(Self.instant))
         }
         let persist = step.round(
-            now: now, epoch: epoch, observations: observations, inputs: inputs, queued: store.operatorQueue,
+            now: Self.instant(now), epoch: epoch, observations: observations, inputs: inputs,
+            queued: store.operatorQueue,
             placement: &placement)
         do {
             try store.write(persist)

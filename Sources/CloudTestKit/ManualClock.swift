@@ -1,3 +1,5 @@
+import CloudModel
+
 /// A clock that moves only when told: the `now` a test hands to pure controllers.
 public struct ManualClock: Sendable, Equatable {
     /// Nanoseconds since the clock's origin.
@@ -5,6 +7,9 @@ public struct ManualClock: Sendable, Equatable {
 
     /// A clock at `nanoseconds`.
     public init(nanoseconds: UInt64 = 0) { nowNanoseconds = nanoseconds }
+
+    /// The clock's reading as an instant (its origin is the Unix epoch).
+    public var now: Instant { Instant(nanosecondsSinceUnixEpoch: nowNanoseconds) }
 
     /// Moves the clock forward.
     public mutating func advance(nanoseconds: UInt64) { nowNanoseconds += nanoseconds }

@@ -27,7 +27,9 @@ import Testing
     func reconcilePlan(_ c: ReconcileCase) {
         var record = HAVMRecord(id: "inst-3", name: "vm", priority: .high, node: c.node)
         record.state = c.state
-        let hosts = [HAHostRecord(id: "node-0", name: "a"), HAHostRecord(id: "node-1", name: "b")]
+        let hosts = [
+            HAHostRecord(id: "node-0", name: "a", joinedAt: 0), HAHostRecord(id: "node-1", name: "b", joinedAt: 0),
+        ]
         let state = HAState(hosts: hosts, vms: [record])
         // inst-5 is not HA-managed: always kept
         let plan = HostAgent.reconcilePlan(host: "node-0", running: ["inst-3", "inst-5"], state: state)
@@ -46,8 +48,8 @@ import Testing
     @Test(arguments: [(nil, UInt64(10), true), (UInt64(5), 10, true), (UInt64(10), 10, true), (UInt64(11), 10, false)])
     func storageFailingMeansFencedUnlessReconciledSince(reconciledAt: UInt64?, blocklistedAt: UInt64, must: Bool) {
         var agent = HostAgent(now: 0)
-        if let r = reconciledAt { agent.reconciled(now: r) }
-        agent.storageFailing(since: blocklistedAt)
+        if let r = reconciledAt { agent.reconciled(now: at(r)) }
+        agent.storageFailing(since: at(blocklistedAt))
         #expect(agent.mustReconcile == must)
     }
 
@@ -108,7 +110,7 @@ import Testing
                 offWaitNanoseconds: 2 * s, pollIntervalNanoseconds: s, pollTimeoutNanoseconds: c.pollTimeout * s))
         #expect(p.start() == .powerOff)
         var last: PowerFenceProcedure.Action?
-        for (reply, at) in c.replies { last = p.reply(reply, now: at * s) }
+        for (reply, at) in c.replies { last = p.reply(reply, now: CloudControlTests.at(at * s)) }
         #expect(last == c.last)
     }
 
@@ -118,19 +120,21 @@ import Testing
         let s: UInt64 = 1_000_000_000
         var p = PowerFenceProcedure(timing: .ipmilan)
         #expect(p.start() == .powerOff)
-        #expect(p.reply(.accepted, now: 1 * s) == .readStatus(afterNanoseconds: 2 * s))
+        #expect(p.reply(.accepted, now: at(1 * s)) == .readStatus(afterNanoseconds: 2 * s))
         for t in UInt64(3)...22 {
-            #expect(p.reply(.statusOn, now: t * s) == .readStatus(afterNanoseconds: s), "at \(t) s")
+            #expect(p.reply(.statusOn, now: at(t * s)) == .readStatus(afterNanoseconds: s), "at \(t) s")
         }
-        #expect(p.reply(.statusOn, now: 23 * s) == Self.lied, "20 s of polling after the wait, then it gives up")
+        #expect(p.reply(.statusOn, now: at(23 * s)) == Self.lied, "20 s of polling after the wait, then it gives up")
     }
 
     @Test func theLeaseFenceIsProvenOnlyOnceTheLeaseExpired() {
         let config = HAConfig()
-        let renewed: UInt64 = 7_000_000_000
+        let renewed: Instant = 7_000_000_000
         let expiry = LeaseFence.expiry(lastRenewal: renewed, config: config)
         #expect(expiry == renewed + config.leaseTTL)
-        let early = LeaseFence.verdict(lastRenewal: renewed, now: expiry - 1, config: config) { "\($0)" }
+        let early = LeaseFence.verdict(
+            lastRenewal: renewed, now: at(expiry.nanosecondsSinceUnixEpoch - 1), config: config
+        ) { "\($0)" }
         #expect(early == .failed(reason: "host renewed its lease"))
         let due = LeaseFence.verdict(lastRenewal: renewed, now: expiry, config: config) { "\($0 / 1_000_000_000)s" }
         #expect(due == .verified(proof: "lease expired 60s after its last renewal"))

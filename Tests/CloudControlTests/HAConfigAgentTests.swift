@@ -52,29 +52,29 @@ import Testing
     @Test func watchdogExpiresAfterTimeoutPlusHardwareTimeout() {
         let c = HAConfig()
         var a = HostAgent(now: 0)
-        a.tick(now: 10 * nsPerSecond, renewed: true, config: c)
-        a.tick(now: 30 * nsPerSecond, renewed: false, config: c)
-        #expect(a.watchdog(now: 30 * nsPerSecond, config: c) == .starving)
-        #expect(a.watchdog(now: 54 * nsPerSecond, config: c) == .starving)
-        #expect(a.watchdog(now: 55 * nsPerSecond, config: c) == .expired)
-        a.tick(now: 55 * nsPerSecond, renewed: false, config: c)
+        a.tick(now: at(10 * nsPerSecond), renewed: true, config: c)
+        a.tick(now: at(30 * nsPerSecond), renewed: false, config: c)
+        #expect(a.watchdog(now: at(30 * nsPerSecond), config: c) == .starving)
+        #expect(a.watchdog(now: at(54 * nsPerSecond), config: c) == .starving)
+        #expect(a.watchdog(now: at(55 * nsPerSecond), config: c) == .expired)
+        a.tick(now: at(55 * nsPerSecond), renewed: false, config: c)
         #expect(a.mustReconcile)
     }
 
     @Test func aBootedHostArmsItsWatchdogOnlyOnceItHoldsItsLease() {
         let c = HAConfig()
         var a = HostAgent(now: 0)
-        a.booted(now: 100 * nsPerSecond)
+        a.booted(now: at(100 * nsPerSecond))
         #expect(a.mustReconcile)
-        #expect(a.watchdog(now: 500 * nsPerSecond, config: c) == .fed)
-        a.tick(now: 501 * nsPerSecond, renewed: true, config: c)
-        #expect(a.watchdog(now: 560 * nsPerSecond, config: c) == .expired)
+        #expect(a.watchdog(now: at(500 * nsPerSecond), config: c) == .fed)
+        a.tick(now: at(501 * nsPerSecond), renewed: true, config: c)
+        #expect(a.watchdog(now: at(560 * nsPerSecond), config: c) == .expired)
     }
 
     @Test func aDisarmedWatchdogNeverExpires() {
         let c = HAConfig()
         var a = HostAgent(now: 0)
         a.watchdogArmed = false
-        #expect(a.watchdog(now: 1000 * nsPerSecond, config: c) == .fed)
+        #expect(a.watchdog(now: at(1000 * nsPerSecond), config: c) == .fed)
     }
 }

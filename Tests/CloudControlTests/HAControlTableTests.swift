@@ -57,7 +57,8 @@ import Testing
         #expect(!h.sent.contains { $0.id == start.id }, "not before resendAfter")
         h.round(at: 23 + seconds, dead: [1])
         let resent = try #require(h.sent.first { $0.id == start.id })
-        #expect(resent.kind == start.kind && resent.epoch == start.epoch && resent.sentAt == (23 + seconds) * Self.s)
+        #expect(
+            resent.kind == start.kind && resent.epoch == start.epoch && resent.sentAt == at((23 + seconds) * Self.s))
     }
 
     @Test(arguments: [FenceMethod.lease, .manual])
@@ -202,9 +203,9 @@ import Testing
         var step = h.step
         var placement = h.placement
         let obs = (0..<3).map {
-            HostObservation(host: node($0), lastHeartbeat: $0 == 1 ? Self.s : 22 * Self.s, storageAlive: $0 != 1)
+            HostObservation(host: node($0), lastHeartbeat: at($0 == 1 ? Self.s : 22 * Self.s), storageAlive: $0 != 1)
         }
-        let persist = step.round(now: 22 * Self.s, epoch: 1, observations: obs, inputs: [], placement: &placement)
+        let persist = step.round(now: at(22 * Self.s), epoch: 1, observations: obs, inputs: [], placement: &placement)
         #expect(step.awaitingPersist)
         let outstanding = try #require(persist.state.hosts[1].fence?.outstanding)
         let released = step.persisted()

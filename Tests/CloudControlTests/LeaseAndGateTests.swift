@@ -49,13 +49,13 @@ import Testing
         for (i, step) in c.steps.enumerated() {
             switch step {
             case .acquire(let h, let t, let epoch):
-                #expect(lease.acquire(by: node(h), now: t) == epoch, "step \(i)")
+                #expect(lease.acquire(by: node(h), now: at(t)) == epoch, "step \(i)")
             case .renew(let h, let t, let ok):
-                #expect(lease.renew(by: node(h), now: t) == ok, "step \(i)")
+                #expect(lease.renew(by: node(h), now: at(t)) == ok, "step \(i)")
             case .expire(let t, let holder):
-                #expect(lease.expire(now: t)?.holder == holder.map(node), "step \(i)")
+                #expect(lease.expire(now: at(t))?.holder == holder.map(node), "step \(i)")
             case .valid(let h, let t, let valid):
-                #expect(lease.isValid(for: node(h), now: t) == valid, "step \(i)")
+                #expect(lease.isValid(for: node(h), now: at(t)) == valid, "step \(i)")
             }
         }
     }

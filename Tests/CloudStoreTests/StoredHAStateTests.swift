@@ -13,7 +13,7 @@ import Testing
 
     static func state(vms: Int, hosts: Int = 3) -> HAState {
         HAState(
-            hosts: (0..<hosts).map { HAHostRecord(id: host($0), name: "h\($0)") },
+            hosts: (0..<hosts).map { HAHostRecord(id: host($0), name: "h\($0)", joinedAt: .virtualEpoch) },
             vms: (0..<vms).map {
                 HAVMRecord(
                     id: VMID("inst-\($0 * 3)"), name: "vm-\($0)", priority: .high, node: host($0 % hosts),
@@ -56,7 +56,7 @@ import Testing
         try await writer.write(HAPersist(state: m.state, expectEpoch: 0))
         try m.removeVM("inst-3")
         m.addVM(HAVMRecord(id: "inst-100", name: "new", priority: .critical, node: Self.host(2)))
-        m.addHost("node-9", named: "h9")
+        m.addHost("node-9", named: "h9", now: .virtualEpoch)
         let rows = try await writer.write(HAPersist(state: m.state, expectEpoch: 0))
         #expect(rows == 1 + 3, "meta, the deleted VM row, the new VM row, the new host row")
         var reader = StoredHAState(store: store)
@@ -74,7 +74,8 @@ import Testing
         try await writer.write(HAPersist(state: s, expectEpoch: 0))
         s.vms[1].claim = HAClaim(host: Self.host(0), resources: #"{"cpus":4}"#)
         s.vms[1].node = Self.host(0)
-        s.vms[1].command = HACommand(id: 7, epoch: 0, kind: .start(vm: "inst-3"), host: Self.host(0), sentAt: 0)
+        s.vms[1].command = HACommand(
+            id: 7, epoch: 0, kind: .start(vm: "inst-3"), host: Self.host(0), sentAt: .virtualEpoch)
         #expect(try await writer.write(HAPersist(state: s, expectEpoch: 0)) == 2, "meta and one VM row")
         let row = try #require(
             try await store.transaction { t in try await t.read(HAVMRecord.self, StoreKey("ha_vms", "inst-3")) })
@@ -111,10 +112,11 @@ import Testing
         var step = h.step
         var sent: [HACommand] = []
         for t in UInt64(1)...22 {
-            let now = t * 1_000_000_000
+            let now = HAHarness.instant(t * 1_000_000_000)
             let obs = (0..<3).map {
                 HostObservation(
-                    host: HAHarness.host($0), lastHeartbeat: $0 == 1 ? 1_000_000_000 : now, storageAlive: $0 != 1)
+                    host: HAHarness.host($0), lastHeartbeat: $0 == 1 ? HAHarness.instant(1_000_000_000) : now,
+                    storageAlive: $0 != 1)
             }
             let p = step.round(
                 now: now, epoch: 1, observations: obs, inputs: [], queued: queue, placement: &h.placement)
