@@ -15,6 +15,7 @@ extension Simulation {
 
     /// S1: at most one process of a VM can write to its disks (processes on blocklisted hosts cannot).
     mutating func checkSingleWriter(_ vm: Int) {
+        guard checkers else { return }
         let writers = ha.procs[vm].filter { !ha.blocklisted[$0] }
         guard writers.count > 1 else { return }
         violate(
@@ -25,6 +26,7 @@ extension Simulation {
 
     /// S10: a strict anti-affinity group never has two running members on one host.
     mutating func checkAntiAffinity(_ vm: Int, on h: Int) {
+        guard checkers else { return }
         for rule in world.instances[vm].request.groups where rule.kind == .antiAffinity && rule.strength == .strict {
             for other in ha.procs.indices where other != vm && ha.procs[other].contains(h) {
                 guard world.instances[other].request.groups.contains(rule) else { continue }
@@ -39,16 +41,18 @@ extension Simulation {
 
     /// S9: start attempts per incident are bounded by (max_restart + 1) × (max_relocate + 1).
     mutating func checkStartAttempts(_ vm: Int) {
+        guard checkers else { return }
         let bound = (control.config.maxRestart + 1) * (control.config.maxRelocate + 1)
-        guard ha.startAttempts[vm] > bound else { return }
+        guard evidence.startAttempts[vm] > bound else { return }
         violate(
             "S9_bounded_retries",
             "vm '\(world.instances[vm].instance.name)' start attempt "
-                + "\(ha.startAttempts[vm]) exceeds the bound \(bound)")
+                + "\(evidence.startAttempts[vm]) exceeds the bound \(bound)")
     }
 
     /// S8: storage is unfenced only after the host reconciled (no stale process left on it).
     mutating func checkUnfence(_ h: Int) {
+        guard checkers else { return }
         let host = world.hostID(h)
         for v in ha.procs.indices where ha.procs[v].contains(h) {
             if let o = control.store[vm: world.vmID(v)], o.node != host {
@@ -62,6 +66,7 @@ extension Simulation {
 
     /// S13: every command the manager sends is in the state it persisted first.
     mutating func checkPersisted(_ c: HACommand) {
+        guard checkers else { return }
         let s = control.store
         let known =
             s.vms.contains { $0.command?.id == c.id }
@@ -76,6 +81,7 @@ extension Simulation {
     /// S10 (priority order), S11 (no fencing of hosts in maintenance; disarm never pre-empts a fence)
     /// and S4 (only a quorate leader with a valid lease decides).
     mutating func checkTransitions(before: HAState, after: HAState) {
+        guard checkers else { return }
         let now = kernel.now
         if let l = control.leader, !(inQuorum(l) && control.lease.isValid(for: world.hostID(l), now: .virtual(now))) {
             violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
@@ -93,18 +99,13 @@ extension Simulation {
                 continue
             }
             if a.state == .fence && b.state == .recovery, let node = a.node, let o = world.host(node) {
-                let proof = ha.proofAt[o].map { p in ha.fenceBeganAt[o].map { p >= $0 } ?? false } ?? false
+                let proof = evidence.proofAt[o].map { p in evidence.fenceBeganAt[o].map { p >= $0 } ?? false } ?? false
                 if !proof {
                     violate(
                         "S2_fence_before_restart",
                         "vm '\(b.name)' recovered from '\(world.hosts[o].name)' "
                             + "without a positive fence proof")
                 }
-            }
-            if a.state != .fence && b.state == .fence, let i = world.instance(b.id), ha.incidentAt[i] == nil,
-                let n = b.node.flatMap(world.host)
-            {
-                ha.incidentAt[i] = world.hosts[n].lastFaultAt ?? now
             }
             if a.command == nil, let c = b.command, case .start = c.kind, b.state == .recovery {
                 let waiting = after.vms.first {
@@ -139,16 +140,16 @@ extension Simulation {
                 if before.stormGuard && after.stormGuard {
                     violate("S6_no_fencing_storm", "node '\(world.hosts[h].name)' fenced while the storm guard held")
                 }
-                ha.fenceBeganAt[h] = now
+                evidence.fenceBeganAt[h] = now
             }
             if b.fences > a.fences {
-                if let last = ha.fenceTimes[h].last, now < last + control.config.fenceCooldown {
+                if let last = evidence.fenceTimes[h].last, now < last + control.config.fenceCooldown {
                     violate("S7_hysteresis", "node '\(world.hosts[h].name)' fenced twice within the cooldown")
                 }
-                ha.fenceTimes[h].append(now)
+                evidence.fenceTimes[h].append(now)
             }
             if b.fences > a.fences && !spec.settings.unsafeSkipFence {
-                let ok = ha.proofAt[h].map { p in ha.fenceBeganAt[h].map { p >= $0 } ?? false } ?? false
+                let ok = evidence.proofAt[h].map { p in evidence.fenceBeganAt[h].map { p >= $0 } ?? false } ?? false
                 if !ok {
                     violate("S5_fence_failure_never_success", "node '\(world.hosts[h].name)' fenced without proof")
                 }

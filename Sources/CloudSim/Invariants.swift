@@ -25,7 +25,7 @@ extension Simulation {
     /// - S1 (single writer) over every instance; the other HA invariants are checked where their
     ///   state changes (`HAInvariants.swift`).
     mutating func checkInvariants(event: String) {
-        guard violation == nil else { return }
+        guard checkers, violation == nil else { return }
         if let (name, detail) = world.firstViolation() {
             violation = InvariantViolation(
                 invariant: name, detail: detail, time: kernel.now, event: kernel.dispatched, eventDescription: event)

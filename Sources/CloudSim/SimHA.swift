@@ -1,9 +1,9 @@
 import CloudControl
 import CloudModel
 
-/// The simulated world's HA side (hardware truth and fault state): membership, process stalls,
-/// watchdogs, storage blocklists, OVN port bindings, the QEMU processes; and the checkers' and
-/// probes' evidence (fence proofs, RTO, start attempts). The control plane's own state
+/// The simulated world's HA side, hardware truth and fault state only: membership, process
+/// stalls, watchdogs, storage blocklists, OVN port bindings, the QEMU processes. The checkers'
+/// evidence is `CheckerEvidence`, the RTO probe `RecoveryProbe`; the control plane's own state
 /// (lease, store, agents, fence gate) is `Simulation.control`, run by CloudRuntime.
 struct SimHA: Sendable {
     /// Membership component per host (-1: not a member), and the quorate one.
@@ -25,17 +25,7 @@ struct SimHA: Sendable {
     var procs: [[Int]]
     var startFailuresVM: [Int]
     var startFailuresHost: [Int]
-    /// When the current incident of an instance began (for RTO).
-    var incidentAt: [UInt64?]
-    var rto: [UInt64] = []
     var crashTrigger: (trigger: CrashTrigger, restartAfter: UInt64)?
-    /// Physical fence proofs per host (time the device confirmed), for S2/S5.
-    var proofAt: [UInt64?]
-    var fenceBeganAt: [UInt64?]
-    /// Times of completed fences per host (S7).
-    var fenceTimes: [[UInt64]]
-    /// Starts executed per instance since its last successful start (S9).
-    var startAttempts: [Int]
 
     init(hostCount: Int, instanceCount: Int, processes: [[Int]]) {
         component = Array(repeating: 0, count: hostCount)
@@ -49,11 +39,6 @@ struct SimHA: Sendable {
         procs = processes
         startFailuresVM = Array(repeating: 0, count: instanceCount)
         startFailuresHost = Array(repeating: 0, count: hostCount)
-        incidentAt = Array(repeating: nil, count: instanceCount)
-        proofAt = Array(repeating: nil, count: hostCount)
-        fenceBeganAt = Array(repeating: nil, count: hostCount)
-        fenceTimes = Array(repeating: [], count: hostCount)
-        startAttempts = Array(repeating: 0, count: instanceCount)
     }
 
     func agentAlive(_ h: Int, now: UInt64) -> Bool { now >= agentStalledUntil[h] }

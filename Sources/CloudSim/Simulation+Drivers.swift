@@ -134,6 +134,7 @@ extension Simulation: ControlPlaneHost {
     // MARK: Observers: checkers, probes, the fault injector
 
     package mutating func roundPersisted(before: HAState, after: HAState) {
+        probeTransitions(before: before, after: after)
         checkTransitions(before: before, after: after)
     }
     package mutating func commandReleased(_ command: HACommand) { checkPersisted(command) }
@@ -151,18 +152,19 @@ extension Simulation: ControlPlaneHost {
     }
 
     package mutating func guestStarting(_ vm: Int, on host: Int) {
+        guard checkers else { return }
         if let o = ha.procs[vm].first(where: { $0 != host && !ha.blocklisted[$0] }) {
             violate(
                 "S2_fence_before_restart",
                 "vm '\(world.instances[vm].instance.name)' started on "
                     + "'\(world.hosts[host].name)' while its process on '\(world.hosts[o].name)' can still write")
         }
-        ha.startAttempts[vm] += 1
+        evidence.startAttempts[vm] += 1
         checkStartAttempts(vm)
     }
 
-    package mutating func hostReconciled(_ host: Int) { ha.proofAt[host] = kernel.now }
-    package mutating func fenceProven(_ host: Int) { ha.proofAt[host] = kernel.now }
+    package mutating func hostReconciled(_ host: Int) { evidence.proofAt[host] = kernel.now }
+    package mutating func fenceProven(_ host: Int) { evidence.proofAt[host] = kernel.now }
 
     /// Completes the work of a simulated fence device: the BMC answers, the storage cluster
     /// publishes a map epoch, a lease check is due.
@@ -183,7 +185,7 @@ extension Simulation: ControlPlaneHost {
             ha.blocklisted[h] = true
             ha.blocklistedAt[h] = kernel.now
             ha.osdEpoch += 1
-            ha.proofAt[h] = kernel.now
+            evidence.proofAt[h] = kernel.now
             record("storage: node '\(world.hosts[h].name)' client blocklisted in osd map epoch \(ha.osdEpoch)")
             fenceWorkDone(
                 id, .fenced(command: id, outcome: .verified(proof: "blocklisted in osd map epoch \(ha.osdEpoch)")))

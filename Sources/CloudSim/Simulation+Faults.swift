@@ -69,8 +69,8 @@ extension Simulation {
         var lost = 0
         for v in ha.procs.indices where ha.procs[v].contains(h) {
             ha.procs[v].removeAll { $0 == h }
-            if !planned && world.instances[v].instance.haPriority != .none && ha.incidentAt[v] == nil {
-                ha.incidentAt[v] = kernel.now
+            if !planned && world.instances[v].instance.haPriority != .none {
+                probe.began(v, at: kernel.now)
             }
             syncStatus(v)
             lost += 1
@@ -107,8 +107,8 @@ extension Simulation {
         guard cls == .fatal else { return }
         for i in g.holders where ha.procs[i].contains(h) {
             ha.procs[i].removeAll { $0 == h }
-            if world.instances[i].instance.haPriority != .none && ha.incidentAt[i] == nil {
-                ha.incidentAt[i] = kernel.now
+            if world.instances[i].instance.haPriority != .none {
+                probe.began(i, at: kernel.now)
             }
             syncStatus(i)
             world.instances[i].status = .error

@@ -99,11 +99,8 @@ extension Simulation {
     /// A QEMU process of `vm` runs on `h` from now on.
     mutating func spawn(_ vm: Int, on h: Int) {
         if !ha.procs[vm].contains(h) { ha.procs[vm].append(h) }
-        ha.startAttempts[vm] = 0
-        if let t = ha.incidentAt[vm] {
-            ha.rto.append(kernel.now - t)
-            ha.incidentAt[vm] = nil
-        }
+        evidence.startAttempts[vm] = 0
+        probe.recovered(vm, now: kernel.now)
         syncStatus(vm)
         checkSingleWriter(vm)
         checkAntiAffinity(vm, on: h)

@@ -70,7 +70,7 @@ extension Simulation {
         case .maintenance(let h, let on): cmd = host(h).map { .maintenance(host: $0, enable: on) }
         case .shutdown(let h, let p): cmd = host(h).map { .shutdown(host: $0, policy: p) }
         case .fenceAck(let name):
-            if let h = world.host(named: name), world.hosts[h].power == .off { ha.proofAt[h] = kernel.now }
+            if let h = world.host(named: name), world.hosts[h].power == .off { evidence.proofAt[h] = kernel.now }
             cmd = host(name).map { .fenceAck(host: $0) }
         case .disarm: cmd = .disarm
         case .arm: cmd = .arm

@@ -26,7 +26,7 @@ extension Simulation {
     /// hosts, VMs, GPUs, tenants, HA, the scheduler and the simulator itself.
     func metrics() -> [MetricFamily] {
         hostMetrics() + numaMetrics() + gpuMetrics() + vmMetrics() + tenantMetrics()
-            + HAMetrics.families(control: control, recoveryDurations: ha.rto) + schedulerMetrics()
+            + HAMetrics.families(control: control, recoveryDurations: probe.rto) + schedulerMetrics()
             + simMetrics()
     }
 

@@ -60,13 +60,20 @@ public struct Simulation: ~Copyable {
     var violation: InvariantViolation?
     var started = false
     var ha: SimHA
+    /// True when the safety checkers run (the default); off, no figure of the run changes.
+    let checkers: Bool
+    /// The checkers' evidence.
+    var evidence: CheckerEvidence
+    /// The recovery-time probe (runs with or without the checkers).
+    var probe: RecoveryProbe
     /// The control plane run by CloudRuntime's loop: lease, store records, agents, fence gate.
     package var control: ControlPlaneState
 
     /// Builds the world of `spec`; `seed` overrides the scenario's seed.
     /// `wallClock` (nanoseconds, from the runtime) only times scheduler decisions for metrics.
+    /// `checkers: false` runs without the safety checkers (every figure stays the same).
     public init(
-        spec: ScenarioSpec, seed: UInt64? = nil, wallClock: (@Sendable () -> UInt64)? = nil
+        spec: ScenarioSpec, seed: UInt64? = nil, wallClock: (@Sendable () -> UInt64)? = nil, checkers: Bool = true
     ) throws(SimulationError) {
         let seed = seed ?? spec.seed
         // the world (IDs, UUIDs, heartbeat phases) draws from its own stream, the run from the kernel's
@@ -80,6 +87,9 @@ public struct Simulation: ~Copyable {
         self.spec = spec
         self.seed = seed
         (ha, control) = Self.makeHA(world: world, settings: spec.settings)
+        self.checkers = checkers
+        evidence = CheckerEvidence(hostCount: world.hosts.count, instanceCount: world.instances.count)
+        probe = RecoveryProbe(instanceCount: world.instances.count)
         self.world = world
         kernel = EventKernel(seed: seed)
         monitor = HostHealthMonitor(hostCount: world.hosts.count, config: spec.settings.ha)
@@ -199,7 +209,7 @@ public struct Simulation: ~Copyable {
             name: spec.name, seed: seed, traceHash: hash, events: kernel.dispatched, simulatedNanoseconds: now,
             log: log, violation: violation, expectations: results, passed: passed,
             summary: world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatInterval),
-            metrics: metrics(), rtoNanoseconds: ha.rto)
+            metrics: metrics(), rtoNanoseconds: probe.rto)
     }
 }
 

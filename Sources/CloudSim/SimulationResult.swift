@@ -135,11 +135,11 @@ extension Simulation {
             let n = control.store.hosts[h].fences
             return (n == count, "\(n) fence(s)")
         case .rtoP99(let seconds):
-            guard let p = Percentiles(ha.rto) else { return (false, "no recovery happened") }
+            guard let p = Percentiles(probe.rto) else { return (false, "no recovery happened") }
             return (
                 p.p99 <= seconds * SimTime.second,
                 "RTO p50 \(SimTime.format(p.p50)), p99 \(SimTime.format(p.p99)), "
-                    + "max \(SimTime.format(p.max)) over \(ha.rto.count) VM(s)"
+                    + "max \(SimTime.format(p.max)) over \(probe.rto.count) VM(s)"
             )
         case .haVMs(let state, let lo, let hi):
             let n = control.store.vms.count { $0.state == state }

@@ -84,6 +84,8 @@ struct ScenarioRun: AsyncParsableCommand {
     /// Simulation-only fault hooks (the swarm's mutation switches): prove a scenario's checks fail.
     @Flag(help: .hidden) var unsafeSkipFence = false
     @Flag(help: .hidden) var unsafeAcceptBeforeSchedule = false
+    @Flag(help: "Run without the safety checkers (to time them); every figure and log stays the same.")
+    var noCheckers = false
 
     func validate() throws {
         if metrics != nil && files.count != 1 { throw ValidationError("--metrics takes exactly one scenario file") }
@@ -111,7 +113,7 @@ struct ScenarioRun: AsyncParsableCommand {
             let start = clock.now
             var sim: Simulation
             do {
-                sim = try Simulation(spec: spec, seed: seed)
+                sim = try Simulation(spec: spec, seed: seed, checkers: !noCheckers)
             } catch {
                 printError("error: \(file): \(error.description)")
                 throw ExitCode(2)

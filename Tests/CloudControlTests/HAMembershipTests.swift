@@ -57,4 +57,23 @@ import Testing
         }
         #expect(h.state.vms.map(\.name) == ["a"])
     }
+
+    @Test func aHostIsRemovedOnlyOnceNothingRefersToIt() throws {
+        var h = HAHarness(vms: [("a", .high, 1)])
+        h.round(at: 1)
+        #expect(throws: HAManager.RemovalRefusal.hostInUse(host: "h2", reason: "vm 'a' refers to it")) {
+            try h.step.updateManager { try $0.removeHost(node(1)) }
+        }
+        try h.step.updateManager { try $0.removeHost(node(2)) }
+        #expect(throws: HAManager.RemovalRefusal.unknownHost(node(2))) {
+            try h.step.updateManager { try $0.removeHost(node(2)) }
+        }
+        h.lastSeen.removeLast()
+        h.storage.removeLast()
+        h.reconciledAt.removeLast()
+        h.round(at: 2)
+        #expect(h.state.hosts.map(\.name) == ["h1", "h2"])
+        #expect(h.state.host(node(1)) == 1 && h.state.host(node(2)) == nil, "the ID index follows the removal")
+        #expect(h.state.vms.map(\.node) == [node(1)])
+    }
 }
