@@ -103,6 +103,7 @@ let package = Package(
             name: "CloudTelemetryTests",
             dependencies: ["CloudTelemetry", .product(name: "Metrics", package: "swift-metrics")]),
         .testTarget(name: "CloudRemoteWriteTests", dependencies: ["CloudRemoteWrite", "CloudTelemetry"]),
+        .testTarget(name: "CloudMetricsTests", dependencies: ["CloudMetrics", "CloudTelemetry"]),
         .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"]),
         .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario", "CloudScheduler", "CloudSim"]),
         .testTarget(name: "CLITests"),

@@ -1,5 +1,5 @@
 /// CPU and memory taken from one NUMA node.
-public struct NUMAAllocation: Sendable, Equatable, Codable {
+public struct NUMAAllocation: Sendable, Equatable {
     public var node: Int
     public var dedicatedCPUs = 0
     public var sharedVCPUs = 0
@@ -11,7 +11,7 @@ public struct NUMAAllocation: Sendable, Equatable, Codable {
 }
 
 /// One GPU resource taken by a claim.
-public enum GPUAllocation: Sendable, Equatable, Codable, CustomStringConvertible {
+public enum GPUAllocation: Sendable, Equatable, CustomStringConvertible {
     case passthrough(gpu: Int)
     case vfs(gpu: Int, count: Int)
     case vgpu(gpu: Int, type: String, count: Int)
@@ -37,7 +37,7 @@ public enum GPUAllocation: Sendable, Equatable, Codable, CustomStringConvertible
 
 /// A placement: everything one instance holds on one host. Applied atomically to the capacity
 /// state and released exactly once.
-public struct Claim: Sendable, Equatable, Codable {
+public struct Claim: Sendable, Equatable {
     public var host: Int
     public var numa: [NUMAAllocation]
     public var gpus: [GPUAllocation]

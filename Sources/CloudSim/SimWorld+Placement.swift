@@ -1,7 +1,6 @@
 import CloudControl
 import CloudModel
 import CloudScheduler
-import Foundation
 
 extension SimWorld: HAPlacement {
     /// Places instance `id` through the scheduler on a host other than `excluding` (a filter of
@@ -22,17 +21,8 @@ extension SimWorld: HAPlacement {
         return v
     }
 
-    /// The claim as the HA record keeps it: the host's ID and the scheduler's claim as JSON.
-    func haClaim(_ claim: Claim) -> HAClaim {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = .sortedKeys
-        do {
-            let json = String(decoding: try encoder.encode(claim), as: UTF8.self)
-            return HAClaim(host: hostID(claim.host), resources: json)
-        } catch {
-            preconditionFailure("a scheduler claim always encodes: \(error)")
-        }
-    }
+    /// The claim as the HA record keeps it: the host's ID and the scheduler's claim as text.
+    func haClaim(_ claim: Claim) -> HAClaim { HAClaim(host: hostID(claim.host), resources: claim.encoded) }
 
     /// The HA claim of instance `v`'s current placement (nil: not placed).
     func haClaim(ofInstance v: Int) -> HAClaim? {

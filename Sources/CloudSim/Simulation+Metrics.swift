@@ -10,24 +10,25 @@ import CloudTelemetry
     import Darwin
 #endif
 
-/// Builds one family of per-entity samples.
-struct FamilyBuilder {
-    var family: MetricFamily
-
-    init(_ name: String, _ help: String, _ kind: MetricKind = .gauge, unit: String? = nil) {
-        family = MetricFamily(name: name, help: help, kind: kind, unit: unit)
-    }
-
-    mutating func add(_ labels: [(String, String)], _ v: Double) { family.samples.append(Sample(labels, v)) }
-}
-
 extension Simulation {
     /// The run's state as Prometheus metric families, with the names a live deployment exports:
     /// hosts, VMs, GPUs, tenants, HA, the scheduler and the simulator itself.
     func metrics() -> [MetricFamily] {
-        hostMetrics() + numaMetrics() + gpuMetrics() + vmMetrics() + tenantMetrics()
-            + HAMetrics.families(control: control, recoveryDurations: probe.rto) + schedulerMetrics()
-            + simMetrics()
+        let snapshot = fleetSnapshot()
+        return FleetMetrics.entityFamilies(snapshot)
+            + HAMetrics.families(control: control, recoveryDurations: probe.rto)
+            + FleetMetrics.schedulerFamilies(snapshot.scheduler) + simMetrics()
+    }
+
+    /// The world as a runtime-neutral snapshot (what CloudMetrics exports).
+    func fleetSnapshot() -> FleetSnapshot {
+        var s = FleetSnapshot()
+        s.hosts = hostSamples()
+        s.gpus = gpuSamples()
+        (s.vms, s.instancesByStatus) = vmSamples()
+        (s.tenants, s.flavors) = tenantSamples()
+        s.scheduler = schedulerSample()
+        return s
     }
 
     var virtualSeconds: Double { Double(kernel.now) / 1e9 }
@@ -46,83 +47,36 @@ extension Simulation {
         world.instances[v].status == .running ? vmLoad(v).value(virtualSeconds) : 0
     }
 
-    func hostMetrics() -> [MetricFamily] {
+    func hostSamples() -> [HostSample] {
         let now = kernel.now
         let interval = spec.settings.heartbeatInterval
-        var info = FamilyBuilder("cloudplane_host", "Host identity and placement.", .info)
-        var up = FamilyBuilder("cloudplane_host_up", "1 when the host's heartbeats arrive.")
-        var power = FamilyBuilder("cloudplane_host_power_on", "1 when the host has power.")
-        var age = FamilyBuilder(
-            "cloudplane_host_heartbeat_age_seconds", "Time since the host's last heartbeat arrived.",
-            unit: "seconds")
-        var cpus = FamilyBuilder("cloudplane_host_cpus", "Logical CPUs of the host.")
-        var cpusAllocated = FamilyBuilder(
-            "cloudplane_host_cpus_allocated",
-            "vCPUs allocated to instances on the host (shared and pinned; may exceed cpus with overcommit).")
-        var memory = FamilyBuilder("cloudplane_host_memory_bytes", "Memory of the host.", unit: "bytes")
-        var memoryAllocated = FamilyBuilder(
-            "cloudplane_host_memory_allocated_bytes",
-            "Memory allocated to instances on the host.", unit: "bytes")
-        var util = FamilyBuilder(
-            "cloudplane_host_cpu_utilization_ratio",
-            "CPU busy share of the host: its running instances' load over its CPUs.", unit: "ratio")
-        var watts = FamilyBuilder(
-            "cloudplane_host_power_watts", "Power drawn by the host, GPUs included.", unit: "watts")
-        var instances = FamilyBuilder("cloudplane_host_instances", "Instances placed on the host.")
-        var schedulable = FamilyBuilder("cloudplane_host_schedulable", "1 when the scheduler may place on the host.")
-        for (h, host) in world.hosts.enumerated() {
-            let l = [("host", host.name)]
-            info.add(
-                [
-                    ("host", host.name), ("id", host.node.id.rawValue), ("template", host.node.hardware.template),
-                    ("cluster", world.clusters[host.cluster].name), ("rack", host.node.rack ?? ""),
-                    ("bmc", host.node.hardware.bmc.address),
-                ], 1)
-            up.add(l, monitor.health[h] == .online ? 1 : 0)
-            power.add(l, host.power == .on ? 1 : 0)
-            if let last = host.heartbeat.lastHeartbeat(now: now, interval: interval) {
-                age.add(l, Double(now - last) / 1e9)
-            }
+        return world.hosts.enumerated().map { h, host in
             let s = world.scheduler.hosts[h]
-            cpus.add(l, Double(host.node.hardware.cpuCount))
-            cpusAllocated.add(l, Double(s.numa.reduce(0) { $0 + $1.dedicatedUsed + $1.sharedUsed }))
-            memory.add(l, Double(host.node.hardware.memoryMB) * 1_048_576)
-            memoryAllocated.add(l, Double(s.numa.reduce(0) { $0 + $1.memoryUsedMB }) * 1_048_576)
             let busy = world.hostInstances[h].reduce(0.0) {
                 $0 + vmUtilization($1) * Double(world.instances[$1].instance.cpu.cores)
             }
             let ratio = host.power == .on ? min(1, 0.02 + busy / Double(max(1, host.node.hardware.cpuCount))) : 0
-            util.add(l, ratio)
             let gpuDraw = host.gpus.indices.reduce(0.0) { $0 + self.gpuWatts(h, $1) }
-            watts.add(l, host.power == .on ? 180 + 320 * ratio + gpuDraw : 0)
-            instances.add(l, Double(world.hostInstances[h].count))
-            schedulable.add(l, s.cordoned || s.maintenance ? 0 : 1)
+            return HostSample(
+                name: host.name, id: host.node.id.rawValue, template: host.node.hardware.template,
+                cluster: world.clusters[host.cluster].name, rack: host.node.rack ?? "",
+                bmc: host.node.hardware.bmc.address, up: monitor.health[h] == .online, powered: host.power == .on,
+                heartbeatAgeSeconds: host.heartbeat.lastHeartbeat(now: now, interval: interval).map {
+                    Double(now - $0) / 1e9
+                },
+                cpus: Double(host.node.hardware.cpuCount),
+                cpusAllocated: Double(s.numa.reduce(0) { $0 + $1.dedicatedUsed + $1.sharedUsed }),
+                memoryBytes: Double(host.node.hardware.memoryMB) * 1_048_576,
+                memoryAllocatedBytes: Double(s.numa.reduce(0) { $0 + $1.memoryUsedMB }) * 1_048_576,
+                cpuUtilizationRatio: ratio, powerWatts: host.power == .on ? 180 + 320 * ratio + gpuDraw : 0,
+                instances: Double(world.hostInstances[h].count), schedulable: !(s.cordoned || s.maintenance),
+                numa: s.numa.map {
+                    NUMASample(
+                        cpus: Double($0.cpus), cpusAllocated: Double($0.dedicatedUsed + $0.sharedUsed),
+                        memoryBytes: Double($0.memoryMB) * 1_048_576,
+                        memoryAllocatedBytes: Double($0.memoryUsedMB) * 1_048_576)
+                })
         }
-        return [
-            info, up, power, age, cpus, cpusAllocated, memory, memoryAllocated, util, watts, instances, schedulable,
-        ]
-        .map(\.family)
-    }
-
-    func numaMetrics() -> [MetricFamily] {
-        var cpus = FamilyBuilder("cloudplane_host_numa_cpus", "Logical CPUs of a NUMA node.")
-        var cpusAllocated = FamilyBuilder("cloudplane_host_numa_cpus_allocated", "vCPUs allocated on a NUMA node.")
-        var memory = FamilyBuilder(
-            "cloudplane_host_numa_memory_bytes", "Memory of a NUMA node (hugepages excluded).",
-            unit: "bytes")
-        var memoryAllocated = FamilyBuilder(
-            "cloudplane_host_numa_memory_allocated_bytes",
-            "Memory allocated on a NUMA node.", unit: "bytes")
-        for (h, host) in world.hosts.enumerated() {
-            for (n, node) in world.scheduler.hosts[h].numa.enumerated() {
-                let l = [("host", host.name), ("numa", String(n))]
-                cpus.add(l, Double(node.cpus))
-                cpusAllocated.add(l, Double(node.dedicatedUsed + node.sharedUsed))
-                memory.add(l, Double(node.memoryMB) * 1_048_576)
-                memoryAllocated.add(l, Double(node.memoryUsedMB) * 1_048_576)
-            }
-        }
-        return [cpus, cpusAllocated, memory, memoryAllocated].map(\.family)
     }
 
     func simMetrics() -> [MetricFamily] {
