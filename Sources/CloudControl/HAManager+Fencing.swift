@@ -21,10 +21,10 @@ extension HAManager {
         if storm || now < takeoverAt + config.fenceDelay { return }
         var active = state.hosts.count { $0.state == .fencing }
         for h in state.hosts.indices where active < config.maxConcurrentFences {
-            let rec = state.hosts[h]
-            let due = rec.state == .failed || (rec.state == .isolated && now >= rec.since + config.leaseTTL)
+            let s = state.hosts[h].state
+            let due = s == .failed || (s == .isolated && now >= state.hosts[h].since + config.leaseTTL)
             guard due, needsFence(h) else { continue }
-            if let last = rec.lastFenceAt, now < last + config.fenceCooldown {
+            if let last = state.hosts[h].lastFenceAt, now < last + config.fenceCooldown {
                 continue
             }
             beginFence(h)

@@ -79,10 +79,16 @@ extension HAManager {
     /// A `started` VM that its online host's agent no longer runs (and no command is in flight)
     /// crashed or was killed: recover it.
     mutating func checkRunning(placement: inout some HAPlacement) {
-        for v in state.vms.indices where state.vms[v].state == .started && state.vms[v].command == nil {
-            guard let h = nodeSlot(v), state.hosts[h].state == .online, fresh(h),
-                let inventory = observations[h].inventory, !inventory.contains(state.vms[v].id)
-            else { continue }
+        // by host, through the per-host index, then in record order (the order of the log)
+        var missing: [Int] = []
+        for h in state.hosts.indices where state.hosts[h].state == .online && fresh(h) {
+            guard let inventory = observations[h].inventory else { continue }
+            for v in vmsByHost[h] where state.vms[v].state == .started && state.vms[v].command == nil {
+                if !inventory.contains(state.vms[v].id) { missing.append(v) }
+            }
+        }
+        for v in missing.sorted() {
+            guard let h = nodeSlot(v) else { continue }
             placement.release(vm: state.vms[v].id)
             state.vms[v].claim = nil
             setVM(v, .recovery, "not running on node '\(name(h))' per its agent")

@@ -265,8 +265,11 @@ extension HAManager {
 
     /// Marks hosts schedulable again once they are online and out of their fence cooldown.
     mutating func refreshSchedulable(_ h: Int) {
-        let rec = state.hosts[h]
-        let cooled = rec.lastFenceAt.map { now >= $0 + config.fenceCooldown } ?? true
-        setSchedulable(h, rec.state == .online && cooled && !rec.maintenanceRequested && rec.shutdown == nil)
+        // fields read in place: this runs for every host every round
+        let cooled = state.hosts[h].lastFenceAt.map { now >= $0 + config.fenceCooldown } ?? true
+        setSchedulable(
+            h,
+            state.hosts[h].state == .online && cooled && !state.hosts[h].maintenanceRequested
+                && state.hosts[h].shutdown == nil)
     }
 }
