@@ -104,7 +104,9 @@ public struct PowerFenceProcedure: Sendable, Equatable, Codable {
 /// for its whole time-to-live, since an agent without its lease resets its host before then.
 public enum LeaseFence {
     /// When the lease of a host last renewed at `lastRenewal` expires.
-    public static func expiry(lastRenewal: Instant, config: HAConfig) -> Instant { lastRenewal + config.leaseTTL }
+    public static func expiry(lastRenewal: Instant, config: HAConfig) -> Instant {
+        lastRenewal + config.leaseTTLNanoseconds
+    }
 
     /// The verdict at `now` for a host last renewed at `lastRenewal`; `describe` formats a duration.
     public static func verdict(

@@ -41,37 +41,37 @@ public struct HAConfigError: Error, Equatable, CustomStringConvertible, Sendable
 /// Defaults: heartbeats every 2 s, suspect after 6 s, failed after 20 s, agent lease 60 s against a
 /// self-fence deadline of at most 2 + 40 + 5 + 5 + 1 = 53 s, fence levels IPMI then storage.
 public struct HAConfig: Sendable, Equatable {
-    public var heartbeatInterval: UInt64 = 2 * nsPerSecond
+    public var heartbeatIntervalNanoseconds: UInt64 = 2 * nsPerSecond
     /// Interval of the manager's rounds and of the agents' watchdog checks.
-    public var roundInterval: UInt64 = nsPerSecond
+    public var roundIntervalNanoseconds: UInt64 = nsPerSecond
     /// Silence after which a host is suspect (nothing is done yet).
-    public var suspectAfter: UInt64 = 6 * nsPerSecond
+    public var suspectAfterNanoseconds: UInt64 = 6 * nsPerSecond
     /// Silence after which a host is failed (or isolated, when its storage heartbeats go on).
-    public var fenceDelay: UInt64 = 20 * nsPerSecond
+    public var fenceDelayNanoseconds: UInt64 = 20 * nsPerSecond
     /// The agent lease as the manager measures it from the host's last renewal.
-    public var leaseTTL: UInt64 = 60 * nsPerSecond
+    public var leaseTTLNanoseconds: UInt64 = 60 * nsPerSecond
     /// Time an agent without its lease keeps feeding its watchdog.
-    public var watchdogTimeout: UInt64 = 40 * nsPerSecond
+    public var watchdogTimeoutNanoseconds: UInt64 = 40 * nsPerSecond
     /// The hardware watchdog's own timeout once it is no longer fed.
-    public var hardwareWatchdog: UInt64 = 5 * nsPerSecond
+    public var hardwareWatchdogNanoseconds: UInt64 = 5 * nsPerSecond
     /// The longest stall of the watchdog feeder the deadline must absorb.
-    public var maxStall: UInt64 = 5 * nsPerSecond
+    public var maxStallNanoseconds: UInt64 = 5 * nsPerSecond
     /// The leader lease.
-    public var managerLeaseTTL: UInt64 = 10 * nsPerSecond
+    public var managerLeaseTTLNanoseconds: UInt64 = 10 * nsPerSecond
     /// Fence levels, tried in order.
     public var fenceLevels: [[FenceMethod]] = [[.ipmi], [.storage]]
     /// Time one fence level may take (the lease method waits for the lease to expire first).
-    public var fenceTimeout: UInt64 = 20 * nsPerSecond
+    public var fenceTimeoutNanoseconds: UInt64 = 20 * nsPerSecond
     /// Extra tries of a level before escalating to the next one.
     public var fenceRetries = 1
     /// Pause before starting over at level 1 after every level failed.
-    public var fenceBackoff: UInt64 = 30 * nsPerSecond
+    public var fenceBackoffNanoseconds: UInt64 = 30 * nsPerSecond
     /// Most hosts being fenced at once.
     public var maxConcurrentFences = 4
     /// Automatic fencing stops when more than this share of hosts (percent) is unreachable at once.
     public var stormPercent = 45
     /// A fenced host takes no VMs again before this much time passed since its fence.
-    public var fenceCooldown: UInt64 = 600 * nsPerSecond
+    public var fenceCooldownNanoseconds: UInt64 = 600 * nsPerSecond
     /// Local start retries before relocating.
     public var maxRestart = 1
     /// Relocations after failed starts before `error`.
@@ -80,48 +80,50 @@ public struct HAConfig: Sendable, Equatable {
     public var startsPerHost = 2
     public var startsFleet = 8
     /// Resend interval for commands without an answer (same command ID: agents execute once).
-    public var resendAfter: UInt64 = 10 * nsPerSecond
+    public var resendAfterNanoseconds: UInt64 = 10 * nsPerSecond
     /// Wait after a returning host reconciled before its storage is unfenced.
-    public var settleTime: UInt64 = 10 * nsPerSecond
+    public var settleTimeNanoseconds: UInt64 = 10 * nsPerSecond
     /// A host offline this long is `gone`.
-    public var goneAfter: UInt64 = 3600 * nsPerSecond
+    public var goneAfterNanoseconds: UInt64 = 3600 * nsPerSecond
 
     public init() {}
 
     /// The latest a host that lost its lease resets itself, counted from its last renewal.
-    public var selfFenceDeadline: UInt64 {
-        heartbeatInterval + roundInterval + watchdogTimeout + hardwareWatchdog + maxStall
+    public var selfFenceDeadlineNanoseconds: UInt64 {
+        heartbeatIntervalNanoseconds + roundIntervalNanoseconds + watchdogTimeoutNanoseconds
+            + hardwareWatchdogNanoseconds + maxStallNanoseconds
     }
 
     /// The failure detector: what a silence of `silenceNanoseconds` since a host's last
     /// heartbeat means. The monitor's health and the HA manager's host states both read it.
     public func health(silenceNanoseconds age: UInt64) -> HostHealth {
-        if age > fenceDelay { return .unreachable }
-        if age > suspectAfter { return .suspect }
+        if age > fenceDelayNanoseconds { return .unreachable }
+        if age > suspectAfterNanoseconds { return .suspect }
         return .online
     }
 
     /// Checks the rules every configuration must obey, S3 first:
     /// heartbeat interval + round + watchdog + hardware watchdog + max stall < lease lifetime.
     public func validate() throws(HAConfigError) {
-        guard selfFenceDeadline < leaseTTL else {
+        guard selfFenceDeadlineNanoseconds < leaseTTLNanoseconds else {
             throw HAConfigError(
                 "lease_ttl",
-                "S3 violated: self-fence deadline \(selfFenceDeadline / nsPerSecond)s (heartbeat "
-                    + "\(heartbeatInterval / nsPerSecond)s + round \(roundInterval / nsPerSecond)s + watchdog "
-                    + "\(watchdogTimeout / nsPerSecond)s + hardware \(hardwareWatchdog / nsPerSecond)s + stall "
-                    + "\(maxStall / nsPerSecond)s) must be shorter than lease_ttl \(leaseTTL / nsPerSecond)s")
+                "S3 violated: self-fence deadline \(selfFenceDeadlineNanoseconds / nsPerSecond)s (heartbeat "
+                    + "\(heartbeatIntervalNanoseconds / nsPerSecond)s + round \(roundIntervalNanoseconds / nsPerSecond)s + watchdog "
+                    + "\(watchdogTimeoutNanoseconds / nsPerSecond)s + hardware \(hardwareWatchdogNanoseconds / nsPerSecond)s + stall "
+                    + "\(maxStallNanoseconds / nsPerSecond)s) must be shorter than lease_ttl \(leaseTTLNanoseconds / nsPerSecond)s"
+            )
         }
-        guard heartbeatInterval > 0, roundInterval > 0 else {
+        guard heartbeatIntervalNanoseconds > 0, roundIntervalNanoseconds > 0 else {
             throw HAConfigError("heartbeat_interval", "heartbeat_interval and check_interval must be positive")
         }
-        guard suspectAfter >= 2 * heartbeatInterval else {
+        guard suspectAfterNanoseconds >= 2 * heartbeatIntervalNanoseconds else {
             throw HAConfigError("suspect_after", "suspect_after must be at least twice heartbeat_interval")
         }
-        guard fenceDelay > suspectAfter else {
+        guard fenceDelayNanoseconds > suspectAfterNanoseconds else {
             throw HAConfigError("unreachable_after", "unreachable_after must be longer than suspect_after")
         }
-        guard managerLeaseTTL >= 3 * roundInterval else {
+        guard managerLeaseTTLNanoseconds >= 3 * roundIntervalNanoseconds else {
             throw HAConfigError("manager_lease_ttl", "manager_lease_ttl must cover at least three rounds")
         }
         guard !fenceLevels.isEmpty, fenceLevels.allSatisfy({ !$0.isEmpty }) else {

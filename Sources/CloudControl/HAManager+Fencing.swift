@@ -18,13 +18,13 @@ extension HAManager {
             state.stormGuard = storm
             log(.stormGuard(engaged: storm, unreachable: vanished, total: total))
         }
-        if storm || now < takeoverAt + config.fenceDelay { return }
+        if storm || now < takeoverAt + config.fenceDelayNanoseconds { return }
         var active = state.hosts.count { $0.state == .fencing }
         for h in state.hosts.indices where active < config.maxConcurrentFences {
             let s = state.hosts[h].state
-            let due = s == .failed || (s == .isolated && now >= state.hosts[h].since + config.leaseTTL)
+            let due = s == .failed || (s == .isolated && now >= state.hosts[h].since + config.leaseTTLNanoseconds)
             guard due, needsFence(h) else { continue }
-            if let last = state.hosts[h].lastFenceAt, now < last + config.fenceCooldown {
+            if let last = state.hosts[h].lastFenceAt, now < last + config.fenceCooldownNanoseconds {
                 continue
             }
             beginFence(h)
@@ -58,9 +58,9 @@ extension HAManager {
         let methods = config.fenceLevels[f.level]
         f.retryAt = nil
         f.proofs = []
-        var deadline = now + config.fenceTimeout
+        var deadline = now + config.fenceTimeoutNanoseconds
         if methods.contains(.lease) {
-            deadline = max(now, lastSeen(h) + config.leaseTTL) + config.fenceTimeout
+            deadline = max(now, lastSeen(h) + config.leaseTTLNanoseconds) + config.fenceTimeoutNanoseconds
         }
         if methods.contains(.manual) { deadline = .distantFuture }
         f.deadline = deadline
@@ -144,10 +144,10 @@ extension HAManager {
         } else {
             f.level = 0
             f.attempt = 0
-            f.retryAt = now + config.fenceBackoff
+            f.retryAt = now + config.fenceBackoffNanoseconds
             state.hosts[h].fence = f
             let n = vms(on: h).count { state.vms[$0].state == .fence }
-            log(.fenceExhausted(host: hostID(h), blockedVMs: n, retryAfterNanoseconds: config.fenceBackoff))
+            log(.fenceExhausted(host: hostID(h), blockedVMs: n, retryAfterNanoseconds: config.fenceBackoffNanoseconds))
             for v in vms(on: h) where state.vms[v].state == .fence {
                 state.vms[v].blocked = "fence of node '\(name(h))' failed: \(reason)"
             }

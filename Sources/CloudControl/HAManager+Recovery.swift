@@ -182,7 +182,7 @@ extension HAManager {
         let all = takingOver
         takingOver = false
         func renewed(_ c: HACommand) -> HACommand? {
-            guard all || now >= c.sentAt + config.resendAfter else { return nil }
+            guard all || now >= c.sentAt + config.resendAfterNanoseconds else { return nil }
             return HACommand(id: c.id, epoch: state.epoch, kind: c.kind, host: c.host, sentAt: now)
         }
         for v in state.vms.indices {

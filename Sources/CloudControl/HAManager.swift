@@ -214,7 +214,7 @@ extension HAManager {
             case .suspect, .isolated, .failed:
                 if fresh(h) {
                     setHost(h, .online, "heartbeats back")
-                } else if age(h) > config.goneAfter && !needsFence(h) {
+                } else if age(h) > config.goneAfterNanoseconds && !needsFence(h) {
                     setHost(h, .gone, "offline for \(Self.seconds(age(h)))")
                 } else if unreachable(h) {
                     if observations[h].storageAlive {
@@ -228,7 +228,7 @@ extension HAManager {
                     state.hosts[h].reconciledAt = nil
                     setHost(h, .recovering, "heartbeats back; waiting for the agent to reconcile")
                 } else if state.hosts[h].state == .fenced
-                    && now.nanoseconds(since: state.hosts[h].since) > config.goneAfter
+                    && now.nanoseconds(since: state.hosts[h].since) > config.goneAfterNanoseconds
                 {
                     setHost(h, .gone)
                 }
@@ -252,7 +252,7 @@ extension HAManager {
             state.hosts[h].reconciledAt = r
             log(.hostReconciled(host: hostID(h)))
         }
-        guard let done = state.hosts[h].reconciledAt, now >= done + config.settleTime else { return }
+        guard let done = state.hosts[h].reconciledAt, now >= done + config.settleTimeNanoseconds else { return }
         if rec.storageFenced {
             if rec.hostCommand == nil {
                 log(.unfencingStorage(host: hostID(h)))
@@ -266,7 +266,7 @@ extension HAManager {
     /// Marks hosts schedulable again once they are online and out of their fence cooldown.
     mutating func refreshSchedulable(_ h: Int) {
         // fields read in place: this runs for every host every round
-        let cooled = state.hosts[h].lastFenceAt.map { now >= $0 + config.fenceCooldown } ?? true
+        let cooled = state.hosts[h].lastFenceAt.map { now >= $0 + config.fenceCooldownNanoseconds } ?? true
         setSchedulable(
             h,
             state.hosts[h].state == .online && cooled && !state.hosts[h].maintenanceRequested

@@ -19,7 +19,7 @@ public enum HAHostState: String, Sendable, CaseIterable, Codable {
     case recovering
     /// Taken out of service on purpose; never fenced.
     case maintenance
-    /// Offline for longer than `goneAfter`.
+    /// Offline for longer than `goneAfterNanoseconds`.
     case gone
 }
 

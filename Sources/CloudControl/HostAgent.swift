@@ -82,22 +82,22 @@ public struct HostAgent: Sendable, Equatable, Codable {
 
     /// The round's lease step: `renewed` is true when the agent's lease renewal reached the quorate
     /// membership this round. The agent feeds its watchdog only while it renews its lease; an agent
-    /// whose lease lapsed for `watchdogTimeout` must reconcile before it takes part again.
+    /// whose lease lapsed for `watchdogTimeoutNanoseconds` must reconcile before it takes part again.
     public mutating func tick(now: Instant, renewed: Bool, config: HAConfig) {
         if renewed {
             lastRenewal = now
             lastFeed = now
             leaseAcquired = true
-        } else if now >= lastRenewal + config.watchdogTimeout {
+        } else if now >= lastRenewal + config.watchdogTimeoutNanoseconds {
             mustReconcile = true
         }
     }
 
     /// The watchdog multiplexer's check, independent of the agent process (so it also fires when
-    /// the agent is stalled): unfed for `watchdogTimeout`, then the hardware timeout, resets the host.
+    /// the agent is stalled): unfed for `watchdogTimeoutNanoseconds`, then the hardware timeout, resets the host.
     public func watchdog(now: Instant, config: HAConfig) -> WatchdogVerdict {
         guard watchdogArmed && leaseAcquired else { return .fed }
-        if now >= lastFeed + config.watchdogTimeout + config.hardwareWatchdog { return .expired }
+        if now >= lastFeed + config.watchdogTimeoutNanoseconds + config.hardwareWatchdogNanoseconds { return .expired }
         return lastFeed == now ? .fed : .starving
     }
 

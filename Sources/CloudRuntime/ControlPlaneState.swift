@@ -71,7 +71,7 @@ package final class ControlPlaneState {
         self.config = config
         self.faults = faults
         self.powerFenceTiming = powerFenceTiming
-        lease = LeaderLease(ttlNanoseconds: config.managerLeaseTTL)
+        lease = LeaderLease(ttlNanoseconds: config.managerLeaseTTLNanoseconds)
         record = HAStateRecord(state: initial)
         hostLeases = Array(repeating: now, count: hostCount)
         agents = Array(repeating: HostAgent(now: now), count: hostCount)

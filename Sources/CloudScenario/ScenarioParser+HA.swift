@@ -20,24 +20,24 @@ extension ScenarioParser {
             guard parent["unreachable_after"] == nil else {
                 throw v.fail("fence_delay is settings.unreachable_after; give one of them")
             }
-            c.fenceDelay = try positive(v)
+            c.fenceDelayNanoseconds = try positive(v)
         }
-        if let v = m["lease_ttl"] { c.leaseTTL = try positive(v) }
-        if let v = m["watchdog_timeout"] { c.watchdogTimeout = try positive(v) }
-        if let v = m["hardware_watchdog"] { c.hardwareWatchdog = try positive(v) }
-        if let v = m["max_stall"] { c.maxStall = try v.duration() }
-        if let v = m["manager_lease_ttl"] { c.managerLeaseTTL = try positive(v) }
-        if let v = m["fence_timeout"] { c.fenceTimeout = try positive(v) }
+        if let v = m["lease_ttl"] { c.leaseTTLNanoseconds = try positive(v) }
+        if let v = m["watchdog_timeout"] { c.watchdogTimeoutNanoseconds = try positive(v) }
+        if let v = m["hardware_watchdog"] { c.hardwareWatchdogNanoseconds = try positive(v) }
+        if let v = m["max_stall"] { c.maxStallNanoseconds = try v.duration() }
+        if let v = m["manager_lease_ttl"] { c.managerLeaseTTLNanoseconds = try positive(v) }
+        if let v = m["fence_timeout"] { c.fenceTimeoutNanoseconds = try positive(v) }
         if let v = m["fence_retries"] { c.fenceRetries = try v.int(in: 0...10) }
-        if let v = m["fence_backoff"] { c.fenceBackoff = try positive(v) }
+        if let v = m["fence_backoff"] { c.fenceBackoffNanoseconds = try positive(v) }
         if let v = m["max_concurrent_fences"] { c.maxConcurrentFences = try v.int(in: 1...1000) }
         if let v = m["storm_percent"] { c.stormPercent = try v.int(in: 1...100) }
-        if let v = m["fence_cooldown"] { c.fenceCooldown = try v.duration() }
+        if let v = m["fence_cooldown"] { c.fenceCooldownNanoseconds = try v.duration() }
         if let v = m["max_restart"] { c.maxRestart = try v.int(in: 0...10) }
         if let v = m["max_relocate"] { c.maxRelocate = try v.int(in: 0...10) }
         if let v = m["starts_per_host"] { c.startsPerHost = try v.int(in: 1...1000) }
         if let v = m["starts_fleet"] { c.startsFleet = try v.int(in: 1...100_000) }
-        if let v = m["settle_time"] { c.settleTime = try v.duration() }
+        if let v = m["settle_time"] { c.settleTimeNanoseconds = try v.duration() }
         if let v = m["vm_start_time"] { s.vmStartMedian = try positive(v) }
         if let v = m["migration_bandwidth_mb"] { s.migrationBandwidthMB = try v.int(in: 1...1_000_000) }
         if let v = m["fence_levels"] {

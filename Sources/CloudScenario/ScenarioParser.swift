@@ -158,8 +158,8 @@ public enum ScenarioParser {
             "bmc_latency", "cpu_overcommit", "ha",
         ])
         var s = SimSettings()
-        if let v = m["heartbeat_interval"] { s.heartbeatInterval = try positive(v) }
-        if let v = m["suspect_after"] { s.suspectAfter = try positive(v) }
+        if let v = m["heartbeat_interval"] { s.heartbeatIntervalNanoseconds = try positive(v) }
+        if let v = m["suspect_after"] { s.suspectAfterNanoseconds = try positive(v) }
         if let v = m["unreachable_after"] { s.unreachableAfter = try positive(v) }
         if let v = m["check_interval"] { s.checkInterval = try positive(v) }
         if let v = m["boot_time"] { s.bootMedian = try positive(v) }

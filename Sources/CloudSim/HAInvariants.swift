@@ -143,7 +143,7 @@ extension Simulation {
                 evidence.fenceBeganAt[h] = now
             }
             if b.fences > a.fences {
-                if let last = evidence.fenceTimes[h].last, now < last + control.config.fenceCooldown {
+                if let last = evidence.fenceTimes[h].last, now < last + control.config.fenceCooldownNanoseconds {
                     violate("S7_hysteresis", "node '\(world.hosts[h].name)' fenced twice within the cooldown")
                 }
                 evidence.fenceTimes[h].append(now)

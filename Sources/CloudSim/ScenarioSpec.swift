@@ -46,24 +46,24 @@ extension [DatacenterSpec] {
 public struct SimSettings: Sendable, Equatable {
     /// The agents' heartbeat interval: the HA configuration's (one configuration for the monitor
     /// and the HA manager).
-    public var heartbeatInterval: UInt64 {
-        get { ha.heartbeatInterval }
-        set { ha.heartbeatInterval = newValue }
+    public var heartbeatIntervalNanoseconds: UInt64 {
+        get { ha.heartbeatIntervalNanoseconds }
+        set { ha.heartbeatIntervalNanoseconds = newValue }
     }
     /// Silence after which a host is suspect: the HA configuration's.
-    public var suspectAfter: UInt64 {
-        get { ha.suspectAfter }
-        set { ha.suspectAfter = newValue }
+    public var suspectAfterNanoseconds: UInt64 {
+        get { ha.suspectAfterNanoseconds }
+        set { ha.suspectAfterNanoseconds = newValue }
     }
     /// Silence after which a host is unreachable (and may be fenced): the HA fence delay.
     public var unreachableAfter: UInt64 {
-        get { ha.fenceDelay }
-        set { ha.fenceDelay = newValue }
+        get { ha.fenceDelayNanoseconds }
+        set { ha.fenceDelayNanoseconds = newValue }
     }
     /// Interval of the detector's checks and of the HA rounds: the HA round interval.
     public var checkInterval: UInt64 {
-        get { ha.roundInterval }
-        set { ha.roundInterval = newValue }
+        get { ha.roundIntervalNanoseconds }
+        set { ha.roundIntervalNanoseconds = newValue }
     }
     /// Median boot time of a host after power-on, and its p99/median ratio.
     public var bootMedian: UInt64 = 120 * SimTime.second

@@ -113,7 +113,7 @@ public struct SimWorld: Sendable {
         guard hostIndex[node.name] == nil else { throw SimulationError("duplicate host name '\(node.name)'") }
         hostIndex[node.name] = hosts.count
         hostByID[HostID(node.id)] = hosts.count
-        let interval = spec.settings.heartbeatInterval
+        let interval = spec.settings.heartbeatIntervalNanoseconds
         var hb = HeartbeatState(phase: rng.below(interval))
         hb.setFlowing(true, now: 0, interval: interval)
         hosts.append(

@@ -41,7 +41,7 @@ extension Simulation: ControlPlaneHost {
             for h in ha.procs[v] { inventory[h].append(id) }
         }
         let now = kernel.now
-        let interval = spec.settings.heartbeatInterval
+        let interval = spec.settings.heartbeatIntervalNanoseconds
         return world.hosts.indices.map { h in
             let host = world.hosts[h]
             let storage =

@@ -58,7 +58,7 @@ extension Simulation {
         let open =
             world.hosts[h].power == .on && ha.agentAlive(h, now: kernel.now) && ha.quorate != nil
             && ha.component[h] == ha.quorate
-        world.hosts[h].heartbeat.setFlowing(open, now: kernel.now, interval: spec.settings.heartbeatInterval)
+        world.hosts[h].heartbeat.setFlowing(open, now: kernel.now, interval: spec.settings.heartbeatIntervalNanoseconds)
     }
 
     mutating func powerOff(_ h: Int, reason: String, planned: Bool = false) {

@@ -49,7 +49,7 @@ extension Simulation {
 
     func hostSamples() -> [HostSample] {
         let now = kernel.now
-        let interval = spec.settings.heartbeatInterval
+        let interval = spec.settings.heartbeatIntervalNanoseconds
         return world.hosts.enumerated().map { h, host in
             let s = world.scheduler.hosts[h]
             let busy = world.hostInstances[h].reduce(0.0) {

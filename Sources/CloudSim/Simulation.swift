@@ -188,7 +188,7 @@ public struct Simulation: ~Copyable {
     }
 
     mutating func healthCheck() {
-        let interval = spec.settings.heartbeatInterval
+        let interval = spec.settings.heartbeatIntervalNanoseconds
         let now = kernel.now
         let beats = world.hosts.map { $0.heartbeat.lastHeartbeat(now: now, interval: interval) }
         for t in monitor.evaluate(now: now, lastHeartbeats: beats) {
@@ -208,7 +208,7 @@ public struct Simulation: ~Copyable {
         return SimulationResult(
             name: spec.name, seed: seed, traceHash: hash, events: kernel.dispatched, simulatedNanoseconds: now,
             log: log, violation: violation, expectations: results, passed: passed,
-            summary: world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatInterval),
+            summary: world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatIntervalNanoseconds),
             metrics: metrics(), rtoNanoseconds: probe.rto)
     }
 }

@@ -51,7 +51,7 @@ public enum Swarm {
         var settings = SimSettings()
         settings.unsafeSkipFence = mutations.contains(.skipFence)
         settings.unsafeAcceptBeforeSchedule = mutations.contains(.acceptBeforeSchedule)
-        settings.ha.fenceCooldown = 180 * SimTime.second
+        settings.ha.fenceCooldownNanoseconds = 180 * SimTime.second
         let levelChoices: [[[FenceMethod]]] = [
             [[.ipmi], [.storage]], [[.ipmi], [.storage]], [[.ipmi]], [[.storage]], [[.lease]], [[.ipmi], [.lease]],
         ]

@@ -131,7 +131,7 @@ import Testing
         let config = HAConfig()
         let renewed: Instant = 7_000_000_000
         let expiry = LeaseFence.expiry(lastRenewal: renewed, config: config)
-        #expect(expiry == renewed + config.leaseTTL)
+        #expect(expiry == renewed + config.leaseTTLNanoseconds)
         let early = LeaseFence.verdict(
             lastRenewal: renewed, now: at(expiry.nanosecondsSinceUnixEpoch - 1), config: config
         ) { "\($0)" }

@@ -6,13 +6,13 @@ import Testing
     @Test func defaultsSatisfyTheTimingInequality() throws {
         let c = HAConfig()
         try c.validate()
-        #expect(c.selfFenceDeadline == 53_000_000_000)
-        #expect(c.selfFenceDeadline < c.leaseTTL)
+        #expect(c.selfFenceDeadlineNanoseconds == 53_000_000_000)
+        #expect(c.selfFenceDeadlineNanoseconds < c.leaseTTLNanoseconds)
     }
 
     @Test func leaseNotLongerThanTheSelfFenceDeadlineIsRejected() {
         var c = HAConfig()
-        c.leaseTTL = c.selfFenceDeadline
+        c.leaseTTLNanoseconds = c.selfFenceDeadlineNanoseconds
         #expect(throws: HAConfigError.self) { try c.validate() }
         do {
             try c.validate()

@@ -48,13 +48,13 @@ import Testing
 
     @Test(arguments: [UInt64(5), 10, 30])
     func anUnansweredStartIsResentAfterResendAfter(seconds: UInt64) throws {
-        var h = Self.harness { $0.resendAfter = seconds * Self.s }
+        var h = Self.harness { $0.resendAfterNanoseconds = seconds * Self.s }
         let fence = try #require(Self.fencing(&h).first)
         h.round(at: 23, dead: [1], inputs: [Self.verified(fence)])
         let start = try #require(h.sent.first { if case .start = $0.kind { true } else { false } })
         #expect(start.kind == .start(vm: inst(1)), "the critical VM first")
         h.run(until: 23 + seconds - 1, dead: [1])
-        #expect(!h.sent.contains { $0.id == start.id }, "not before resendAfter")
+        #expect(!h.sent.contains { $0.id == start.id }, "not before resendAfterNanoseconds")
         h.round(at: 23 + seconds, dead: [1])
         let resent = try #require(h.sent.first { $0.id == start.id })
         #expect(
@@ -76,7 +76,7 @@ import Testing
 
     @Test(arguments: [UInt64(5), 10, 20])
     func aFencedHostRejoinsAfterReconcileAndSettleThenIsUnfenced(settle: UInt64) throws {
-        var h = Self.harness(levels: [[.ipmi, .storage]]) { $0.settleTime = settle * Self.s }
+        var h = Self.harness(levels: [[.ipmi, .storage]]) { $0.settleTimeNanoseconds = settle * Self.s }
         let fences = Self.fencing(&h)
         h.round(at: 23, dead: [1], inputs: fences.map(Self.verified))
         #expect(h.state.hosts[1].state == .fenced && h.state.hosts[1].storageFenced)

@@ -238,9 +238,9 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         let yaml = Self.base.replacingOccurrences(of: "  unreachable_after: 20s\n", with: "  unreachable_after: 25s\n")
             .replacingOccurrences(of: "  ha:\n    fence_delay: 30s\n", with: "")
         let spec = try ScenarioParser.parse(yaml, file: "x.yaml")
-        #expect(spec.settings.ha.fenceDelay == 25 * SimTime.second)
-        #expect(spec.settings.unreachableAfter == spec.settings.ha.fenceDelay)
-        #expect(spec.settings.ha.suspectAfter == spec.settings.suspectAfter)
+        #expect(spec.settings.ha.fenceDelayNanoseconds == 25 * SimTime.second)
+        #expect(spec.settings.unreachableAfter == spec.settings.ha.fenceDelayNanoseconds)
+        #expect(spec.settings.ha.suspectAfterNanoseconds == spec.settings.suspectAfterNanoseconds)
     }
 
     @Test func fenceDelayAndUnreachableAfterAreOneSetting() {

@@ -213,10 +213,10 @@ func run(_ spec: ScenarioSpec, seed: UInt64? = nil) throws -> SimulationResult {
 @Suite struct HostHealthMonitorTests {
     static func config(heartbeat: UInt64, suspect: UInt64, unreachable: UInt64) -> HAConfig {
         var c = HAConfig()
-        c.heartbeatInterval = heartbeat
-        c.suspectAfter = suspect
-        c.fenceDelay = unreachable
-        c.roundInterval = 1
+        c.heartbeatIntervalNanoseconds = heartbeat
+        c.suspectAfterNanoseconds = suspect
+        c.fenceDelayNanoseconds = unreachable
+        c.roundIntervalNanoseconds = 1
         return c
     }
 
