@@ -49,7 +49,7 @@ let package = Package(
         // Bench-only: swift-prometheus 2.4.1 as the baseline of `cloudplane bench exposition`.
         .target(name: "ExpositionBaseline", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
         // The seams of a runtime: hypervisor, fence transports, port bindings, membership, Env.
-        .target(name: "CloudDrivers", dependencies: ["CloudControl"]),
+        .target(name: "CloudDrivers", dependencies: ["CloudControl", "CloudModel"]),
         // The one control-plane loop both runtimes run (the simulator now, a live node next).
         // Its loop is generic over the runtime: cross-module optimisation lets each runtime's
         // build specialise it (unspecialised, the simulator's swarm ran about 60% slower).

@@ -90,3 +90,34 @@ package protocol PortBinding: ~Copyable {
     /// Binds the port of `vm` to `host`.
     mutating func bindPort(_ vm: Int, to host: Int)
 }
+
+/// One GPU as its host's inventory reports it: `nvidia-smi -q -x` and DCGM live, the simulated
+/// board in the simulator.
+package struct GPUDevice: Sendable, Equatable {
+    /// `GPU-xxxxxxxx-…`, as nvidia-smi prints it.
+    package var uuid: String
+    package var model: String
+    package var pciAddress: String
+    package var numaNode: Int
+    package var vramMB: Int
+    package var health: GPUHealth
+    /// Xid errors reported so far, and the last code (nil: none).
+    package var xidErrors: Int
+    package var lastXid: Int?
+
+    package init(
+        uuid: String, model: String, pciAddress: String, numaNode: Int, vramMB: Int, health: GPUHealth,
+        xidErrors: Int, lastXid: Int?
+    ) {
+        (self.uuid, self.model, self.pciAddress, self.numaNode, self.vramMB) = (
+            uuid, model, pciAddress, numaNode, vramMB
+        )
+        (self.health, self.xidErrors, self.lastXid) = (health, xidErrors, lastXid)
+    }
+}
+
+/// The GPUs of every host, in the host's index order (what metrics and health checks read).
+package protocol GPUInventory: ~Copyable {
+    /// The GPUs of `host`.
+    func gpus(on host: Int) -> [GPUDevice]
+}

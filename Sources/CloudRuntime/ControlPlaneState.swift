@@ -161,7 +161,8 @@ package protocol RuntimeObserver: ~Copyable {
 
 /// A runtime the control-plane loop can run on: its drivers, its membership view, its observers
 /// and the control plane's state. The loop itself is in the extensions of this protocol.
-package protocol ControlPlaneHost: Env, Membership, Hypervisor, FenceTransport, PortBinding, RuntimeObserver, ~Copyable
+package protocol ControlPlaneHost:
+    Env, Membership, Hypervisor, FenceTransport, PortBinding, GPUInventory, RuntimeObserver, ~Copyable
 {
     /// The control plane's state (stored by the runtime, mutated only by the loop).
     var control: ControlPlaneState { get set }

@@ -126,6 +126,18 @@ extension Simulation: ControlPlaneHost {
         schedule(.ha(.leaseCheck(host: host, command: command)), after: afterNanoseconds)
     }
 
+    // MARK: GPU inventory
+
+    package func gpus(on host: Int) -> [GPUDevice] {
+        let h = world.hosts[host]
+        return h.gpus.indices.map { g in
+            let hw = h.node.hardware.gpus[g]
+            return GPUDevice(
+                uuid: hw.uuid, model: hw.model, pciAddress: hw.pciAddress, numaNode: hw.numaNode, vramMB: hw.vramMB,
+                health: h.gpus[g].health, xidErrors: h.gpus[g].xidErrors, lastXid: h.gpus[g].lastXid)
+        }
+    }
+
     // MARK: Port bindings
 
     package func chassis(of vm: Int) -> Int? { ha.portChassis[vm] }

@@ -1,3 +1,4 @@
+import CloudDrivers
 import CloudMetrics
 import CloudModel
 import CloudScheduler
@@ -40,8 +41,9 @@ extension Simulation {
     func gpuSamples() -> [GPUSample] {
         var out: [GPUSample] = []
         for (h, host) in world.hosts.enumerated() {
-            for (g, gpu) in host.gpus.enumerated() {
-                let hw = host.node.hardware.gpus[g]
+            // identity and health through the inventory driver, as a live runtime reads them
+            for (g, hw) in gpus(on: h).enumerated() {
+                let gpu = host.gpus[g]
                 let u = gpuUtilization(h, g)
                 let total = Double(hw.vramMB) * 1_048_576
                 let used = gpu.holders.isEmpty || host.power != .on ? 0 : total * min(0.95, 0.3 + 0.6 * u)
@@ -49,11 +51,11 @@ extension Simulation {
                 out.append(
                     GPUSample(
                         uuid: hw.uuid, host: host.name, model: hw.model, pciAddress: hw.pciAddress, index: g,
-                        healthy: gpu.health == .healthy, utilizationRatio: u, framebufferUsedBytes: used.rounded(),
+                        healthy: hw.health == .healthy, utilizationRatio: u, framebufferUsedBytes: used.rounded(),
                         framebufferFreeBytes: (total - used).rounded(),
                         temperatureCelsius: host.power == .on ? (32 + 48 * u).rounded() : 0,
                         powerWatts: (gpuWatts(h, g) * 10).rounded() / 10, energyJoules: gpu.energyJoules.rounded(),
-                        xidErrors: gpu.xidErrors, lastXid: gpu.lastXid ?? 0, migSlicesUsed: migUsed,
+                        xidErrors: hw.xidErrors, lastXid: hw.lastXid ?? 0, migSlicesUsed: migUsed,
                         vgpuInstances: instances, mode: mode))
             }
         }
