@@ -3,6 +3,8 @@ public indirect enum JSON: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
+    /// An unsigned integer (seeds use the whole 64-bit range).
+    case uint(UInt64)
     case double(Double)
     case string(String)
     case array([JSON])
@@ -31,6 +33,7 @@ public indirect enum JSON: Sendable, Equatable {
         case .null: out += "null"
         case .bool(let b): out += b ? "true" : "false"
         case .int(let i): out += String(i)
+        case .uint(let u): out += String(u)
         case .double(let d): out += JSON.format(d)
         case .string(let s): JSON.escape(s, into: &out)
         case .array(let items):

@@ -42,7 +42,13 @@ extension ScenarioParser {
         if let v = m["migration_bandwidth_mb"] { s.migrationBandwidthMB = try v.int(in: 1...1_000_000) }
         if let v = m["fence_levels"] {
             var levels: [[FenceMethod]] = []
-            for level in try v.sequence() {
+            let given = try v.sequence()
+            if given.count > 1, given.contains(where: { $0.node.scalar != nil }) {
+                throw v.fail(
+                    "a flat list of methods is ambiguous: write [[ipmi], [storage]] for levels tried in turn, "
+                        + "or [[ipmi, storage]] for one level that needs every method")
+            }
+            for level in given {
                 var methods: [FenceMethod] = []
                 let items = level.node.scalar != nil ? [level] : try level.sequence()
                 for item in items { methods.append(try enumValue(item, FenceMethod.self)) }

@@ -38,7 +38,7 @@ public enum ScenarioReport {
             r.violation.map { v in
                 [
                     .object([
-                        ("seed", .int(Int64(bitPattern: r.seed))), ("invariant", .string(v.invariant)),
+                        ("seed", .uint(r.seed)), ("invariant", .string(v.invariant)),
                         ("detail", .string(v.detail)), ("time_seconds", JSON.rounded(Double(v.time) / 1e9, 3)),
                         ("event", .int(Int64(v.event))), ("event_description", .string(v.eventDescription)),
                         ("replay", .string(run.replayCommand)),
@@ -49,7 +49,7 @@ public enum ScenarioReport {
             ("file", .string(run.file)),
             ("name", .string(r.name)),
             ("passed", .bool(run.passed)),
-            ("seed", .int(Int64(bitPattern: r.seed))),
+            ("seed", .uint(r.seed)),
             ("trace_hash", .string(r.traceHash)),
             ("events", .int(Int64(r.events))),
             ("simulated_seconds", JSON.rounded(Double(r.simulatedNanoseconds) / 1e9, 3)),

@@ -53,7 +53,7 @@ struct ScenarioSwarm: ParsableCommand {
         if format == .json {
             let items: [JSON] = failures.map { f in
                 .object([
-                    ("seed", .int(Int64(bitPattern: f.seed))),
+                    ("seed", .uint(f.seed)),
                     ("invariant", .string(f.violation?.invariant ?? "S12_liveness")),
                     (
                         "detail",
@@ -65,12 +65,12 @@ struct ScenarioSwarm: ParsableCommand {
             }
             print(
                 JSON.object([
-                    ("passed", .bool(failures.isEmpty)), ("seeds", .int(Int64(seeds))), ("from", .int(Int64(from))),
+                    ("passed", .bool(failures.isEmpty)), ("seeds", .uint(seeds)), ("from", .uint(from)),
                     ("violations", .array(items)), ("wall_seconds", JSON.rounded(wall, 3)),
                     ("seconds_per_seed", JSON.rounded(wall / Double(seeds), 5)),
                     (
                         "slowest_seed",
-                        .object([("seed", .int(Int64(slowest.0))), ("wall_seconds", JSON.rounded(slowest.1, 4))])
+                        .object([("seed", .uint(slowest.0)), ("wall_seconds", JSON.rounded(slowest.1, 4))])
                     ),
                     ("rto_seconds", ScenarioReport.rtoJSON(rto)),
                 ]).serialized())

@@ -84,6 +84,14 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
             "unknown state 'sleepy'"
         ),
         ("colour: blue\n", 13, "colour", "unknown key 'colour'"),
+        (
+            "settings:\n  ha:\n    fence_levels: [ipmi, storage]\n", 15, "settings.ha.fence_levels",
+            "a flat list of methods is ambiguous"
+        ),
+        (
+            "settings:\n  ha:\n    fence_levels: [[ipmi], storage]\n", 15, "settings.ha.fence_levels",
+            "a flat list of methods is ambiguous"
+        ),
 
     ])
     func rejectsBadInputNamingLineAndField(tail: String, line: Int, field: String, message: String) {
@@ -251,5 +259,15 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
             #expect(error.description.contains("x.yaml:6"))
             #expect(error.description.contains("fence_delay is settings.unreachable_after"))
         }
+    }
+
+    @Test(arguments: ["[ipmi]", "[[ipmi]]"])
+    func aSingleMethodIsOneLevel(text: String) throws {
+        let spec = try parse("settings:\n  ha:\n    fence_levels: \(text)\n")
+        #expect(spec.settings.ha.fenceLevels == [[.ipmi]])
+    }
+
+    @Test func seedsAboveTwoToTheSixtyThreePrintUnsignedInJSON() {
+        #expect(JSON.object([("seed", .uint(UInt64.max))]).serialized() == #"{"seed":18446744073709551615}"#)
     }
 }
