@@ -19,6 +19,9 @@ public enum HAEvent: Sendable, Equatable, Codable {
     case fenceCalledOff(host: HostID)
     case fenceCompleted(host: HostID, proofs: [String])
     case manualAcknowledgementIgnored(host: HostID)
+    /// An operator confirmed that a host whose fence was blocked (failing, waiting for a slot or
+    /// held by the storm guard) is off; the confirmation is the fence's proof.
+    case fenceConfirmedByOperator(host: HostID, by: String?, level: String)
     /// An operator request waits: a disarm (for the VM named), a maintenance or a shutdown.
     case disarmDeferred(vm: String, state: HAVMState)
     case maintenanceDeferred(host: HostID)
@@ -75,8 +78,10 @@ extension HAEvent {
             return "FENCE: \(node(h)): back with its lease renewed before any fence proof; fence called off"
         case .fenceCompleted(let h, let proofs):
             return "fencing: acknowledged - \(node(h)) fenced (\(proofs.joined(separator: "; ")))"
+        case .fenceConfirmedByOperator(let h, let by, let level):
+            return "FENCE: \(node(h)): \(Self.who(by)) confirmed the host is off; overriding \(level)"
         case .manualAcknowledgementIgnored(let h):
-            return "\(node(h)): manual fence acknowledgement ignored (no manual fence level pending)"
+            return "\(node(h)): operator fence acknowledgement ignored (the host is neither being fenced nor failed)"
         default:
             return operatorText(hostName)
         }
@@ -119,4 +124,9 @@ extension HAEvent {
         default: preconditionFailure("an HA event without its text: \(self)")
         }
     }
+}
+
+extension HAEvent {
+    /// The operator named in a log line.
+    static func who(_ by: String?) -> String { by.map { "operator '\($0)'" } ?? "an operator" }
 }

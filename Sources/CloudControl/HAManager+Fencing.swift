@@ -193,14 +193,36 @@ extension HAManager {
         }
     }
 
-    /// An operator acknowledged that host `h` is off.
-    mutating func manualAck(_ h: Int) {
-        guard state.hosts[h].state == .fencing, let f = state.hosts[h].fence,
-            let c = f.outstanding.first(where: { $0.kind == .fence(.manual) })
-        else {
+    /// An operator acknowledged that host `h` is off. A pending manual level takes it as its
+    /// answer; any other blocked fence (a level failing or backing off, a host waiting for a fence
+    /// slot or held by the storm guard) is overridden, as Pacemaker's `stonith_admin --confirm`
+    /// does: the operator's word is the proof. A host that is online is never fenced this way.
+    mutating func manualAck(_ h: Int, by: String?) {
+        let s = state.hosts[h].state
+        if s == .fencing, let f = state.hosts[h].fence {
+            if let c = f.outstanding.first(where: { $0.kind == .fence(.manual) }) {
+                let proof = by.map { "acknowledged by operator '\($0)'" } ?? "acknowledged by an operator"
+                fenceAnswer(c.id, .verified(proof: proof))
+                return
+            }
+            let level =
+                f.retryAt != nil ? "the fence backing off after every level failed" : "fence level \(f.level + 1)"
+            log(.fenceConfirmedByOperator(host: hostID(h), by: by, level: level))
+            completeFence(h, proofs: ["confirmed off by \(HAEvent.who(by))"])
+            return
+        }
+        guard s == .failed || s == .isolated || (s == .suspect && unreachable(h)) else {
             log(.manualAcknowledgementIgnored(host: hostID(h)))
             return
         }
-        fenceAnswer(c.id, .verified(proof: "acknowledged by an operator"))
+        let why = state.stormGuard ? "the storm guard's hold" : "the wait for a fence"
+        log(.fenceConfirmedByOperator(host: hostID(h), by: by, level: why))
+        for v in vms(on: h) where [.started, .migrate, .freeze, .recovery].contains(state.vms[v].state) {
+            state.vms[v].command = nil
+            state.vms[v].migrationTarget = nil
+            state.vms[v].migrationClaim = nil
+            setVM(v, .fence, "node '\(name(h))' confirmed off by \(HAEvent.who(by))")
+        }
+        completeFence(h, proofs: ["confirmed off by \(HAEvent.who(by))"])
     }
 }

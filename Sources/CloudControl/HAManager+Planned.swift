@@ -62,9 +62,9 @@ extension HAManager {
                 return false
             }
             beginShutdown(h, policy, placement: &placement)
-        case .fenceAck(let host):
+        case .fenceAck(let host, let by):
             guard let h = state.host(host) else { return true }
-            manualAck(h)
+            manualAck(h, by: by)
         case .lock(let vm, let name):
             guard let v = state.vm(vm) else { return true }
             state.vms[v].lock = name

@@ -83,7 +83,8 @@ public enum HAInput: Sendable, Equatable, Codable {
 public enum AdminCommand: Sendable, Equatable, Codable {
     case maintenance(host: HostID, enable: Bool)
     case shutdown(host: HostID, policy: ShutdownPolicy)
-    case fenceAck(host: HostID)
+    /// An operator confirms the host is off (`by`: who; nil when not given).
+    case fenceAck(host: HostID, by: String?)
     case disarm
     case arm
     case lock(vm: VMID, name: String)

@@ -127,7 +127,11 @@ extension ScenarioParser {
             let m = try f.mapping(allowed: ["host", "policy"])
             guard let h = m["host"], let p = m["policy"] else { throw f.fail("needs 'host' and 'policy'") }
             return .shutdown(host: try ctx.host(h), policy: try enumValue(p, ShutdownPolicy.self))
-        case "fence_ack": return .fenceAck(host: try ctx.host(f))
+        case "fence_ack":
+            if f.node.scalar != nil { return .fenceAck(host: try ctx.host(f), by: nil) }
+            let m = try f.mapping(allowed: ["host", "by"])
+            guard let h = m["host"] else { throw f.fail("needs 'host' (and optionally 'by')") }
+            return .fenceAck(host: try ctx.host(h), by: try m["by"]?.string())
         case "disarm": return .disarm
         case "arm": return .arm
         case "lock":

@@ -149,7 +149,9 @@ extension Simulation {
                 evidence.fenceTimes[h].append(now)
             }
             if b.fences > a.fences && !spec.settings.unsafeSkipFence {
-                let ok = evidence.proofAt[h].map { p in evidence.fenceBeganAt[h].map { p >= $0 } ?? false } ?? false
+                // a fence an operator confirmed without one in flight began when the host went down
+                let began = a.state == .fencing ? evidence.fenceBeganAt[h] : (world.hosts[h].lastFaultAt ?? 0)
+                let ok = evidence.proofAt[h].map { p in began.map { p >= $0 } ?? false } ?? false
                 if !ok {
                     violate("S5_fence_failure_never_success", "node '\(world.hosts[h].name)' fenced without proof")
                 }

@@ -269,7 +269,7 @@ public enum CrashTrigger: String, Sendable, CaseIterable {
 public enum OperatorAction: Sendable, Equatable {
     case maintenance(host: String, enable: Bool)
     case shutdown(host: String, policy: ShutdownPolicy)
-    case fenceAck(host: String)
+    case fenceAck(host: String, by: String?)
     case disarm
     case arm
     case lock(vm: String, name: String)

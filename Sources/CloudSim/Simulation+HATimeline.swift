@@ -69,9 +69,9 @@ extension Simulation {
         switch op {
         case .maintenance(let h, let on): cmd = host(h).map { .maintenance(host: $0, enable: on) }
         case .shutdown(let h, let p): cmd = host(h).map { .shutdown(host: $0, policy: p) }
-        case .fenceAck(let name):
+        case .fenceAck(let name, let by):
             if let h = world.host(named: name), world.hosts[h].power == .off { evidence.proofAt[h] = kernel.now }
-            cmd = host(name).map { .fenceAck(host: $0) }
+            cmd = host(name).map { .fenceAck(host: $0, by: by) }
         case .disarm: cmd = .disarm
         case .arm: cmd = .arm
         case .lock(let v, let name): cmd = vm(v).map { .lock(vm: $0, name: name) }

@@ -213,4 +213,34 @@ import Testing
         let sent = released.compactMap { if case .send(let c) = $0 { c } else { nil } }
         #expect(sent.map(\.id) == outstanding.map(\.id))
     }
+
+    @Test func anOperatorConfirmsAHostTheStormGuardHolds() throws {
+        var config = HAConfig()
+        config.fenceLevels = [[.ipmi]]
+        // two of four hosts silent at once: 50 % is over the storm guard's 45 %
+        var h = HAHarness(hosts: 4, vms: [("a", .high, 1), ("b", .high, 2)], config: config)
+        h.round(at: 1)
+        h.storage[1] = false
+        h.storage[2] = false
+        h.run(until: 22, dead: [1, 2])
+        #expect(h.state.stormGuard)
+        #expect(h.state.hosts[1].state == .failed && h.state.hosts[2].state == .failed, "nothing is fenced")
+        h.round(at: 23, dead: [1, 2], inputs: [.admin(.fenceAck(host: node(2), by: "bob"))])
+        #expect(
+            h.events.first == .fenceConfirmedByOperator(host: node(2), by: "bob", level: "the storm guard's hold"))
+        #expect(h.state.hosts[2].state == .fenced && h.state.hosts[2].fences == 1)
+        #expect(h.logs.contains("fencing: acknowledged - node 'h3' fenced (confirmed off by operator 'bob')"))
+        #expect(h.sent.contains { $0.kind == .start(vm: inst(1)) }, "its VM restarts elsewhere")
+        // one silent host of four is under the threshold: the guard lifts and the other is fenced
+        #expect(!h.state.stormGuard)
+        #expect(h.state.hosts[1].state == .fencing)
+    }
+
+    @Test func anOperatorCannotFenceAHostThatIsOnline() {
+        var h = HAHarness(vms: [("a", .high, 1)])
+        h.round(at: 1)
+        h.round(at: 2, inputs: [.admin(.fenceAck(host: node(1), by: "eve"))])
+        #expect(h.events == [.manualAcknowledgementIgnored(host: node(1))])
+        #expect(h.state.hosts[1].state == .online && h.state.vms[0].state == .started)
+    }
 }
