@@ -225,13 +225,13 @@ public struct HAState: Sendable, Codable {
     /// Removes the record at `slot`; later records move up by one.
     mutating func removeVM(at slot: Int) {
         vms.remove(at: slot)
-        vmSlots = Dictionary(vms.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        reindex()
     }
 
     /// Removes the host record at `slot`.
     mutating func removeHost(at slot: Int) {
         hosts.remove(at: slot)
-        hostSlots = Dictionary(hosts.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        reindex()
     }
 }
 

@@ -83,7 +83,9 @@ extension Simulation {
     mutating func checkTransitions(before: HAState, after: HAState) {
         guard checkers else { return }
         let now = kernel.now
-        if let l = control.leader, !(inQuorum(l) && control.lease.isValid(for: world.hostID(l), now: .virtual(now))) {
+        if let l = control.leader,
+            !(inQuorum(l) && control.lease.isValid(for: control.handles.hosts[l], now: .virtual(now)))
+        {
             violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
         }
         let aligned = before.vms.count == after.vms.count
