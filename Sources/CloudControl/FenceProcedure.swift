@@ -51,25 +51,36 @@ public struct PowerFenceProcedure: Sendable, Equatable, Codable {
         case readStatus(afterNanoseconds: UInt64)
         /// The fence is proven: report `outcome`, then power the host on again.
         case verifiedPowerOn(FenceOutcome)
+        /// A status-only check found the host off: report `outcome`, leave the host off.
+        case verifiedOff(FenceOutcome)
         /// The fence failed: report `outcome`; `statusReadOn` tells that the BMC lied.
         case failed(FenceOutcome, statusReadOn: Bool)
     }
 
     enum Phase: Sendable, Equatable, Codable {
-        case idle, poweringOff, reading, finished
+        case idle, poweringOff, reading, checking, finished
     }
 
     public let timing: PowerFenceTiming
+    /// A status-only check (the storm guard's): one read, no power action.
+    public let statusOnly: Bool
     var phase = Phase.idle
     /// When polling gives up.
     var deadline = Instant(nanosecondsSinceUnixEpoch: 0)
 
-    /// A procedure with `timing`.
-    public init(timing: PowerFenceTiming) { self.timing = timing }
+    /// A procedure with `timing`; `statusOnly` reads the status once and never acts.
+    public init(timing: PowerFenceTiming, statusOnly: Bool = false) {
+        self.timing = timing
+        self.statusOnly = statusOnly
+    }
 
     /// Starts the fence.
     public mutating func start() -> Action {
         precondition(phase == .idle, "a power fence starts once")
+        if statusOnly {
+            phase = .checking
+            return .readStatus(afterNanoseconds: 0)
+        }
         phase = .poweringOff
         return .powerOff
     }
@@ -82,6 +93,14 @@ public struct PowerFenceProcedure: Sendable, Equatable, Codable {
         case (_, .error):
             phase = .finished
             return .failed(.failed(reason: "BMC answered with an error"), statusReadOn: false)
+        case (.checking, .statusOff):
+            phase = .finished
+            return .verifiedOff(.verified(proof: "power status read 'off' before any power action"))
+        case (.checking, _):
+            phase = .finished
+            return .failed(
+                .failed(reason: "power status reads 'on': the host may be running, so it is not fenced blind"),
+                statusReadOn: false)
         case (.poweringOff, _):
             phase = .reading
             deadline = now + timing.offWaitNanoseconds + timing.pollTimeoutNanoseconds

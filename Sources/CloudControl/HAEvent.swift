@@ -6,8 +6,9 @@ public enum HAEvent: Sendable, Equatable, Codable {
     case leaderResumed(epoch: UInt64, previous: UInt64)
     case hostStateChanged(host: HostID, from: HAHostState, to: HAHostState, reason: String)
     case vmStateChanged(vm: String, from: HAVMState, to: HAVMState, reason: String)
-    /// The storm guard engaged (`engaged`) or lifted, with the hosts unreachable at that moment.
-    case stormGuard(engaged: Bool, unreachable: Int, total: Int)
+    /// The storm guard engaged (`engaged`) or lifted, with the hosts unreachable at that moment;
+    /// `powerChecks`: hosts whose BMC reads their power off are still fenced.
+    case stormGuard(engaged: Bool, unreachable: Int, total: Int, powerChecks: Bool = false)
     /// The fence of a host was skipped by the simulation-only fault hook.
     case fenceSkipped(host: HostID)
     /// A fence level is tried (`level` and `attempt` from 0).
@@ -45,6 +46,11 @@ public enum HAEvent: Sendable, Equatable, Codable {
     case relocating(vm: String, attempt: Int, of: Int, avoiding: [HostID])
     /// A rejection: the scheduler found no host; the VM waits.
     case recoveryPending(vm: String, reason: String)
+    /// Capacity is held on `host` for a VM whose own host's fence is blocked, so lower tiers of
+    /// the incident cannot take it.
+    case capacityHeld(vm: String, host: HostID, fencing: HostID)
+    /// The capacity held for a VM was given back (its host came back, or it needs none now).
+    case capacityReleased(vm: String, host: HostID, reason: String)
 }
 
 extension HAEvent {
@@ -59,11 +65,13 @@ extension HAEvent {
             return "\(node(h)): state changed from '\(from.rawValue)' to '\(to.rawValue)'" + because(why)
         case .vmStateChanged(let vm, let from, let to, let why):
             return "vm '\(vm)': state changed from '\(from.rawValue)' to '\(to.rawValue)'" + because(why)
-        case .stormGuard(let engaged, let n, let total):
-            return engaged
-                ? "storm guard: \(n) of \(total) hosts unreachable at once; automatic fencing suspended "
-                    + "(a network or manager fault is more likely)"
-                : "storm guard lifted: \(n) of \(total) hosts unreachable"
+        case .stormGuard(let engaged, let n, let total, let checks):
+            guard engaged else { return "storm guard lifted: \(n) of \(total) hosts unreachable" }
+            return "storm guard: \(n) of \(total) hosts unreachable at once; "
+                + (checks
+                    ? "blind fencing suspended, only hosts whose BMC reads power off are fenced "
+                    : "automatic fencing suspended ")
+                + "(a network or manager fault is more likely)"
         case .fenceSkipped(let h):
             return "fencing: SKIPPED for \(node(h)) (unsafe test switch)"
         case .fenceLevelStarted(let h, let level, let methods, let attempt):
@@ -121,6 +129,10 @@ extension HAEvent {
             return "vm '\(vm)': relocate \(n) of \(of) (avoiding "
                 + avoiding.map { "'\(hostName($0))'" }.joined(separator: ", ") + ")"
         case .recoveryPending(let vm, let reason): return "vm '\(vm)': recovery pending: \(reason)"
+        case .capacityHeld(let vm, let h, let f):
+            return "vm '\(vm)': capacity held on \(node(h)) while the fence of \(node(f)) is blocked"
+        case .capacityReleased(let vm, let h, let reason):
+            return "vm '\(vm)': capacity held on \(node(h)) released (\(reason))"
         default: preconditionFailure("an HA event without its text: \(self)")
         }
     }

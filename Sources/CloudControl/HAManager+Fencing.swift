@@ -10,40 +10,71 @@ extension HAManager {
     }
 
     /// Starts fencing failed hosts (and isolated ones that outlived their lease) that hold VMs,
-    /// unless the storm guard holds or the concurrency cap is reached.
-    mutating func startFences() {
+    /// the hosts holding the highest tier first, up to the concurrency cap. While the storm guard
+    /// holds, only hosts a power-verifying level can fence are fenced, and only with such levels:
+    /// a BMC that reads the power back off proves the fault is real; blind fencing waits.
+    mutating func startFences(placement: inout some HAPlacement) {
         let total = state.hosts.count
         let storm = vanished * 100 > config.stormPercent * total
         if storm != state.stormGuard {
             state.stormGuard = storm
-            log(.stormGuard(engaged: storm, unreachable: vanished, total: total))
+            log(
+                .stormGuard(
+                    engaged: storm, unreachable: vanished, total: total,
+                    powerChecks: storm && verifiedLevel(from: 0) != nil))
         }
-        if storm || now < takeoverAt + config.fenceDelayNanoseconds { return }
+        if now < takeoverAt + config.fenceDelayNanoseconds { return }
         var active = state.hosts.count { $0.state == .fencing }
-        for h in state.hosts.indices where active < config.maxConcurrentFences {
+        guard active < config.maxConcurrentFences else { return }
+        var due: [(rank: Int, host: Int)] = []
+        for h in state.hosts.indices {
             let s = state.hosts[h].state
-            let due = s == .failed || (s == .isolated && now >= state.hosts[h].since + config.leaseTTLNanoseconds)
-            guard due, needsFence(h) else { continue }
-            if let last = state.hosts[h].lastFenceAt, now < last + config.fenceCooldownNanoseconds {
-                continue
-            }
-            beginFence(h)
+            guard s == .failed || (s == .isolated && now >= state.hosts[h].since + config.leaseTTLNanoseconds),
+                needsFence(h)
+            else { continue }
+            if let last = state.hosts[h].lastFenceAt, now < last + config.fenceCooldownNanoseconds { continue }
+            if storm && !stormGuardAllowsFence(h) { continue }
+            due.append((highestTier(waitingOn: h).rank, h))
+        }
+        due.sort { $0.rank != $1.rank ? $0.rank < $1.rank : $0.host < $1.host }
+        for d in due where active < config.maxConcurrentFences {
+            beginFence(d.host, verifiedOnly: storm, placement: &placement)
             active += 1
         }
     }
 
-    mutating func beginFence(_ h: Int) {
+    /// The highest tier among the VMs that the fence of host `h` frees.
+    func highestTier(waitingOn h: Int) -> HAPriority {
+        vmsByHost[h].map { state.vms[$0].priority }.min() ?? .none
+    }
+
+    /// True when a power-verifying fence level is configured, so the storm guard lets host `h`
+    /// be fenced with it.
+    func stormGuardAllowsFence(_ h: Int) -> Bool { verifiedLevel(from: 0) != nil }
+
+    /// The first level at or after `level` whose every method verifies power off.
+    func verifiedLevel(from level: Int) -> Int? {
+        (level..<config.fenceLevels.count).first { config.fenceLevels[$0].allSatisfy { $0 == .ipmi } }
+    }
+
+    mutating func beginFence(_ h: Int, verifiedOnly: Bool = false, placement: inout some HAPlacement) {
         let why = state.hosts[h].state == .isolated ? "isolated past its lease" : "failed"
-        setHost(h, .fencing, why)
+        setHost(h, .fencing, verifiedOnly ? why + "; storm guard: power-verified levels only" : why)
         for v in vms(on: h) {
             let s = state.vms[v].state
             guard s == .started || s == .migrate || s == .freeze || s == .recovery else { continue }
             state.vms[v].command = nil
-            state.vms[v].migrationTarget = nil
-            state.vms[v].migrationClaim = nil
+            if state.vms[v].migrationTarget != nil {
+                state.vms[v].migrationTarget = nil
+                state.vms[v].migrationClaim = nil
+                placement.finishMigration(vm: state.vms[v].id, committed: false)
+            }
             setVM(v, .fence, "node '\(name(h))' is being fenced")
         }
-        state.hosts[h].fence = FenceProgress(startedAt: now)
+        var progress = FenceProgress(startedAt: now)
+        progress.verifiedOnly = verifiedOnly
+        if verifiedOnly, let first = verifiedLevel(from: 0) { progress.level = first }
+        state.hosts[h].fence = progress
         if unsafeSkipFence {
             log(.fenceSkipped(host: hostID(h)))
             completeFence(h, proofs: ["none (unsafe test switch)"])
@@ -67,7 +98,7 @@ extension HAManager {
         state.hosts[h].fence = f
         log(.fenceLevelStarted(host: hostID(h), level: f.level, methods: methods, attempt: f.attempt))
         var outstanding: [HACommand] = []
-        for m in methods { outstanding.append(command(.fence(m), host: h)) }
+        for m in methods { outstanding.append(command(f.verifiedOnly ? .powerCheck : .fence(m), host: h)) }
         state.hosts[h].fence?.outstanding = outstanding
     }
 
@@ -83,7 +114,12 @@ extension HAManager {
         guard let h = owner, var f = state.hosts[h].fence, let i = f.outstanding.firstIndex(where: { $0.id == id })
         else { return }
         let c = f.outstanding.remove(at: i)
-        guard case .fence(let method) = c.kind else { return }
+        let method: FenceMethod
+        switch c.kind {
+        case .fence(let m): method = m
+        case .powerCheck: method = .ipmi
+        default: return
+        }
         switch outcome {
         case .verified(let proof):
             f.proofs.append("\(method.rawValue): \(proof)")
@@ -109,17 +145,21 @@ extension HAManager {
             let waiting =
                 f.retryAt != nil || f.outstanding.allSatisfy { $0.kind == .fence(.lease) || $0.kind == .fence(.manual) }
             if fresh(h) && waiting {
-                cancelFence(h)
+                cancelFence(h, placement: &placement)
                 continue
             }
             if let retry = f.retryAt {
                 if now >= retry {
-                    state.hosts[h].fence = FenceProgress(startedAt: f.startedAt)
+                    var restart = FenceProgress(startedAt: f.startedAt)
+                    restart.verifiedOnly = f.verifiedOnly && state.stormGuard
+                    restart.level = restart.verifiedOnly ? verifiedLevel(from: 0) ?? 0 : 0
+                    state.hosts[h].fence = restart
                     tryLevel(h)
                 }
             } else if now >= f.deadline {
                 let pending = f.outstanding.map { c -> String in
                     if case .fence(let m) = c.kind { return m.rawValue }
+                    if c.kind == .powerCheck { return "ipmi status" }
                     return "?"
                 }
                 levelFailed(h, pending.joined(separator: "+") + ": no confirmation within the level timeout")
@@ -136,13 +176,14 @@ extension HAManager {
         guard var f = state.hosts[h].fence else { return }
         log(.fenceLevelFailed(host: hostID(h), level: f.level, reason: reason))
         f.outstanding = []
+        let next = f.verifiedOnly ? verifiedLevel(from: f.level + 1) : f.level + 1
         if f.attempt < config.fenceRetries {
             f.attempt += 1
-        } else if f.level + 1 < config.fenceLevels.count {
-            f.level += 1
+        } else if let next, next < config.fenceLevels.count {
+            f.level = next
             f.attempt = 0
         } else {
-            f.level = 0
+            f.level = f.verifiedOnly ? verifiedLevel(from: 0) ?? 0 : 0
             f.attempt = 0
             f.retryAt = now + config.fenceBackoffNanoseconds
             state.hosts[h].fence = f
@@ -159,11 +200,12 @@ extension HAManager {
 
     /// The host came back (its lease renewed) before any proof: nothing ran elsewhere, so its VMs
     /// are still its own. The fence is called off; the agent's inventory decides what still runs.
-    mutating func cancelFence(_ h: Int) {
+    mutating func cancelFence(_ h: Int, placement: inout some HAPlacement) {
         state.hosts[h].fence = nil
         log(.fenceCalledOff(host: hostID(h)))
         setHost(h, .online, "heartbeats back")
         for v in vms(on: h) where state.vms[v].state == .fence {
+            releaseHold(v, "node '\(name(h))' is back", placement: &placement)
             state.vms[v].blocked = nil
             setVM(v, .started, "node '\(name(h))' is back; its agent reports what runs")
         }

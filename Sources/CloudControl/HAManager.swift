@@ -12,6 +12,9 @@ public struct HAManager: Sendable {
     /// Simulation-only fault hook: recover without fencing. Exists to prove the checkers can fail;
     /// `package`, so no runtime outside this package can set it.
     package var unsafeSkipFence = false
+    /// Simulation-only fault hook: recover each host's VMs as soon as its own fence completes
+    /// (the priority inversion the S14 checker must catch).
+    package var unsafeIgnorePriority = false
     var effects: [HAEffect] = []
     var now = Instant.virtualEpoch
     /// This round's observations, by host record position.
@@ -66,7 +69,7 @@ public struct HAManager: Sendable {
         updateHosts(placement: &placement)
         applyDeferred(placement: &placement)
         if state.armed {
-            startFences()
+            startFences(placement: &placement)
             progressFences(placement: &placement)
             checkRunning(placement: &placement)
             recover(placement: &placement)

@@ -16,6 +16,9 @@ public struct FenceProgress: Sendable, Equatable, Codable {
     public var retryAt: Instant?
     /// When fencing began.
     public var startedAt: Instant
+    /// Begun while the storm guard held: only levels whose every method verifies that the host
+    /// is off (IPMI power read-back) are tried; blind levels (storage, lease) are skipped.
+    public var verifiedOnly = false
 
     /// Progress of a fence that began at `startedAt` (its first level not sent yet).
     public init(startedAt: Instant) {
@@ -94,7 +97,8 @@ public struct HAVMRecord: Sendable, Equatable, Codable {
     public var failover = false
     /// The migration's target while one is in flight.
     public var migrationTarget: HostID?
-    /// The second claim a migration holds on its target.
+    /// The second claim: a migration's on its target (`migrationTarget` set), or capacity held
+    /// for a VM of a higher tier while its host's fence is blocked (`migrationTarget` nil).
     public var migrationClaim: HAClaim?
 
     /// A VM record: `started` on `node`, or waiting for recovery without one.

@@ -48,6 +48,9 @@ public struct HACommand: Sendable, Equatable, Codable {
         case unfenceStorage
         /// Reboots a host whose VMs were handled per its shutdown policy.
         case reboot
+        /// Reads the host's power status through its BMC without any power action: proven only
+        /// when it reads off (the storm guard's evidence that the fault is real).
+        case powerCheck
     }
 
     public let id: UInt64

@@ -8,10 +8,13 @@ package struct RuntimeFaultHooks: Sendable, Equatable {
     package var skipFence = false
     /// Fence devices accept an unfence before they check that they can act.
     package var acceptBeforeSchedule = false
+    /// The manager ignores the tiers of VMs on other hosts' fences.
+    package var ignorePriority = false
 
-    package init(skipFence: Bool = false, acceptBeforeSchedule: Bool = false) {
+    package init(skipFence: Bool = false, acceptBeforeSchedule: Bool = false, ignorePriority: Bool = false) {
         self.skipFence = skipFence
         self.acceptBeforeSchedule = acceptBeforeSchedule
+        self.ignorePriority = ignorePriority
     }
 }
 

@@ -45,6 +45,8 @@ extension ControlPlaneHost where Self: ~Copyable {
         switch c.kind {
         case .fence(let method):
             fence(c, method)
+        case .powerCheck:
+            powerCheck(c)
         case .unfenceStorage:
             unfence(c)
         case .start, .stop, .migrate, .reboot:
@@ -93,7 +95,7 @@ extension ControlPlaneHost where Self: ~Copyable {
         case .reboot:
             agentFinished(h, c.id, .rebooting(command: c.id))
             rebootHost(h, command: c.id)
-        case .fence, .unfenceStorage:
+        case .fence, .unfenceStorage, .powerCheck:
             preconditionFailure("fence commands go to fence devices, not agents")
         }
     }

@@ -70,6 +70,19 @@ extension ControlPlaneHost where Self: ~Copyable {
         }
     }
 
+    /// The storm guard's power check: the BMC's status read, no power action. Proven only when
+    /// it reads off; the host is left as found.
+    package mutating func powerCheck(_ c: HACommand) {
+        guard let h = control.handles.host(c.host), fenceCommandIsNew(c) else { return }
+        fenceBegin(c, .ipmi)
+        var procedure = PowerFenceProcedure(timing: control.powerFenceTiming, statusOnly: true)
+        guard case .readStatus(let after) = procedure.start() else {
+            preconditionFailure("a power check begins with a status read")
+        }
+        control.powerFences[c.id] = procedure
+        bmcReadStatus(host: h, command: c.id, afterNanoseconds: after)
+    }
+
     /// Removes a returning host's storage blocklist entry, accepted only once the storage cluster
     /// can act: while it is down a resend (same ID) tries again.
     package mutating func unfence(_ c: HACommand) {
@@ -104,6 +117,9 @@ extension ControlPlaneHost where Self: ~Copyable {
             fenceProven(h)
             fenceWorkDone(id, .fenced(command: id, outcome: outcome))
             bmcPowerOn(host: h)
+        case .verifiedOff(let outcome):
+            fenceProven(h)
+            fenceWorkDone(id, .fenced(command: id, outcome: outcome))
         case .failed(let outcome, let statusReadOn):
             if statusReadOn {
                 record("fence/ipmi: node '\(hostName(h))': BMC reported power_off success but status reads 'on'")

@@ -36,6 +36,7 @@ extension ControlPlaneHost where Self: ~Copyable {
     package func loadManager() -> HAManager {
         var m = HAManager(config: control.config, persisted: control.store)
         m.unsafeSkipFence = control.faults.skipFence
+        m.unsafeIgnorePriority = control.faults.ignorePriority
         return m
     }
 

@@ -164,7 +164,9 @@ extension ScenarioParser {
         return out
     }
 
-    static let haExpectationKinds = ["log_absent", "vm_state", "vm_running", "fences", "rto_p99", "ha_vms"]
+    static let haExpectationKinds = [
+        "log_absent", "vm_state", "vm_running", "fences", "rto_p99", "ha_vms", "tier_order", "converged",
+    ]
 
     static func parseHAExpectation(
         _ kind: String, _ v: Field, _ ctx: Context
@@ -186,7 +188,17 @@ extension ScenarioParser {
             let m = try v.mapping(allowed: ["host", "count"])
             guard let h = m["host"], let n = m["count"] else { throw v.fail("needs 'host' and 'count'") }
             return .fences(host: try ctx.host(h), count: try n.int(in: 0...1000))
-        case "rto_p99": return .rtoP99(seconds: UInt64(try v.int(in: 1...86_400)))
+        case "rto_p99":
+            guard v.node.mapping != nil else { return .rtoP99(seconds: UInt64(try v.int(in: 1...86_400))) }
+            let m = try v.mapping(allowed: ["tier", "seconds"])
+            guard let s = m["seconds"] else { throw v.fail("needs 'seconds' (and optionally 'tier')") }
+            return .rtoTier(
+                tier: try m["tier"].map { t throws(ScenarioError) in try enumValue(t, HAPriority.self) },
+                seconds: UInt64(try s.int(in: 1...86_400)))
+        case "tier_order":
+            guard try v.bool() else { throw v.fail("tier_order takes true") }
+            return .tierOrder
+        case "converged": return .converged(try v.bool())
         default:
             let (s, lo, hi) = try countBounds(v, key: "state")
             return .haVMs(state: try enumValue(s, HAVMState.self), min: lo, max: hi)

@@ -1,3 +1,4 @@
+import CloudModel
 import CloudSim
 
 /// One executed scenario file, ready for reporting.
@@ -55,6 +56,7 @@ public enum ScenarioReport {
             ("simulated_seconds", JSON.rounded(Double(r.simulatedNanoseconds) / 1e9, 3)),
             ("wall_seconds", JSON.rounded(run.wallSeconds, 4)),
             ("rto_seconds", rtoJSON(r.rtoNanoseconds)),
+            ("rto_by_tier_seconds", rtoByTierJSON(r.recoveries)),
             ("rto_samples_seconds", .array(r.rtoNanoseconds.map { JSON.rounded(Double($0) / 1e9, 3) })),
             ("golden_log", run.goldenProblem.map { .string($0) } ?? .string("ok")),
             (
@@ -79,6 +81,20 @@ public enum ScenarioReport {
             ("p50", s(p.p50)), ("p90", s(p.p90)), ("p99", s(p.p99)), ("max", s(p.max)),
             ("count", .int(Int64(ns.count))),
         ])
+    }
+
+    /// `{"critical": {p50, p90, p99, max, count}, …}` for the tiers that had recoveries.
+    public static func rtoByTierJSON(_ recoveries: [Recovery]) -> JSON {
+        .object(recoveries.byTier.map { ($0.tier.rawValue, rtoJSON($0.nanoseconds)) })
+    }
+
+    /// One text line per tier: `critical: 4 VM(s), p50 …, p90 …, p99 …, max …`.
+    public static func rtoByTierText(_ recoveries: [Recovery], indent: String) -> String {
+        recoveries.byTier.map { t in
+            guard let p = Percentiles(t.nanoseconds) else { return "" }
+            return "\(indent)\(t.tier.rawValue): \(t.nanoseconds.count) VM(s), p50 \(SimTime.format(p.p50)), p90 "
+                + "\(SimTime.format(p.p90)), p99 \(SimTime.format(p.p99)), max \(SimTime.format(p.max))\n"
+        }.joined()
     }
 
     static func hostJSON(_ h: HostSummary) -> JSON {
@@ -115,6 +131,7 @@ public enum ScenarioReport {
                 out +=
                     "  RTO over \(r.rtoNanoseconds.count) VM(s): p50 \(SimTime.format(p.p50)), p90 "
                     + "\(SimTime.format(p.p90)), p99 \(SimTime.format(p.p99)), max \(SimTime.format(p.max))\n"
+                out += rtoByTierText(r.recoveries, indent: "    ")
             }
             if let g = run.goldenProblem { out += "  [FAIL] golden log: \(g)\n" }
             if let v = r.violation {

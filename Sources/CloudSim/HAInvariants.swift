@@ -119,6 +119,7 @@ extension Simulation {
                         "vm '\(b.name)' (\(b.priority.rawValue)) started while "
                             + "'\(w.name)' (\(w.priority.rawValue)) was still starting")
                 }
+                checkPriorityOrder(b, after: after)
             }
         }
         checkHostTransitions(before: before, after: after)
@@ -139,7 +140,7 @@ extension Simulation {
                 if a.state == .maintenance {
                     violate("S11_planned_operations", "node '\(world.hosts[h].name)' fenced out of maintenance")
                 }
-                if before.stormGuard && after.stormGuard {
+                if before.stormGuard && after.stormGuard && b.fence?.verifiedOnly != true {
                     violate("S6_no_fencing_storm", "node '\(world.hosts[h].name)' fenced while the storm guard held")
                 }
                 evidence.fenceBeganAt[h] = now
@@ -163,6 +164,31 @@ extension Simulation {
         if fencing > control.config.maxConcurrentFences {
             violate(
                 "S6_no_fencing_storm", "\(fencing) hosts fenced at once (cap \(control.config.maxConcurrentFences))")
+        }
+    }
+}
+
+extension Simulation {
+    /// S14: within an incident, a VM of a lower tier is never started while a VM of a higher tier
+    /// that is down in the world (waiting for its host's fence, or for a start) could use the
+    /// capacity the lower one took: the higher VM would fit on that host without the lower one's
+    /// claim. A VM with capacity held for it is not waiting for this capacity.
+    mutating func checkPriorityOrder(_ started: HAVMRecord, after: HAState) {
+        guard let i = world.instance(started.id), probe.incidentAt[i] != nil,
+            let target = started.node.flatMap(world.host)
+        else { return }
+        for w in after.vms where w.priority < started.priority && w.migrationClaim == nil && w.command == nil {
+            guard w.state == .fence || w.state == .recovery || w.state == .started,
+                let j = world.instance(w.id), probe.incidentAt[j] != nil, ha.procs[j].isEmpty,
+                w.home == nil, !w.failedNodes.contains(world.hostID(target))
+            else { continue }
+            if world.couldPlace(j, on: target, without: i) {
+                violate(
+                    "S14_priority_order",
+                    "vm '\(started.name)' (\(started.priority.rawValue)) started on '\(world.hosts[target].name)' "
+                        + "while '\(w.name)' (\(w.priority.rawValue)) of the same incident waits and fits there")
+                return
+            }
         }
     }
 }

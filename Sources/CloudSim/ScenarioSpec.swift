@@ -90,6 +90,9 @@ public struct SimSettings: Sendable, Equatable {
     /// Test-only mutation switch: the storage cluster accepts an unfence before it checks that it
     /// can act (the defect the liveness phase must catch: a host stays `recovering` for ever).
     public var unsafeAcceptBeforeSchedule = false
+    /// Test-only mutation switch: the HA manager restarts each host's VMs as soon as its own
+    /// fence completes, without waiting for higher tiers on other hosts (S14 must fire).
+    public var unsafeIgnorePriority = false
 
     public init() {}
 }
@@ -317,8 +320,16 @@ public enum ScenarioExpectation: Sendable, Equatable {
     case fences(host: String, count: Int)
     /// RTO percentile bound: 99th percentile (and max) of recovery times at most `seconds`.
     case rtoP99(seconds: UInt64)
-    /// VMs in an HA state, within bounds.
+    /// VMs in an HA state, within bounds; `started` counts only VMs that also run in the world
+    /// on the node the manager has them on.
     case haVMs(state: HAVMState, min: Int?, max: Int?)
+    /// RTO bound on the recoveries of one tier (all tiers when nil): p99 at most `seconds`.
+    case rtoTier(tier: HAPriority?, seconds: UInt64)
+    /// Within each incident, every VM of a higher tier ran again before any VM of a lower tier.
+    case tierOrder
+    /// S12 liveness at the end of the run (true: converged; false: the scenario ends unconverged
+    /// on purpose). Every run checks `converged: true` unless the scenario says otherwise.
+    case converged(Bool)
 
     /// Short name for reports and JUnit test case names.
     public var name: String {
@@ -338,6 +349,9 @@ public enum ScenarioExpectation: Sendable, Equatable {
         case .rtoP99(let s): "rto_p99 <= \(s)s"
         case .haVMs(let st, let lo, let hi):
             "ha_vms \(st.rawValue)" + (lo.map { " min \($0)" } ?? "") + (hi.map { " max \($0)" } ?? "")
+        case .rtoTier(let t, let s): "rto_p99 \(t?.rawValue ?? "all") <= \(s)s"
+        case .tierOrder: "tier_order"
+        case .converged(let c): c ? "S12_liveness converged" : "S12_liveness not converged (on purpose)"
         }
     }
 }

@@ -1,4 +1,5 @@
 import CloudControl
+import CloudModel
 
 /// What the safety checkers (S1–S13) remember between events: their evidence, read by nothing but
 /// the checks. Switching the checkers off (`Simulation(checkers: false)`) stops the checks; the
@@ -21,14 +22,25 @@ struct CheckerEvidence: Sendable {
     }
 }
 
-/// The recovery-time probe: when each HA instance's incident began (its host lost power, its
-/// GPU failed, or the manager began fencing its host) and how long each recovery took. It runs
-/// whether or not the checkers do.
+/// One recovery: an HA instance's tier and how long it was down.
+public struct Recovery: Sendable, Equatable {
+    public let instance: String
+    public let tier: HAPriority
+    /// When it stopped running (virtual nanoseconds).
+    public let downAt: UInt64
+    /// From the moment the VM stopped running in the world to the moment it ran again.
+    public let nanoseconds: UInt64
+}
+
+/// The recovery-time probe. RTO has one definition: from the moment an HA VM stopped running in
+/// the world (its host lost power or was reset or powered off, its GPU failed, a reconcile killed
+/// it) to the moment a process of it runs again. A planned stop opens no incident; a fence that is
+/// called off while the VM kept running records nothing. It runs whether or not the checkers do.
 struct RecoveryProbe: Sendable {
     /// When the current incident of each instance began.
     var incidentAt: [UInt64?]
-    /// Recovery times, nanoseconds, in the order the recoveries finished.
-    var rto: [UInt64] = []
+    /// Recoveries in the order they finished.
+    var recoveries: [Recovery] = []
 
     init(instanceCount: Int) { incidentAt = Array(repeating: nil, count: instanceCount) }
 
@@ -37,27 +49,13 @@ struct RecoveryProbe: Sendable {
         if incidentAt[v] == nil { incidentAt[v] = t }
     }
 
-    /// Instance `v` runs again at `now`: its open incident, if any, closes.
-    mutating func recovered(_ v: Int, now: UInt64) {
+    /// Instance `v` (named `name`, of `tier`) runs again at `now`: its open incident closes.
+    mutating func recovered(_ v: Int, name: String, tier: HAPriority, now: UInt64) {
         guard let t = incidentAt[v] else { return }
-        rto.append(now - t)
+        recoveries.append(Recovery(instance: name, tier: tier, downAt: t, nanoseconds: now - t))
         incidentAt[v] = nil
     }
-}
 
-extension Simulation {
-    /// The probe's view of a persisted round: a VM whose host the manager began fencing has an
-    /// incident from the host's last fault (or now).
-    mutating func probeTransitions(before: HAState, after: HAState) {
-        let aligned = before.vms.count == after.vms.count
-        for v in after.vms.indices where after.vms[v].state == .fence {
-            let was =
-                aligned && before.vms[v].id == after.vms[v].id
-                ? before.vms[v].state : before[vm: after.vms[v].id]?.state
-            guard let was, was != .fence, let i = world.instance(after.vms[v].id),
-                let n = after.vms[v].node.flatMap(world.host)
-            else { continue }
-            probe.began(i, at: world.hosts[n].lastFaultAt ?? kernel.now)
-        }
-    }
+    /// Recovery times in completion order.
+    var rto: [UInt64] { recoveries.map(\.nanoseconds) }
 }

@@ -119,4 +119,13 @@ extension SimWorld: HAPlacement {
         claims[vm] = id
         hostInstances[claim.host].append(vm)
     }
+
+    /// True when instance `vm` would fit on host `h` if instance `other` held no claim (a
+    /// what-if on a copy of the scheduler, for the checkers; nothing changes).
+    func couldPlace(_ vm: Int, on h: Int, without other: Int) -> Bool {
+        var s = scheduler
+        if let c = claims[other] { try? s.release(c) }
+        if case .placed = s.decide(requestFor(vm, target: h, excluding: [])) { return true }
+        return false
+    }
 }

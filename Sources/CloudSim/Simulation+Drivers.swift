@@ -63,6 +63,7 @@ extension Simulation: ControlPlaneHost {
 
     package mutating func killGuest(_ vm: Int, on host: Int) {
         ha.procs[vm].removeAll { $0 == host }
+        if ha.procs[vm].isEmpty && world.instances[vm].instance.haPriority != .none { probe.began(vm, at: kernel.now) }
         syncStatus(vm)
     }
 
@@ -146,7 +147,6 @@ extension Simulation: ControlPlaneHost {
     // MARK: Observers: checkers, probes, the fault injector
 
     package mutating func roundPersisted(before: HAState, after: HAState) {
-        probeTransitions(before: before, after: after)
         checkTransitions(before: before, after: after)
     }
     package mutating func commandReleased(_ command: HACommand) { checkPersisted(command) }
@@ -196,6 +196,10 @@ extension Simulation: ControlPlaneHost {
             guard ha.storageUp else { return fenceWorkAbandoned(id) }
             ha.blocklisted[h] = true
             ha.blocklistedAt[h] = kernel.now
+            // a VM whose every process lost its disks stopped running as far as anyone can tell
+            for v in guests(on: h) where world.instances[v].instance.haPriority != .none {
+                if ha.procs[v].allSatisfy({ ha.blocklisted[$0] }) { probe.began(v, at: kernel.now) }
+            }
             ha.osdEpoch += 1
             evidence.proofAt[h] = kernel.now
             record("storage: node '\(world.hosts[h].name)' client blocklisted in osd map epoch \(ha.osdEpoch)")

@@ -26,7 +26,8 @@ extension Simulation {
             handles: RuntimeHandles(hosts: hosts.map(\.id), vms: world.instances.indices.map(world.vmID)),
             powerFenceTiming: simulatedBMCTiming, now: .virtualEpoch,
             faults: RuntimeFaultHooks(
-                skipFence: settings.unsafeSkipFence, acceptBeforeSchedule: settings.unsafeAcceptBeforeSchedule))
+                skipFence: settings.unsafeSkipFence, acceptBeforeSchedule: settings.unsafeAcceptBeforeSchedule,
+                ignorePriority: settings.unsafeIgnorePriority))
         return (ha, control)
     }
 

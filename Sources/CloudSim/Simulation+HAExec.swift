@@ -100,7 +100,8 @@ extension Simulation {
     mutating func spawn(_ vm: Int, on h: Int) {
         if !ha.procs[vm].contains(h) { ha.procs[vm].append(h) }
         evidence.startAttempts[vm] = 0
-        probe.recovered(vm, now: kernel.now)
+        probe.recovered(
+            vm, name: world.instances[vm].instance.name, tier: world.instances[vm].instance.haPriority, now: kernel.now)
         syncStatus(vm)
         checkSingleWriter(vm)
         checkAntiAffinity(vm, on: h)

@@ -48,8 +48,20 @@ public struct SimulationResult: Sendable {
     public let summary: SimulationSummary
     /// The end state as Prometheus metric families.
     public let metrics: [MetricFamily]
-    /// Recovery times (fault to VM running again), nanoseconds, in completion order.
-    public let rtoNanoseconds: [UInt64]
+    /// Recoveries (VM stopped running in the world to running again), in completion order.
+    public let recoveries: [Recovery]
+    /// Recovery times, nanoseconds, in completion order.
+    public var rtoNanoseconds: [UInt64] { recoveries.map(\.nanoseconds) }
+}
+
+extension Sequence<Recovery> {
+    /// Recovery times by tier (critical, high, normal), omitting tiers without one.
+    public var byTier: [(tier: HAPriority, nanoseconds: [UInt64])] {
+        HAPriority.allCases.compactMap { t in
+            let ns = filter { $0.tier == t }.map(\.nanoseconds)
+            return ns.isEmpty ? nil : (t, ns)
+        }
+    }
 }
 
 /// Nearest-rank percentiles of a sample.
@@ -142,8 +154,38 @@ extension Simulation {
                     + "max \(SimTime.format(p.max)) over \(probe.rto.count) VM(s)"
             )
         case .haVMs(let state, let lo, let hi):
-            let n = control.store.vms.count { $0.state == state }
-            return ((lo.map { n >= $0 } ?? true) && (hi.map { n <= $0 } ?? true), "\(n) \(state.rawValue)")
+            let believed = control.store.vms.count { $0.state == state }
+            guard state == .started else {
+                return (
+                    (lo.map { believed >= $0 } ?? true) && (hi.map { believed <= $0 } ?? true),
+                    "\(believed) \(state.rawValue)"
+                )
+            }
+            // started is a claim about the world: the VM's process runs on the node HA has it on
+            let n = control.store.vms.count { r in
+                guard r.state == .started, let i = world.instance(r.id), let node = r.node.flatMap(world.host) else {
+                    return false
+                }
+                return ha.procs[i].contains(node)
+            }
+            return (
+                (lo.map { n >= $0 } ?? true) && (hi.map { n <= $0 } ?? true),
+                "\(n) started and running" + (believed == n ? "" : " (\(believed) started per the manager)")
+            )
+        case .rtoTier(let tier, let seconds):
+            let ns = probe.recoveries.filter { tier == nil || $0.tier == tier }.map(\.nanoseconds)
+            guard let p = Percentiles(ns) else { return (false, "no recovery of \(tier?.rawValue ?? "any") tier") }
+            return (
+                p.p99 <= seconds * SimTime.second,
+                "\(tier?.rawValue ?? "all"): p50 \(SimTime.format(p.p50)), p99 \(SimTime.format(p.p99)), "
+                    + "max \(SimTime.format(p.max)) over \(ns.count) VM(s)"
+            )
+        case .tierOrder:
+            return tierOrderProblem().map { (false, $0) } ?? (true, "higher tiers ran again first in every incident")
+        case .converged(let want):
+            let problem = convergenceProblem(endOfScenario: true)
+            if want { return (problem == nil, problem ?? "every HA VM runs or waits with a reason") }
+            return (problem != nil, problem.map { "not converged: \($0)" } ?? "converged")
         default:
             return (false, "unknown expectation")
         }
@@ -163,4 +205,33 @@ extension Simulation {
 extension String {
     /// The string without its leading spaces.
     public var trimmingLeadingSpaces: Substring { drop(while: { $0 == " " }) }
+}
+
+extension Simulation {
+    /// The first pair of VMs of one incident (their outages overlap) where the lower tier ran
+    /// again before the higher one, or the higher one never did.
+    func tierOrderProblem() -> String? {
+        let done = probe.recoveries
+        var open: [Recovery] = []
+        for i in world.instances.indices {
+            guard let t = probe.incidentAt[i], world.instances[i].instance.haPriority != .none else { continue }
+            open.append(
+                Recovery(
+                    instance: world.instances[i].instance.name, tier: world.instances[i].instance.haPriority,
+                    downAt: t, nanoseconds: kernel.now - t))
+        }
+        for low in done {
+            for high in done + open where high.tier < low.tier {
+                let overlap = high.downAt < low.downAt + low.nanoseconds && low.downAt < high.downAt + high.nanoseconds
+                guard overlap, high.downAt + high.nanoseconds > low.downAt + low.nanoseconds else { continue }
+                let when =
+                    open.contains(high)
+                    ? "is still down" : "ran again at \(SimTime.format(high.downAt + high.nanoseconds))"
+                return "vm '\(low.instance)' (\(low.tier.rawValue)) ran again at "
+                    + "\(SimTime.format(low.downAt + low.nanoseconds)) while '\(high.instance)' (\(high.tier.rawValue)) "
+                    + when
+            }
+        }
+        return nil
+    }
 }

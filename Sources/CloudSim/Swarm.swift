@@ -11,7 +11,7 @@ public struct SwarmSeedResult: Sendable {
     public let violation: InvariantViolation?
     /// Why the liveness phase did not converge (nil: it did).
     public let unconverged: String?
-    public let rtoNanoseconds: [UInt64]
+    public let recoveries: [Recovery]
     public let events: UInt64
     public let traceHash: String
     /// The decision log of the run.
@@ -29,6 +29,9 @@ public struct SwarmMutations: OptionSet, Sendable {
     /// The storage cluster accepts an unfence before it checks that it can act (liveness: a healed
     /// host never leaves `recovering`).
     public static let acceptBeforeSchedule = SwarmMutations(rawValue: 2)
+    /// The HA manager restarts a host's VMs without waiting for higher tiers on other hosts
+    /// (S14 must fire).
+    public static let ignorePriority = SwarmMutations(rawValue: 4)
 }
 
 /// Randomized fault schedules: each seed draws a topology, a workload, a fence configuration
@@ -51,6 +54,7 @@ public enum Swarm {
         var settings = SimSettings()
         settings.unsafeSkipFence = mutations.contains(.skipFence)
         settings.unsafeAcceptBeforeSchedule = mutations.contains(.acceptBeforeSchedule)
+        settings.unsafeIgnorePriority = mutations.contains(.ignorePriority)
         settings.ha.fenceCooldownNanoseconds = 180 * SimTime.second
         let levelChoices: [[[FenceMethod]]] = [
             [[.ipmi], [.storage]], [[.ipmi], [.storage]], [[.ipmi]], [[.storage]], [[.lease]], [[.ipmi], [.lease]],
@@ -197,11 +201,11 @@ public enum Swarm {
             let unconverged = r.violation == nil ? sim.convergenceProblem() : nil
             return SwarmSeedResult(
                 seed: seed, options: options, violation: r.violation, unconverged: unconverged,
-                rtoNanoseconds: r.rtoNanoseconds, events: r.events, traceHash: r.traceHash, log: r.log)
+                recoveries: r.recoveries, events: r.events, traceHash: r.traceHash, log: r.log)
         } catch {
             return SwarmSeedResult(
                 seed: seed, options: options, violation: nil, unconverged: "could not build: \(error)",
-                rtoNanoseconds: [], events: 0, traceHash: "", log: [])
+                recoveries: [], events: 0, traceHash: "", log: [])
         }
     }
 }
@@ -210,12 +214,20 @@ extension Simulation {
     /// Liveness (S12): every healed host is back in service (`online` and schedulable, or in the
     /// maintenance an operator asked for); every HA VM runs where the manager thinks it does, or is
     /// explicitly blocked (`error`, or waiting with a reason); no instance holds a claim it should not.
-    func convergenceProblem() -> String? {
-        for h in world.hosts.indices where world.hosts[h].power == .on {
+    /// `endOfScenario`: a scenario may end without healing, so a host cut off from the quorum is
+    /// not expected back, and one still in its fence cooldown (online, not yet schedulable)
+    /// counts as back; the swarm heals everything and its liveness phase accepts neither.
+    func convergenceProblem(endOfScenario: Bool = false) -> String? {
+        for h in world.hosts.indices where world.hosts[h].power == .on && (!endOfScenario || inQuorum(h)) {
             guard let r = control.store[host: world.hostID(h)] else {
                 return "node '\(world.hosts[h].name)' has no HA record"
             }
             if r.state == .maintenance && r.maintenanceRequested { continue }
+            if endOfScenario && r.state == .online,
+                let last = r.lastFenceAt, Instant.virtual(kernel.now) < last + control.config.fenceCooldownNanoseconds
+            {
+                continue
+            }
             guard r.state == .online, r.schedulable, !world.scheduler.hosts[h].cordoned else {
                 return "node '\(world.hosts[h].name)' is healed but \(r.state.rawValue)"
                     + (r.schedulable ? "" : ", not schedulable")
@@ -224,7 +236,9 @@ extension Simulation {
         }
         for r in control.store.vms {
             guard let i = world.instance(r.id) else { return "vm '\(r.name)' is not an instance of the world" }
-            let procs = ha.procs[i]
+            // at the end of a scenario, a blocklisted host cut off from the quorum may still hold
+            // processes that cannot write (a zombie): they do not run the VM
+            let procs = ha.procs[i].filter { !endOfScenario || inQuorum($0) || !ha.blocklisted[$0] }
             let node = r.node.flatMap(world.host)
             switch r.state {
             case .started:
@@ -249,7 +263,7 @@ extension Simulation {
         for i in world.instances.indices where world.claims[i] != nil {
             if let r = control.store[vm: world.vmID(i)] {
                 let node = r.node.flatMap(world.host)
-                guard r.state == .started, world.instances[i].host == node else {
+                guard r.state == .started || r.state == .fence, world.instances[i].host == node else {
                     return "instance '\(world.instances[i].instance.name)' holds a claim on "
                         + "\(hostTag(world.instances[i].host)) while HA has it \(r.state.rawValue) on \(hostTag(node))"
                 }

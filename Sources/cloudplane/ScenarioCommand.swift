@@ -82,14 +82,17 @@ struct ScenarioRun: AsyncParsableCommand {
     @OptionGroup var remoteWrite: RemoteWriteOptions
     @Option(help: "Virtual seconds between remote-write snapshots.") var remoteWriteStep: Double = 15
     /// Simulation-only fault hooks (the swarm's mutation switches): prove a scenario's checks fail.
-    @Flag(help: .hidden) var unsafeSkipFence = false
-    @Flag(help: .hidden) var unsafeAcceptBeforeSchedule = false
+    @Flag(help: "Test-only mutation: recover without fencing (S1/S2 must fire).") var unsafeSkipFence = false
+    @Flag(help: "Test-only mutation: the storage cluster accepts an unfence it cannot carry out (S12 must fire).")
+    var unsafeAcceptBeforeSchedule = false
+    @Flag(help: "Test-only mutation: restart each host's VMs without regard to other hosts' tiers (S14 must fire).")
+    var unsafeIgnorePriority = false
     @Flag(help: "Run without the safety checkers (to time them); every figure and log stays the same.")
     var noCheckers = false
 
     func validate() throws {
         if metrics != nil && files.count != 1 { throw ValidationError("--metrics takes exactly one scenario file") }
-        if updateGolden && (unsafeSkipFence || unsafeAcceptBeforeSchedule) {
+        if updateGolden && (unsafeSkipFence || unsafeAcceptBeforeSchedule || unsafeIgnorePriority) {
             throw ValidationError("--update-golden cannot record a run with an unsafe fault hook")
         }
         try remoteWrite.check()
@@ -110,6 +113,7 @@ struct ScenarioRun: AsyncParsableCommand {
             spec.settings.unsafeSkipFence = spec.settings.unsafeSkipFence || unsafeSkipFence
             spec.settings.unsafeAcceptBeforeSchedule =
                 spec.settings.unsafeAcceptBeforeSchedule || unsafeAcceptBeforeSchedule
+            spec.settings.unsafeIgnorePriority = spec.settings.unsafeIgnorePriority || unsafeIgnorePriority
             let start = clock.now
             var sim: Simulation
             do {

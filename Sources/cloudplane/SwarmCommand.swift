@@ -12,13 +12,17 @@ struct ScenarioSwarm: ParsableCommand {
     @Option(help: "First seed.") var from: UInt64 = 1
     @Option(help: "text or json.") var format: OutputFormat = .text
     @Flag(help: "Print each seed's drawn options (and, for a single seed, its decision log).") var verbose = false
-    @Flag(help: .hidden) var unsafeSkipFence = false
-    @Flag(help: .hidden) var unsafeAcceptBeforeSchedule = false
+    @Flag(help: "Test-only mutation: recover without fencing (S1/S2 must fire).") var unsafeSkipFence = false
+    @Flag(help: "Test-only mutation: the storage cluster accepts an unfence it cannot carry out (S12 must fire).")
+    var unsafeAcceptBeforeSchedule = false
+    @Flag(help: "Test-only mutation: restart each host's VMs without regard to other hosts' tiers (S14 must fire).")
+    var unsafeIgnorePriority = false
 
     var mutations: SwarmMutations {
         var m: SwarmMutations = []
         if unsafeSkipFence { m.insert(.skipFence) }
         if unsafeAcceptBeforeSchedule { m.insert(.acceptBeforeSchedule) }
+        if unsafeIgnorePriority { m.insert(.ignorePriority) }
         return m
     }
 
@@ -31,14 +35,14 @@ struct ScenarioSwarm: ParsableCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var failures: [SwarmSeedResult] = []
-        var rto: [UInt64] = []
+        var rto: [Recovery] = []
         var slowest: (UInt64, Double) = (from, 0)
         for seed in from..<(from + seeds) {
             let t0 = clock.now
             let r = Swarm.run(seed: seed, mutations: mutations)
             let wall = seconds(clock.now - t0)
             if wall > slowest.1 { slowest = (seed, wall) }
-            rto += r.rtoNanoseconds
+            rto += r.recoveries
             if !r.passed { failures.append(r) }
             if verbose && format == .text {
                 print("seed \(seed): \(r.passed ? "ok" : "FAILED") \(r.options)")
@@ -49,6 +53,7 @@ struct ScenarioSwarm: ParsableCommand {
         let flag =
             (unsafeSkipFence ? " --unsafe-skip-fence" : "")
             + (unsafeAcceptBeforeSchedule ? " --unsafe-accept-before-schedule" : "")
+            + (unsafeIgnorePriority ? " --unsafe-ignore-priority" : "")
         func replay(_ s: UInt64) -> String { "cloudplane scenario swarm --from \(s) --seeds 1 --verbose\(flag)" }
         if format == .json {
             let items: [JSON] = failures.map { f in
@@ -72,7 +77,8 @@ struct ScenarioSwarm: ParsableCommand {
                         "slowest_seed",
                         .object([("seed", .uint(slowest.0)), ("wall_seconds", JSON.rounded(slowest.1, 4))])
                     ),
-                    ("rto_seconds", ScenarioReport.rtoJSON(rto)),
+                    ("rto_seconds", ScenarioReport.rtoJSON(rto.map(\.nanoseconds))),
+                    ("rto_by_tier_seconds", ScenarioReport.rtoByTierJSON(rto)),
                 ]).serialized())
         } else {
             for f in failures {
@@ -81,13 +87,14 @@ struct ScenarioSwarm: ParsableCommand {
                     ?? "S12_liveness: \(f.unconverged ?? "")"
                 print("seed \(f.seed) FAILED: \(what)\n  options: \(f.options)\n  replay: \(replay(f.seed))")
             }
-            let p = Percentiles(rto)
+            let p = Percentiles(rto.map(\.nanoseconds))
             print(
                 "\(seeds - UInt64(failures.count)) of \(seeds) seeds passed in \(String(format: "%.1f", wall)) s "
                     + "(slowest seed \(slowest.0): \(Int(slowest.1 * 1000)) ms)"
                     + (p.map {
                         "; RTO p50 \(SimTime.format($0.p50)), p99 \(SimTime.format($0.p99)), max \(SimTime.format($0.max))"
                     } ?? ""))
+            print(ScenarioReport.rtoByTierText(rto, indent: "  "), terminator: "")
         }
         if !failures.isEmpty { throw ExitCode.failure }
     }
