@@ -85,6 +85,11 @@ public struct HAConfig: Sendable, Equatable {
     public var settleTimeNanoseconds: UInt64 = 10 * nsPerSecond
     /// A host offline this long is `gone`.
     public var goneAfterNanoseconds: UInt64 = 3600 * nsPerSecond
+    /// The agents' second channel: an agent cut off from the management network that still
+    /// renews its lease through the storage heartbeat (the control plane's lease record on the
+    /// storage cluster, as vSphere's datastore heartbeating) keeps feeding its watchdog, so a
+    /// management switch outage resets no host. False: only the management quorum counts.
+    public var storageChannel = true
 
     public init() {}
 

@@ -29,6 +29,9 @@ package protocol Membership: ~Copyable {
     func isPowered(_ host: Int) -> Bool
     /// The host is powered and in the quorate membership component.
     func isInQuorum(_ host: Int) -> Bool
+    /// The host reaches the control plane's lease record over its second channel (the storage
+    /// heartbeat), whether or not it is in the quorum.
+    func hasSecondChannel(_ host: Int) -> Bool
     /// The host's agent process runs (not stalled).
     func isAgentAlive(_ host: Int) -> Bool
     /// The host's manager process runs (not crashed or stalled).

@@ -9,11 +9,12 @@ extension ControlPlaneHost where Self: ~Copyable {
     package mutating func agentTick(_ h: Int) {
         let now = self.now
         if isAgentAlive(h) {
-            let renewed = isInQuorum(h)
+            let quorate = isInQuorum(h)
+            let renewed = quorate || (control.config.storageChannel && hasSecondChannel(h))
             control.agents[h].tick(now: now, renewed: renewed, config: control.config)
             if renewed { control.hostLeases[h] = now }
             if let b = storageFailingSince(h) { control.agents[h].storageFailing(since: b) }
-            if control.agents[h].mustReconcile && renewed && isStoreAvailable { reconcile(h) }
+            if control.agents[h].mustReconcile && quorate && isStoreAvailable { reconcile(h) }
         }
         if hasWorkingWatchdog(h) && control.agents[h].watchdog(now: now, config: control.config) == .expired {
             record("agent/\(hostName(h)): watchdog expired; host resets (self-fence)")

@@ -8,7 +8,7 @@ extension ScenarioParser {
         "fence_delay", "lease_ttl", "watchdog_timeout", "hardware_watchdog", "max_stall", "manager_lease_ttl",
         "fence_levels", "fence_timeout", "fence_retries", "fence_backoff", "max_concurrent_fences", "storm_percent",
         "fence_cooldown", "max_restart", "max_relocate", "starts_per_host", "starts_fleet", "settle_time",
-        "vm_start_time", "migration_bandwidth_mb",
+        "vm_start_time", "migration_bandwidth_mb", "second_channel", "tie_breaker",
     ]
 
     /// The `settings.ha` section; the detector's timers (heartbeat, suspect, unreachable, check
@@ -40,6 +40,14 @@ extension ScenarioParser {
         if let v = m["settle_time"] { c.settleTimeNanoseconds = try v.duration() }
         if let v = m["vm_start_time"] { s.vmStartMedian = try positive(v) }
         if let v = m["migration_bandwidth_mb"] { s.migrationBandwidthMB = try v.int(in: 1...1_000_000) }
+        if let v = m["second_channel"] {
+            switch try v.string() {
+            case "storage": c.storageChannel = true
+            case "none": c.storageChannel = false
+            case let other: throw v.fail("unknown second_channel '\(other)' (known: storage, none)")
+            }
+        }
+        if let v = m["tie_breaker"] { s.tieBreaker = try enumValue(v, TieBreaker.self) }
         if let v = m["fence_levels"] {
             var levels: [[FenceMethod]] = []
             let given = try v.sequence()

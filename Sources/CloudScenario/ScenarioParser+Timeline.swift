@@ -4,7 +4,8 @@ import Yams
 
 extension ScenarioParser {
     static let actionKinds = [
-        "power_off", "power_on", "network_cut", "partition", "bmc_fault", "gpu_fault", "bmc_command", "heal",
+        "power_off", "power_on", "power_cut", "network_cut", "partition", "bmc_fault", "gpu_fault", "bmc_command",
+        "heal",
     ]
 
     static func parseTimed(_ f: Field, _ ctx: Context) throws(ScenarioError) -> [TimedAction] {
@@ -43,8 +44,18 @@ extension ScenarioParser {
         return [TimedAction(at: at, action: action)]
     }
 
+    /// A host, a list of hosts, or `{rack: NAME}` (every host of that rack, in host order).
     static func hostList(_ f: Field, _ ctx: Context) throws(ScenarioError) -> [String] {
         if f.node.scalar != nil { return [try ctx.host(f)] }
+        if f.node.mapping != nil {
+            let m = try f.mapping(allowed: ["rack"])
+            guard let r = m["rack"] else { throw f.fail("give {rack: NAME}") }
+            let name = try r.string()
+            guard let hosts = ctx.rackHosts[name] else {
+                throw r.fail("unknown rack '\(name)' (known: \(ctx.rackHosts.keys.sorted().joined(separator: ", ")))")
+            }
+            return hosts
+        }
         var out: [String] = []
         for h in try f.sequence() { out.append(try ctx.host(h)) }
         guard !out.isEmpty else { throw f.fail("name at least one host") }
@@ -64,6 +75,7 @@ extension ScenarioParser {
         switch kind {
         case "power_off": return .powerOff(hosts: try hostList(f, ctx))
         case "power_on": return .powerOn(hosts: try hostList(f, ctx))
+        case "power_cut": return .powerCut(hosts: try hostList(f, ctx))
         case "heal":
             if f.node.scalar?.string == "all" { return .heal(host: nil) }
             return .heal(host: try ctx.host(f))

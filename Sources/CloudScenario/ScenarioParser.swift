@@ -114,6 +114,8 @@ public enum ScenarioParser {
         let hostGPUs: [String: Int]
         let duration: UInt64
         let vmNames: Set<String>
+        /// Host names by rack, in host order.
+        let rackHosts: [String: [String]]
 
         init(
             datacenters: [DatacenterSpec], hostNames: [String], duration: UInt64, vmNames: [String]
@@ -123,15 +125,18 @@ public enum ScenarioParser {
             self.hostNames = Set(hostNames)
             self.vmNames = Set(vmNames)
             var gpus: [String: Int] = [:]
+            var racks: [String: [String]] = [:]
             for dc in datacenters {
                 for c in dc.clusters {
                     for g in c.hostGroups {
                         let n = HardwareTemplate.named(g.template)?.gpuCount ?? 0
                         for h in g.hostNames { gpus[h] = n }
+                        for (h, r) in zip(g.hostNames, g.hostRacks) { racks[r, default: []].append(h) }
                     }
                 }
             }
             hostGPUs = gpus
+            rackHosts = racks
             self.duration = duration
         }
 

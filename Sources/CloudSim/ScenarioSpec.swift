@@ -85,6 +85,8 @@ public struct SimSettings: Sendable, Equatable {
     public var migrationMaxDowntime: UInt64 = 300 * SimTime.millisecond
     /// Latency of a storage blocklist until the map epoch containing it is published.
     public var blocklistMedian: UInt64 = 1500 * SimTime.millisecond
+    /// How membership breaks a tie when exactly half of an even cluster can see each other.
+    public var tieBreaker = TieBreaker.witness
     /// Test-only mutation switch: the HA manager recovers without fencing.
     public var unsafeSkipFence = false
     /// Test-only mutation switch: the storage cluster accepts an unfence before it checks that it
@@ -139,6 +141,9 @@ public struct HostGroupSpec: Sendable {
     /// The generated host names.
     public var hostNames: [String] { (1...max(count, 1)).prefix(count).map { Self.hostName(name, $0) } }
 
+    /// The rack of each generated host, in `hostNames` order (round-robin over `racks`).
+    public var hostRacks: [String] { (0..<count).map { racks[$0 % racks.count] } }
+
     /// `prefix-01` … `prefix-99`, `prefix-100` ….
     public static func hostName(_ prefix: String, _ i: Int) -> String { prefix + "-" + (i < 10 ? "0\(i)" : "\(i)") }
 }
@@ -189,8 +194,12 @@ public enum BMCMode: String, Sendable, CaseIterable {
     case error
     /// Reports success for power commands but does nothing; status reads stay truthful.
     case falseSuccess = "false_success"
-    /// Shares the host's power supply: unreachable whenever the host has no power.
+    /// Shares the host's power supply: unreachable whenever the host's supply has no power (it
+    /// still answers on standby power while the host is merely powered off).
     case sharedPower = "shared_power"
+    /// Reports success for power commands but does nothing, and its status reads say "off"
+    /// whatever the power is: the read-back alone cannot be trusted.
+    case lyingStatus = "lying_status"
 }
 
 /// A BMC command.
@@ -204,6 +213,9 @@ public enum BMCCommand: String, Sendable, CaseIterable {
 public enum FaultAction: Sendable, Equatable {
     case powerOff(hosts: [String])
     case powerOn(hosts: [String])
+    /// The hosts' feed is cut: they stay off (their BMCs cannot power them on) until `power_on`
+    /// or `heal`; a `shared_power` BMC is dark with them.
+    case powerCut(hosts: [String])
     case networkCut(host: String, network: NetworkKind)
     /// Hosts in `groups` are split off into separate islands; the control plane stays with the rest.
     case partition(network: NetworkKind, groups: [[String]])
@@ -235,6 +247,7 @@ public enum FaultAction: Sendable, Equatable {
         switch self {
         case .powerOff: "power_off"
         case .powerOn: "power_on"
+        case .powerCut: "power_cut"
         case .networkCut: "network_cut"
         case .partition: "partition"
         case .bmcFault: "bmc_fault"
@@ -371,4 +384,19 @@ public struct TenantSpec: Sendable, Equatable {
         self.gpus = gpus
         self.instances = instances
     }
+}
+
+/// How the membership layer breaks a tie: exactly half of an even cluster can see each other and
+/// no component has a majority.
+public enum TieBreaker: String, Sendable, CaseIterable {
+    /// No tie-breaker: an exact half is not quorate (every host waits; nobody recovers).
+    case none
+    /// A quorum witness on the core management network (like corosync-qdevice): the half that
+    /// still reaches the core network gets its vote. Survives the loss of either half's rack.
+    case witness
+    /// The half that holds the lowest-numbered host (votequorum's `auto_tie_breaker`), whether or
+    /// not the other half still runs; when that host is down, the other half is not quorate.
+    case lowest
+    /// The half that holds the highest-numbered host.
+    case highest
 }

@@ -85,11 +85,23 @@ public enum PowerState: String, Sendable {
     case on, off, booting
 }
 
+/// The host's power feed, which its BMC's standby power hangs off.
+public enum PowerFeed: String, Sendable {
+    /// Powered: the BMC runs on standby power even while the host is off.
+    case ok
+    /// The host's supply failed (`power_off`): a BMC on the host supply (`shared_power`) is dark
+    /// until the power is restored; a dedicated BMC can still power the host on.
+    case lost
+    /// The feed is cut (`power_cut`): nothing powers the host on until the power is restored.
+    case cut
+}
+
 /// A simulated host.
 public struct SimHost: Sendable {
     public var node: Node
     public var cluster: Int
     public var power: PowerState = .on
+    public var feed = PowerFeed.ok
     public var networks: [NetworkAttachment] = Array(repeating: NetworkAttachment(), count: NetworkKind.allCases.count)
     public var bmc = SimBMC()
     public var gpus: [SimGPU]

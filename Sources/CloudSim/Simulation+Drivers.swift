@@ -27,6 +27,7 @@ extension Simulation: ControlPlaneHost {
     package var hostCount: Int { world.hosts.count }
     package func isPowered(_ host: Int) -> Bool { world.hosts[host].power == .on }
     package func isInQuorum(_ host: Int) -> Bool { inQuorum(host) }
+    package func hasSecondChannel(_ host: Int) -> Bool { storageHeartbeatAlive(host) }
     package func isAgentAlive(_ host: Int) -> Bool { ha.agentAlive(host, now: kernel.now) }
     package func isManagerUp(_ host: Int) -> Bool { ha.managerUp(host, now: kernel.now) }
     package func isReachable(_ host: Int, from leader: Int) -> Bool { ha.component[host] == ha.component[leader] }
@@ -44,9 +45,7 @@ extension Simulation: ControlPlaneHost {
         let interval = spec.settings.heartbeatIntervalNanoseconds
         return world.hosts.indices.map { h in
             let host = world.hosts[h]
-            let storage =
-                host.power == .on && host.network(.storage).reachesControlPlane && ha.storageUp
-                && !ha.blocklisted[h]
+            let storage = storageHeartbeatAlive(h)
             let reachable = inQuorum(h) && ha.agentAlive(h, now: now)
             return HostObservation(
                 host: control.handles.hosts[h],
@@ -54,6 +53,12 @@ extension Simulation: ControlPlaneHost {
                 storageAlive: storage,
                 inventory: reachable ? inventory[h] : nil, reconciledAt: reachable ? agents[h].reconciledAt : nil)
         }
+    }
+
+    /// The host's storage heartbeat reaches the control plane (and the control plane's reaches it).
+    func storageHeartbeatAlive(_ h: Int) -> Bool {
+        let host = world.hosts[h]
+        return host.power == .on && host.network(.storage).reachesControlPlane && ha.storageUp && !ha.blocklisted[h]
     }
 
     // MARK: Hypervisor
@@ -99,8 +104,7 @@ extension Simulation: ControlPlaneHost {
 
     package mutating func bmcPowerOff(host: Int, command: UInt64) {
         world.hosts[host].bmc.commandsReceived += 1
-        let bmc = world.hosts[host].bmc.mode
-        if bmc == .timeout || (bmc == .sharedPower && world.hosts[host].power == .off) { return }  // no answer
+        if bmcDark(host) { return }  // no answer
         let latency = Variates.latencyNanoseconds(
             median: spec.settings.bmcMedian, p99Ratio: spec.settings.bmcP99Ratio, using: &kernel.rng)
         schedule(.ha(.ipmiOff(host: host, command: command)), after: latency)
@@ -189,9 +193,9 @@ extension Simulation: ControlPlaneHost {
             powerFenceReply(host: h, command: id, bmc == .error ? .error : .accepted)
         case .ipmiReadback(let h, let id):
             let bmc = world.hosts[h].bmc.mode
-            if bmc == .timeout || (bmc == .sharedPower && world.hosts[h].power == .off) { return }  // no answer
-            powerFenceReply(
-                host: h, command: id, bmc == .error ? .error : (world.hosts[h].power == .off ? .statusOff : .statusOn))
+            if bmcDark(h) { return }  // no answer
+            let off = world.hosts[h].power == .off || bmc == .lyingStatus
+            powerFenceReply(host: h, command: id, bmc == .error ? .error : (off ? .statusOff : .statusOn))
         case .blocklistDone(let h, let id):
             guard ha.storageUp else { return fenceWorkAbandoned(id) }
             ha.blocklisted[h] = true

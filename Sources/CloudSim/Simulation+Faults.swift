@@ -9,9 +9,20 @@ extension Simulation {
     mutating func apply(_ action: FaultAction) {
         switch action {
         case .powerOff(let names):
-            for h in names.compactMap(world.host(named:)) { powerOff(h, reason: "power lost") }
+            for h in names.compactMap(world.host(named:)) {
+                if world.hosts[h].feed == .ok { world.hosts[h].feed = .lost }
+                powerOff(h, reason: "power lost")
+            }
+        case .powerCut(let names):
+            for h in names.compactMap(world.host(named:)) {
+                world.hosts[h].feed = .cut
+                powerOff(h, reason: "power cut (stays off until restored)")
+            }
         case .powerOn(let names):
-            for h in names.compactMap(world.host(named:)) { powerOn(h, reason: "power restored") }
+            for h in names.compactMap(world.host(named:)) {
+                world.hosts[h].feed = .ok
+                powerOn(h, reason: "power restored")
+            }
         case .networkCut(let name, let net):
             guard let h = world.host(named: name) else { return }
             var a = world.hosts[h].network(net)
@@ -79,8 +90,19 @@ extension Simulation {
         record("node '\(world.hosts[h].name)': \(reason); \(lost) instance(s) down")
     }
 
+    /// The host's BMC does not answer: hung, or on the host supply while that has no power. A BMC
+    /// on standby power answers while its host is off (powered off by the BMC itself).
+    func bmcDark(_ h: Int) -> Bool {
+        let host = world.hosts[h]
+        return host.bmc.mode == .timeout || (host.bmc.mode == .sharedPower && host.feed != .ok)
+    }
+
     mutating func powerOn(_ h: Int, reason: String) {
         guard world.hosts[h].power == .off else { return }
+        guard world.hosts[h].feed != .cut else {
+            record("node '\(world.hosts[h].name)': \(reason) refused: its power is cut")
+            return
+        }
         world.hosts[h].power = .booting
         world.hosts[h].powerEpoch &+= 1
         let boot = Variates.latencyNanoseconds(
@@ -120,7 +142,7 @@ extension Simulation {
     mutating func bmcCommand(_ h: Int, _ command: BMCCommand) {
         world.hosts[h].bmc.commandsReceived += 1
         let host = world.hosts[h]
-        let unreachable = host.bmc.mode == .timeout || (host.bmc.mode == .sharedPower && host.power == .off)
+        let unreachable = bmcDark(h)
         record("node '\(host.name)': BMC \(command.rawValue) requested")
         if unreachable {
             schedule(.bmcReply(host: h, command: command, outcome: .timeout), after: Self.bmcCommandTimeout)
@@ -153,7 +175,7 @@ extension Simulation {
             record("node '\(name)': BMC \(command.rawValue) \(outcome.rawValue)")
             return
         }
-        let acts = world.hosts[h].bmc.mode != .falseSuccess
+        let acts = world.hosts[h].bmc.mode != .falseSuccess && world.hosts[h].bmc.mode != .lyingStatus
         switch command {
         case .powerOff:
             if acts { powerOff(h, reason: "powered off by BMC") }
@@ -162,11 +184,15 @@ extension Simulation {
             if acts { powerOn(h, reason: "powered on by BMC") }
             record("node '\(name)': BMC power_on success")
         case .powerStatus:
-            record("node '\(name)': BMC power_status success: \(world.hosts[h].power == .off ? "off" : "on")")
+            let off = world.hosts[h].power == .off || world.hosts[h].bmc.mode == .lyingStatus
+            record("node '\(name)': BMC power_status success: \(off ? "off" : "on")")
         }
     }
 
     mutating func heal(_ h: Int) {
+        let cut = world.hosts[h].feed == .cut
+        world.hosts[h].feed = .ok
+        if cut { powerOn(h, reason: "power restored") }
         for k in NetworkKind.allCases { world.hosts[h].setNetwork(k, NetworkAttachment()) }
         world.hosts[h].bmc.mode = .healthy
         for g in world.hosts[h].gpus.indices where world.hosts[h].gpus[g].health != .healthy {

@@ -52,6 +52,7 @@ extension Simulation {
             ha.quorate = ha.component[h]
             break
         }
+        if ha.quorate == nil && n % 2 == 0 { ha.quorate = tieBreak(sizes: sizes) }
         for h in 0..<n { refreshHeartbeat(h) }
     }
 
@@ -90,5 +91,19 @@ extension Simulation {
         if status == .running && previous != .running { world.instances[v].startedAt = kernel.now }
         world.instances[v].status = status
         world.instances[v].instance.state = status == .running ? .running : (status == .error ? .error : .stopped)
+    }
+}
+
+extension Simulation {
+    /// The component that wins a tie (exactly half the hosts), by the cluster's tie-breaker.
+    func tieBreak(sizes: [Int: Int]) -> Int? {
+        let n = world.hosts.count
+        func half(_ c: Int) -> Int? { c >= 0 && (sizes[c] ?? 0) * 2 == n ? c : nil }
+        switch spec.settings.tieBreaker {
+        case .none: return nil
+        case .witness: return half(0)  // the witness sits on the core management network (island 0)
+        case .lowest: return half(ha.component[0])
+        case .highest: return half(ha.component[n - 1])
+        }
     }
 }

@@ -127,6 +127,26 @@ import Testing
         #expect(p.reply(.statusOn, now: at(23 * s)) == Self.lied, "20 s of polling after the wait, then it gives up")
     }
 
+    /// The storm guard's check reads the status once, never powers anything, and is proven
+    /// only by a read that says off.
+    @Test(arguments: [
+        (BMCReply.statusOff, true), (BMCReply.statusOn, false), (BMCReply.error, false), (BMCReply.accepted, false),
+    ])
+    func aStatusOnlyCheckIsProvenOnlyByAnOffRead(reply: BMCReply, proven: Bool) {
+        var p = PowerFenceProcedure(timing: .ipmilan, statusOnly: true)
+        #expect(p.start() == .readStatus(afterNanoseconds: 0))
+        let action = p.reply(reply, now: at(1))
+        if proven {
+            #expect(action == .verifiedOff(.verified(proof: "power status read 'off' before any power action")))
+        } else {
+            guard case .failed = action else {
+                Issue.record("expected a failure, got \(String(describing: action))")
+                return
+            }
+        }
+        #expect(p.reply(.statusOff, now: at(2)) == nil, "a finished check answers nothing more")
+    }
+
     @Test func theLeaseFenceIsProvenOnlyOnceTheLeaseExpired() {
         let config = HAConfig()
         let renewed: Instant = 7_000_000_000
@@ -147,6 +167,7 @@ extension PowerFenceProcedure.Action: CustomStringConvertible {
         case .powerOff: "power off"
         case .readStatus(let after): "read status after \(after)"
         case .verifiedPowerOn(let o): "verified \(o)"
+        case .verifiedOff(let o): "verified off \(o)"
         case .failed(let o, let on): "failed \(o) on=\(on)"
         }
     }
