@@ -15,6 +15,16 @@ public enum FenceMethod: String, Sendable, CaseIterable, Codable {
     case manual
 }
 
+/// What the manager does when an online host loses its storage path (all paths down): its VMs
+/// run on without their disks.
+public enum StoragePathPolicy: String, Sendable, CaseIterable, Codable {
+    /// After the grace period, fence the host's storage access (blocklist) and restart its HA VMs
+    /// elsewhere, as vSphere's VM Component Protection does for all-paths-down.
+    case restart
+    /// Log and alert only (the metric `cloudplane_ha_storage_path_lost`).
+    case off
+}
+
 /// What the agents do with their VMs when their host is shut down on purpose.
 public enum ShutdownPolicy: String, Sendable, CaseIterable, Codable {
     /// Stop the VMs cleanly and start them again on the same host when it is back.
@@ -90,6 +100,9 @@ public struct HAConfig: Sendable, Equatable {
     /// storage cluster, as vSphere's datastore heartbeating) keeps feeding its watchdog, so a
     /// management switch outage resets no host. False: only the management quorum counts.
     public var storageChannel = true
+    /// What to do when an online host loses its storage path, and after how long.
+    public var storagePathPolicy = StoragePathPolicy.restart
+    public var storagePathGraceNanoseconds: UInt64 = 60 * nsPerSecond
 
     public init() {}
 

@@ -46,6 +46,11 @@ public enum HAEvent: Sendable, Equatable, Codable {
     case relocating(vm: String, attempt: Int, of: Int, avoiding: [HostID])
     /// A rejection: the scheduler found no host; the VM waits.
     case recoveryPending(vm: String, reason: String)
+    /// An online host's storage heartbeat went silent (`lost`) or came back.
+    /// `clusterWide`: most hosts lost the storage cluster at once (an outage of the cluster, not
+    /// of this host's path: nothing is fenced).
+    case storagePath(
+        host: HostID, lost: Bool, policy: StoragePathPolicy, graceNanoseconds: UInt64, clusterWide: Bool = false)
     /// Capacity is held on `host` for a VM whose own host's fence is blocked, so lower tiers of
     /// the incident cannot take it.
     case capacityHeld(vm: String, host: HostID, fencing: HostID)
@@ -129,6 +134,17 @@ extension HAEvent {
             return "vm '\(vm)': relocate \(n) of \(of) (avoiding "
                 + avoiding.map { "'\(hostName($0))'" }.joined(separator: ", ") + ")"
         case .recoveryPending(let vm, let reason): return "vm '\(vm)': recovery pending: \(reason)"
+        case .storagePath(let h, let lost, let policy, let grace, let clusterWide):
+            guard lost else { return "\(node(h)): storage path back" }
+            if clusterWide {
+                return "\(node(h)): storage unreachable while online; most hosts lost the storage cluster "
+                    + "(a storage outage: nothing to fence)"
+            }
+            return "\(node(h)): storage path lost while online; its VMs have no disks ("
+                + (policy == .restart
+                    ? "storage_path_loss: restart: fencing its storage and restarting its VMs after "
+                        + HAManager.seconds(grace) + ")"
+                    : "storage_path_loss: off: alert only)")
         case .capacityHeld(let vm, let h, let f):
             return "vm '\(vm)': capacity held on \(node(h)) while the fence of \(node(f)) is blocked"
         case .capacityReleased(let vm, let h, let reason):

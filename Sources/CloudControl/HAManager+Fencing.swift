@@ -23,8 +23,14 @@ extension HAManager {
                     engaged: storm, unreachable: vanished, total: total,
                     powerChecks: storm && verifiedLevel(from: 0) != nil))
         }
+        let storagePaths = pendingStorageFences
+        pendingStorageFences.removeAll()
         if now < takeoverAt + config.fenceDelayNanoseconds { return }
         var active = state.hosts.count { $0.state == .fencing }
+        for h in storagePaths where state.hosts[h].state == .online && active < config.maxConcurrentFences {
+            beginFence(h, storageOnly: true, placement: &placement)
+            active += 1
+        }
         guard active < config.maxConcurrentFences else { return }
         var due: [(rank: Int, host: Int)] = []
         for h in state.hosts.indices {
@@ -57,8 +63,49 @@ extension HAManager {
         (level..<config.fenceLevels.count).first { config.fenceLevels[$0].allSatisfy { $0 == .ipmi } }
     }
 
-    mutating func beginFence(_ h: Int, verifiedOnly: Bool = false, placement: inout some HAPlacement) {
-        let why = state.hosts[h].state == .isolated ? "isolated past its lease" : "failed"
+    /// An online host that lost its storage path: noted when it starts (and when it ends); under
+    /// `storage_path_loss: restart`, fenced through storage alone once the grace period passed.
+    mutating func checkStoragePath(_ h: Int) {
+        let rec = state.hosts[h]
+        func note(_ lost: Bool) {
+            log(
+                .storagePath(
+                    host: hostID(h), lost: lost, policy: config.storagePathPolicy,
+                    graceNanoseconds: config.storagePathGraceNanoseconds, clusterWide: lost && !storageSeenByMost))
+        }
+        if observations[h].storageAlive {
+            state.hosts[h].storageLostSince = nil
+            state.hosts[h].storageLossNoted = false
+            if rec.storageLossNoted { note(false) }
+            return
+        }
+        if rec.storageFenced { return }
+        guard let since = rec.storageLostSince else {
+            state.hosts[h].storageLostSince = now
+            return
+        }
+        // a host that lost its power goes silent on both channels within the suspect delay:
+        // only a host still online after that lost just its storage path
+        guard now >= since + config.suspectAfterNanoseconds else { return }
+        if !rec.storageLossNoted {
+            state.hosts[h].storageLossNoted = true
+            note(true)
+        }
+        guard config.storagePathPolicy == .restart, state.armed, storageSeenByMost,
+            now >= since + config.storagePathGraceNanoseconds,
+            needsFence(h), state.hosts.count(where: { $0.state == .fencing }) < config.maxConcurrentFences
+        else { return }
+        pendingStorageFences.append(h)
+    }
+
+    mutating func beginFence(
+        _ h: Int, verifiedOnly: Bool = false, storageOnly: Bool = false, placement: inout some HAPlacement
+    ) {
+        var why = state.hosts[h].state == .isolated ? "isolated past its lease" : "failed"
+        if storageOnly {
+            why =
+                "storage path lost for \(Self.seconds(now.nanoseconds(since: state.hosts[h].storageLostSince ?? now)))"
+        }
         setHost(h, .fencing, verifiedOnly ? why + "; storm guard: power-verified levels only" : why)
         for v in vms(on: h) {
             let s = state.vms[v].state
@@ -73,6 +120,7 @@ extension HAManager {
         }
         var progress = FenceProgress(startedAt: now)
         progress.verifiedOnly = verifiedOnly
+        progress.storageOnly = storageOnly
         if verifiedOnly, let first = verifiedLevel(from: 0) { progress.level = first }
         state.hosts[h].fence = progress
         if unsafeSkipFence {
@@ -86,7 +134,7 @@ extension HAManager {
     /// Sends every method of the current level.
     mutating func tryLevel(_ h: Int) {
         guard var f = state.hosts[h].fence else { return }
-        let methods = config.fenceLevels[f.level]
+        let methods = f.storageOnly ? [FenceMethod.storage] : config.fenceLevels[f.level]
         f.retryAt = nil
         f.proofs = []
         var deadline = now + config.fenceTimeoutNanoseconds
@@ -120,6 +168,11 @@ extension HAManager {
         case .powerCheck: method = .ipmi
         default: return
         }
+        // a power read-back is not trusted alone: a host whose storage heartbeat goes on is running
+        var outcome = outcome
+        if case .verified = outcome, method == .ipmi, observations[h].storageAlive {
+            outcome = .failed(reason: "BMC reads power off but the host's storage heartbeat goes on")
+        }
         switch outcome {
         case .verified(let proof):
             f.proofs.append("\(method.rawValue): \(proof)")
@@ -139,12 +192,18 @@ extension HAManager {
             // a reconcile counts only when it happened after the fence began (it then killed the
             // processes of every VM in 'fence')
             if let r = observations[h].reconciledAt, r > f.startedAt {
+                // a blocklist sent without an answer may have been applied: unfence it on return
+                if f.outstanding.contains(where: { $0.kind == .fence(.storage) }) {
+                    state.hosts[h].storageFenced = true
+                }
                 completeFence(h, proofs: ["host rejoined and its agent reconciled: no VM of it runs there"])
                 continue
             }
             let waiting =
                 f.retryAt != nil || f.outstanding.allSatisfy { $0.kind == .fence(.lease) || $0.kind == .fence(.manual) }
-            if fresh(h) && waiting {
+            // a storage-path fence of an online host is called off only when its storage is back
+            let back = f.storageOnly ? observations[h].storageAlive && !state.hosts[h].storageFenced : waiting
+            if fresh(h) && back {
                 cancelFence(h, placement: &placement)
                 continue
             }
@@ -152,6 +211,7 @@ extension HAManager {
                 if now >= retry {
                     var restart = FenceProgress(startedAt: f.startedAt)
                     restart.verifiedOnly = f.verifiedOnly && state.stormGuard
+                    restart.storageOnly = f.storageOnly
                     restart.level = restart.verifiedOnly ? verifiedLevel(from: 0) ?? 0 : 0
                     state.hosts[h].fence = restart
                     tryLevel(h)
@@ -176,7 +236,7 @@ extension HAManager {
         guard var f = state.hosts[h].fence else { return }
         log(.fenceLevelFailed(host: hostID(h), level: f.level, reason: reason))
         f.outstanding = []
-        let next = f.verifiedOnly ? verifiedLevel(from: f.level + 1) : f.level + 1
+        let next = f.storageOnly ? nil : f.verifiedOnly ? verifiedLevel(from: f.level + 1) : f.level + 1
         if f.attempt < config.fenceRetries {
             f.attempt += 1
         } else if let next, next < config.fenceLevels.count {
@@ -212,10 +272,18 @@ extension HAManager {
     }
 
     mutating func completeFence(_ h: Int, proofs: [String]) {
+        // commands of the fence sent this round are not released: the state no longer has them
+        if let outstanding = state.hosts[h].fence?.outstanding, !outstanding.isEmpty {
+            effects.removeAll { e in
+                if case .send(let c) = e { outstanding.contains { $0.id == c.id } } else { false }
+            }
+        }
+        state.hosts[h].lastFenceBeganAt = state.hosts[h].fence?.startedAt ?? now
         state.hosts[h].fence = nil
         state.hosts[h].lastFenceAt = now
         state.hosts[h].fences += 1
         state.hosts[h].reconciledAt = nil
+        if state.hosts[h].storageLostSince != nil { state.hosts[h].storageLostSince = now }
         log(.fenceCompleted(host: hostID(h), proofs: proofs))
         setHost(h, .fenced)
     }

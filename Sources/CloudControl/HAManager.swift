@@ -24,6 +24,12 @@ public struct HAManager: Sendable {
     var vmsByHost: [[Int]] = []
     /// The host record position of each VM record's node (-1: none).
     var hostOfVM: [Int] = []
+    /// Online hosts whose storage path has been lost past the grace period, found by this round's
+    /// host update and fenced through storage by its fence step.
+    var pendingStorageFences: [Int] = []
+    /// True when most online hosts still see the storage cluster this round: a host without it
+    /// lost its own path (otherwise the storage cluster itself is out, and fencing helps nobody).
+    var storageSeenByMost = true
     /// Set for the first round under a new epoch: every command in flight is resent.
     var takingOver = false
     /// When this leader took over: it starts no fence before it has watched every host for one
@@ -210,10 +216,23 @@ extension HAManager {
     /// Moves every host through online → suspect → isolated/failed, and returning hosts through
     /// recovering → online.
     mutating func updateHosts(placement: inout some HAPlacement) {
+        var online = 0
+        var withStorage = 0
+        for h in state.hosts.indices where state.hosts[h].state == .online && fresh(h) {
+            online += 1
+            if observations[h].storageAlive { withStorage += 1 }
+        }
+        storageSeenByMost = withStorage * 2 > online
         for h in state.hosts.indices {
             switch state.hosts[h].state {
             case .online:
-                if !fresh(h) { setHost(h, .suspect, "no heartbeat for \(Self.seconds(age(h)))") }
+                if !fresh(h) {
+                    state.hosts[h].storageLostSince = nil
+                    state.hosts[h].storageLossNoted = false
+                    setHost(h, .suspect, "no heartbeat for \(Self.seconds(age(h)))")
+                } else {
+                    checkStoragePath(h)
+                }
             case .suspect, .isolated, .failed:
                 if fresh(h) {
                     setHost(h, .online, "heartbeats back")
@@ -251,7 +270,9 @@ extension HAManager {
             setHost(h, .fenced, "silent again while recovering")
             return
         }
-        if rec.reconciledAt == nil, let r = observations[h].reconciledAt, rec.lastFenceAt.map({ r >= $0 }) ?? true {
+        if rec.reconciledAt == nil, let r = observations[h].reconciledAt,
+            (rec.lastFenceBeganAt ?? rec.lastFenceAt).map({ r >= $0 }) ?? true
+        {
             state.hosts[h].reconciledAt = r
             log(.hostReconciled(host: hostID(h)))
         }
@@ -273,6 +294,6 @@ extension HAManager {
         setSchedulable(
             h,
             state.hosts[h].state == .online && cooled && !state.hosts[h].maintenanceRequested
-                && state.hosts[h].shutdown == nil)
+                && state.hosts[h].shutdown == nil && !state.hosts[h].storageLossNoted)
     }
 }

@@ -19,6 +19,9 @@ public struct FenceProgress: Sendable, Equatable, Codable {
     /// Begun while the storm guard held: only levels whose every method verifies that the host
     /// is off (IPMI power read-back) are tried; blind levels (storage, lease) are skipped.
     public var verifiedOnly = false
+    /// A storage-path fence: only the storage method, for a host that is online but lost its
+    /// storage path (`HAConfig.storagePathPolicy`).
+    public var storageOnly = false
 
     /// Progress of a fence that began at `startedAt` (its first level not sent yet).
     public init(startedAt: Instant) {
@@ -42,9 +45,15 @@ public struct HAHostRecord: Sendable, Equatable, Codable {
     public let joinedAt: Instant
     public var fence: FenceProgress?
     public var lastFenceAt: Instant?
+    /// When the last completed fence began: a reconcile since then killed every VM it fenced.
+    public var lastFenceBeganAt: Instant?
     public var fences = 0
     /// Set while the host's storage client is blocklisted.
     public var storageFenced = false
+    /// Since when an online host's storage heartbeat is silent (its storage path is lost).
+    public var storageLostSince: Instant?
+    /// True once the loss lasted past `suspect_after` with the host still online, and was logged.
+    public var storageLossNoted = false
     /// When a returning host's agent reported it had reconciled.
     public var reconciledAt: Instant?
     /// The unfence or reboot command in flight.

@@ -160,6 +160,8 @@ package protocol RuntimeObserver: ~Copyable {
     mutating func hostReconciled(_ host: Int)
     /// A fence device proved `host` fenced (power read back off, lease expired).
     mutating func fenceProven(_ host: Int)
+    /// The agent of `host` rejected command `c` as sent under an older leader epoch.
+    mutating func commandRejected(_ c: HACommand, on host: Int)
 }
 
 /// A runtime the control-plane loop can run on: its drivers, its membership view, its observers
@@ -174,6 +176,9 @@ package protocol ControlPlaneHost:
         _ step: inout HAControlStep, now: Instant, epoch: UInt64, observations: [HostObservation], inputs: [HAInput],
         queued: [AdminCommand]
     ) -> HAPersist
+    /// True when the path to `host`'s agent holds command `c` and delivers it later (through
+    /// `agentReceive`); false delivers it now.
+    mutating func holdsCommand(_ c: HACommand, for host: Int) -> Bool
     /// Marks `host` schedulable for new VMs or not.
     mutating func setSchedulable(_ host: Int, _ on: Bool)
 }

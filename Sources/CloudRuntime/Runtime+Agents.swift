@@ -53,16 +53,24 @@ extension ControlPlaneHost where Self: ~Copyable {
         case .start, .stop, .migrate, .reboot:
             guard let h = control.handles.host(c.host), isInQuorum(h), isReachable(h, from: leader), isAgentAlive(h)
             else { return }
-            switch control.agents[h].accept(c) {
-            case .staleEpoch(let seen):
-                record("agent/\(hostName(h)): rejected command \(c.id) from stale epoch \(c.epoch) (obeying \(seen))")
-            case .alreadyDone(let answer):
-                deliver(answer)
-            case .inProgress:
-                break
-            case .execute:
-                agentExecute(c, on: h)
-            }
+            if holdsCommand(c, for: h) { return }
+            agentReceive(c, on: h)
+        }
+    }
+
+    /// A command reaches the agent of `h`: checked for its epoch and ID, then carried out once.
+    package mutating func agentReceive(_ c: HACommand, on h: Int) {
+        guard isPowered(h), isAgentAlive(h) else { return }
+        switch control.agents[h].accept(c) {
+        case .staleEpoch(let seen):
+            record("agent/\(hostName(h)): rejected command \(c.id) from stale epoch \(c.epoch) (obeying \(seen))")
+            commandRejected(c, on: h)
+        case .alreadyDone(let answer):
+            deliver(answer)
+        case .inProgress:
+            break
+        case .execute:
+            agentExecute(c, on: h)
         }
     }
 

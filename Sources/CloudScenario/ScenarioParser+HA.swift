@@ -9,6 +9,7 @@ extension ScenarioParser {
         "fence_levels", "fence_timeout", "fence_retries", "fence_backoff", "max_concurrent_fences", "storm_percent",
         "fence_cooldown", "max_restart", "max_relocate", "starts_per_host", "starts_fleet", "settle_time",
         "vm_start_time", "migration_bandwidth_mb", "second_channel", "tie_breaker",
+        "storage_path_loss", "storage_path_grace",
     ]
 
     /// The `settings.ha` section; the detector's timers (heartbeat, suspect, unreachable, check
@@ -47,6 +48,8 @@ extension ScenarioParser {
             case let other: throw v.fail("unknown second_channel '\(other)' (known: storage, none)")
             }
         }
+        if let v = m["storage_path_loss"] { c.storagePathPolicy = try enumValue(v, StoragePathPolicy.self) }
+        if let v = m["storage_path_grace"] { c.storagePathGraceNanoseconds = try positive(v) }
         if let v = m["tie_breaker"] { s.tieBreaker = try enumValue(v, TieBreaker.self) }
         if let v = m["fence_levels"] {
             var levels: [[FenceMethod]] = []
@@ -84,7 +87,8 @@ extension ScenarioParser {
     }
 
     static let haActionKinds = [
-        "network_restore", "stall", "crash_leader", "store_outage", "storage_outage", "watchdog", "start_failures",
+        "network_restore", "stall", "command_delay", "crash_leader", "store_outage", "storage_outage", "watchdog",
+        "start_failures",
         "maintenance", "shutdown", "fence_ack", "disarm", "arm", "lock", "migrate", "flap",
     ]
 
@@ -101,6 +105,12 @@ extension ScenarioParser {
             }
             return .stall(
                 host: try ctx.host(h), process: try enumValue(p, StalledProcess.self), duration: try positive(d))
+        case "command_delay":
+            let m = try f.mapping(allowed: ["host", "delay", "for"])
+            guard let h = m["host"], let d = m["delay"], let w = m["for"] else {
+                throw f.fail("needs 'host', 'delay' and 'for' (how long commands are delayed)")
+            }
+            return .commandDelay(host: try ctx.host(h), delay: try positive(d), window: try positive(w))
         case "crash_leader":
             let m = try f.mapping(allowed: ["when", "restart_after"])
             let when = try m["when"].map { w throws(ScenarioError) in try enumValue(w, CrashTrigger.self) } ?? .now

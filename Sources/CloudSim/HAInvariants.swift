@@ -172,7 +172,8 @@ extension Simulation {
     /// S14: within an incident, a VM of a lower tier is never started while a VM of a higher tier
     /// that is down in the world (waiting for its host's fence, or for a start) could use the
     /// capacity the lower one took: the higher VM would fit on that host without the lower one's
-    /// claim. A VM with capacity held for it is not waiting for this capacity.
+    /// claim. A VM with capacity held for it is not waiting for this capacity, nor is one the
+    /// manager cannot yet know is down (its host not yet failed).
     mutating func checkPriorityOrder(_ started: HAVMRecord, after: HAState) {
         guard let i = world.instance(started.id), probe.incidentAt[i] != nil,
             let target = started.node.flatMap(world.host)
@@ -182,6 +183,12 @@ extension Simulation {
                 let j = world.instance(w.id), probe.incidentAt[j] != nil, ha.procs[j].isEmpty,
                 w.home == nil, !w.failedNodes.contains(world.hostID(target))
             else { continue }
+            // a VM the manager still has started waits only once its host is known down
+            if w.state == .started {
+                guard let s = w.node.flatMap({ after[host: $0]?.state }), s == .failed || s == .fencing else {
+                    continue
+                }
+            }
             if world.couldPlace(j, on: target, without: i) {
                 violate(
                     "S14_priority_order",

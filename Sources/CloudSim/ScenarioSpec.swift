@@ -184,24 +184,6 @@ public enum NetworkKind: String, Sendable, CaseIterable {
     case management, storage, vm
 }
 
-/// A BMC's behaviour.
-public enum BMCMode: String, Sendable, CaseIterable {
-    /// Does what it is told and reports the truth.
-    case healthy
-    /// Never answers.
-    case timeout
-    /// Answers every command with an error.
-    case error
-    /// Reports success for power commands but does nothing; status reads stay truthful.
-    case falseSuccess = "false_success"
-    /// Shares the host's power supply: unreachable whenever the host's supply has no power (it
-    /// still answers on standby power while the host is merely powered off).
-    case sharedPower = "shared_power"
-    /// Reports success for power commands but does nothing, and its status reads say "off"
-    /// whatever the power is: the read-back alone cannot be trusted.
-    case lyingStatus = "lying_status"
-}
-
 /// A BMC command.
 public enum BMCCommand: String, Sendable, CaseIterable {
     case powerOff = "power_off"
@@ -228,6 +210,10 @@ public enum FaultAction: Sendable, Equatable {
     case networkRestore(host: String, network: NetworkKind)
     /// A process stops being scheduled for a while (SIGSTOP, a long GC pause).
     case stall(host: String, process: StalledProcess, duration: UInt64)
+    /// Commands the leader sends to `host`'s agent during the next `window` arrive `delay` late
+    /// (a congested or flapping management path): a late one may meet an agent that already
+    /// obeys a newer leader (S4).
+    case commandDelay(host: String, delay: UInt64, window: UInt64)
     /// The leader's manager process crashes (now, or right after it sends its next fence or start)
     /// and restarts after `restartAfter`.
     case crashLeader(trigger: CrashTrigger, restartAfter: UInt64)
@@ -256,6 +242,7 @@ public enum FaultAction: Sendable, Equatable {
         case .heal: "heal"
         case .networkRestore: "network_restore"
         case .stall: "stall"
+        case .commandDelay: "command_delay"
         case .crashLeader: "crash_leader"
         case .storeOutage: "store_outage"
         case .storageOutage: "storage_outage"
@@ -384,19 +371,4 @@ public struct TenantSpec: Sendable, Equatable {
         self.gpus = gpus
         self.instances = instances
     }
-}
-
-/// How the membership layer breaks a tie: exactly half of an even cluster can see each other and
-/// no component has a majority.
-public enum TieBreaker: String, Sendable, CaseIterable {
-    /// No tie-breaker: an exact half is not quorate (every host waits; nobody recovers).
-    case none
-    /// A quorum witness on the core management network (like corosync-qdevice): the half that
-    /// still reaches the core network gets its vote. Survives the loss of either half's rack.
-    case witness
-    /// The half that holds the lowest-numbered host (votequorum's `auto_tie_breaker`), whether or
-    /// not the other half still runs; when that host is down, the other half is not quorate.
-    case lowest
-    /// The half that holds the highest-numbered host.
-    case highest
 }

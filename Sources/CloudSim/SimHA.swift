@@ -26,6 +26,8 @@ struct SimHA: Sendable {
     var startFailuresVM: [Int]
     var startFailuresHost: [Int]
     var crashTrigger: (trigger: CrashTrigger, restartAfter: UInt64)?
+    /// Commands to each host's agent sent before `until` arrive `delay` late.
+    var commandDelay: [(until: UInt64, delay: UInt64)?]
 
     init(hostCount: Int, instanceCount: Int, processes: [[Int]]) {
         component = Array(repeating: 0, count: hostCount)
@@ -39,6 +41,7 @@ struct SimHA: Sendable {
         procs = processes
         startFailuresVM = Array(repeating: 0, count: instanceCount)
         startFailuresHost = Array(repeating: 0, count: hostCount)
+        commandDelay = Array(repeating: nil, count: hostCount)
     }
 
     func agentAlive(_ h: Int, now: UInt64) -> Bool { now >= agentStalledUntil[h] }

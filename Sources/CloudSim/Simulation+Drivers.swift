@@ -22,6 +22,12 @@ extension Simulation: ControlPlaneHost {
 
     package mutating func setSchedulable(_ host: Int, _ on: Bool) { world.setSchedulable(host, on) }
 
+    package mutating func holdsCommand(_ c: HACommand, for host: Int) -> Bool {
+        guard let d = ha.commandDelay[host], kernel.now < d.until else { return false }
+        schedule(.ha(.commandArrives(c, host: host)), after: d.delay)
+        return true
+    }
+
     // MARK: Membership
 
     package var hostCount: Int { world.hosts.count }
@@ -181,6 +187,17 @@ extension Simulation: ControlPlaneHost {
 
     package mutating func hostReconciled(_ host: Int) { evidence.proofAt[host] = kernel.now }
     package mutating func fenceProven(_ host: Int) { evidence.proofAt[host] = kernel.now }
+
+    /// S4 seen from the agent: a rejected command must really be from an older epoch than the
+    /// current leader's (an agent that refused the current leader would stall recovery).
+    package mutating func commandRejected(_ c: HACommand, on host: Int) {
+        guard checkers else { return }
+        if c.epoch >= control.epoch {
+            violate(
+                "S4_single_leader",
+                "agent of '\(world.hosts[host].name)' rejected command \(c.id) of the current epoch \(c.epoch)")
+        }
+    }
 
     /// Completes the work of a simulated fence device: the BMC answers, the storage cluster
     /// publishes a map epoch, a lease check is due.

@@ -31,6 +31,7 @@ extension Simulation {
             world.hosts[h].lastFaultAt = kernel.now
             record("node '\(name)': \(net.rawValue) network link down")
             refreshMembership()
+            if net == .storage { storagePathChanged(h, up: false) }
         case .partition(let net, let groups):
             for group in groups {
                 let island = world.nextIsland
@@ -54,7 +55,8 @@ extension Simulation {
         case .bmcCommand(let name, let command):
             guard let h = world.host(named: name) else { return }
             bmcCommand(h, command)
-        case .networkRestore, .stall, .crashLeader, .storeOutage, .storageOutage, .watchdog, .startFailures, .admin:
+        case .networkRestore, .stall, .commandDelay, .crashLeader, .storeOutage, .storageOutage, .watchdog,
+            .startFailures, .admin:
             applyHA(action)
         case .heal(let name):
             if let name {
@@ -201,5 +203,21 @@ extension Simulation {
         }
         refreshMembership()
         record("node '\(world.hosts[h].name)': healed (networks, BMC, GPUs)")
+    }
+}
+
+extension Simulation {
+    /// Host `h`'s storage path went down (its VMs lose their disks: an incident begins) or came
+    /// back (a VM that still runs there and is not blocklisted has its disks again).
+    mutating func storagePathChanged(_ h: Int, up: Bool) {
+        for v in guests(on: h) where world.instances[v].instance.haPriority != .none && ha.procs[v] == [h] {
+            if !up {
+                probe.began(v, at: kernel.now)
+            } else if !ha.blocklisted[h] {
+                probe.recovered(
+                    v, name: world.instances[v].instance.name, tier: world.instances[v].instance.haPriority,
+                    now: kernel.now)
+            }
+        }
     }
 }

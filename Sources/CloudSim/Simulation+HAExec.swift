@@ -53,8 +53,11 @@ extension Simulation {
         switch work {
         case .vmStartDone(let vm, let h, let id, let power, let ok, let reason):
             guard world.hosts[h].powerEpoch == power, world.hosts[h].power == .on else { return }
-            if ok { spawn(vm, on: h) }
-            agentFinished(h, id, .started(command: id, ok: ok, reason: reason))
+            // QEMU cannot open the disks of a host without a storage path (or blocklisted)
+            let disks = storageHeartbeatAlive(h)
+            if ok && disks { spawn(vm, on: h) }
+            agentFinished(
+                h, id, .started(command: id, ok: ok && disks, reason: ok && !disks ? "disks unreachable" : reason))
         case .vmStopDone(let vm, let h, let id, let power):
             guard world.hosts[h].powerEpoch == power else { return }
             ha.procs[vm].removeAll { $0 == h }
@@ -73,6 +76,9 @@ extension Simulation {
         case .storageBack:
             ha.storageUp = true
             record("storage: cluster available again")
+        case .commandArrives(let c, let h):
+            record("agent/\(world.hosts[h].name): delayed command \(c.id) (epoch \(c.epoch)) arrives")
+            agentReceive(c, on: h)
         case .processBack(let h, let p):
             record("node '\(world.hosts[h].name)': \(p.rawValue) process running again")
             if p == .agent { refreshHeartbeat(h) }

@@ -14,6 +14,13 @@ extension Simulation {
             world.hosts[h].setNetwork(net, a)
             refreshMembership()
             record("node '\(name)': \(net.rawValue) network link up")
+            if net == .storage { storagePathChanged(h, up: true) }
+        case .commandDelay(let name, let delay, let window):
+            guard let h = world.host(named: name) else { return }
+            ha.commandDelay[h] = (now + window, delay)
+            record(
+                "node '\(name)': commands to its agent arrive \(SimTime.format(delay)) late for \(SimTime.format(window))"
+            )
         case .stall(let name, let process, let duration):
             guard let h = world.host(named: name) else { return }
             world.hosts[h].lastFaultAt = now

@@ -38,6 +38,8 @@ enum HAWork: Sendable {
     case storeBack
     case storageBack
     case processBack(host: Int, process: StalledProcess)
+    /// A delayed command reaches the agent of `host`.
+    case commandArrives(HACommand, host: Int)
 }
 
 /// What a BMC answered.

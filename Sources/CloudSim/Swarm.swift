@@ -109,7 +109,8 @@ public enum Swarm {
         let at = (30 + rng.below(210)) * SimTime.second
         let h = hosts[Int(rng.below(UInt64(hosts.count)))]
         let t = "@\(at / SimTime.second)s"
-        let kind = rng.below(11)
+        let kind = rng.below(17)
+        if kind >= 11 { return drawNewFault(kind, &rng, at: at, host: h, hosts: hosts, levels: levels) }
         switch kind {
         case 0: return ([TimedAction(at: at, action: .powerOff(hosts: [h]))], "power_off \(h) \(t)")
         case 1:
@@ -189,6 +190,71 @@ public enum Swarm {
                     TimedAction(at: s + 15 * SimTime.second, action: .networkRestore(host: h, network: .management)))
             }
             return (out, "flap \(h) \(t)")
+        }
+    }
+
+    /// The fault kinds 11 to 16: a management switch outage, an even split, a storage path lost
+    /// for a while, a shared-power BMC whose host's power returns, a BMC that lies about power
+    /// status, a rack power loss with one slow BMC.
+    static func drawNewFault(
+        _ kind: UInt64, _ rng: inout Xoshiro256StarStar, at: UInt64, host h: String, hosts: [String],
+        levels: [[FenceMethod]]
+    ) -> ([TimedAction], String) {
+        let t = "@\(at / SimTime.second)s"
+        switch kind {
+        case 11:
+            let down = (30 + rng.below(120)) * SimTime.second
+            var out: [TimedAction] = []
+            for x in hosts {
+                out.append(TimedAction(at: at, action: .networkCut(host: x, network: .management)))
+                out.append(TimedAction(at: at + down, action: .networkRestore(host: x, network: .management)))
+            }
+            return (out, "mgmt_switch_outage \(down / SimTime.second)s \(t)")
+        case 12:
+            let group = Array(hosts.prefix(hosts.count / 2))
+            return (
+                [TimedAction(at: at, action: .partition(network: .management, groups: [group]))],
+                "even_split \(group.joined(separator: ",")) \(t)"
+            )
+        case 13:
+            let down = (20 + rng.below(150)) * SimTime.second
+            return (
+                [
+                    TimedAction(at: at, action: .networkCut(host: h, network: .storage)),
+                    TimedAction(at: at + down, action: .networkRestore(host: h, network: .storage)),
+                ], "storage_path_loss \(h) \(down / SimTime.second)s \(t)"
+            )
+        case 14:
+            let back = (60 + rng.below(150)) * SimTime.second
+            return (
+                [
+                    TimedAction(at: at, action: .bmcFault(host: h, mode: .sharedPower)),
+                    TimedAction(at: at, action: .powerOff(hosts: [h])),
+                    TimedAction(at: at + back, action: .powerOn(hosts: [h])),
+                ], "bmc_standby shared_power+power_off \(h) back after \(back / SimTime.second)s \(t)"
+            )
+        case 15:
+            // a lying status read cannot be caught by IPMI alone on a host cut off from both
+            // networks (another fault may cut its storage too): with a level that trusts IPMI
+            // alone, the lying BMC's host really loses power
+            let cut = rng.below(2) == 0 && !levels.contains([.ipmi])
+            let fault: FaultAction = cut ? .networkCut(host: h, network: .management) : .powerOff(hosts: [h])
+            return (
+                [
+                    TimedAction(at: at, action: .bmcFault(host: h, mode: .lyingStatus)),
+                    TimedAction(at: at, action: fault),
+                ],
+                "lying_status+\(cut ? "mgmt_cut" : "power_off") \(h) \(t)"
+            )
+        default:
+            let rack = stride(from: 0, to: hosts.count, by: 2).map { hosts[$0] }
+            let slow = rack[Int(rng.below(UInt64(rack.count)))]
+            return (
+                [
+                    TimedAction(at: at, action: .bmcFault(host: slow, mode: .timeout)),
+                    TimedAction(at: at, action: .powerOff(hosts: rack)),
+                ], "rack_power_loss r1 (slow bmc \(slow)) \(t)"
+            )
         }
     }
 

@@ -44,13 +44,35 @@ import Testing
         #expect(h.sent.contains { $0.kind == .fence(.ipmi) }, "retried after the backoff")
     }
 
-    @Test func stormGuardStopsFencingWhenMostHostsVanish() {
-        var h = HAHarness(hosts: 4, vms: [("a", .high, 1), ("b", .high, 2), ("c", .high, 3)])
+    @Test func stormGuardStopsFencingWhenMostHostsVanishAndNoLevelReadsPower() {
+        var config = HAConfig()
+        config.fenceLevels = [[.storage], [.lease]]
+        var h = HAHarness(hosts: 4, vms: [("a", .high, 1), ("b", .high, 2), ("c", .high, 3)], config: config)
         h.storage = [true, false, false, false]
         h.run(until: 25, dead: [1, 2, 3])
         #expect(h.state.stormGuard)
         #expect(!h.state.hosts.contains { $0.state == .fencing })
-        #expect(h.allLogs.contains { $0.hasPrefix("storm guard: 3 of 4 hosts unreachable") })
+        #expect(h.allLogs.contains { $0.hasPrefix("storm guard: 3 of 4 hosts unreachable at once; automatic fencing") })
+    }
+
+    /// Under the storm guard only a BMC's status read fences: off proves the fault real and the
+    /// VM restarts; on (the host may be running) fences nothing and no blind level follows.
+    @Test(arguments: [true, false])
+    func stormGuardFencesOnlyHostsWhoseBMCReadsOff(off: Bool) throws {
+        var h = HAHarness(hosts: 4, vms: [("a", .high, 1), ("b", .high, 2), ("c", .high, 3)])
+        h.storage = [true, false, false, false]
+        h.run(until: 25, dead: [1, 2, 3])
+        #expect(h.state.stormGuard)
+        #expect(h.allLogs.contains { $0.contains("blind fencing suspended, only hosts whose BMC reads power off") })
+        let check = try #require(h.state.hosts[1].fence?.outstanding.first)
+        #expect(check.kind == .powerCheck)
+        #expect(!h.sent.contains { $0.kind == .fence(.ipmi) || $0.kind == .fence(.storage) }, "nothing blind")
+        let outcome: FenceOutcome = off ? .verified(proof: "power status read 'off'") : .failed(reason: "reads 'on'")
+        h.round(at: 26, dead: [1, 2, 3], inputs: [.fenced(command: check.id, outcome: outcome)])
+        h.run(until: 40, dead: [1, 2, 3])
+        #expect((h.state.hosts[1].fences == 1) == off)
+        #expect(h.sent.contains { $0.kind == .start(vm: inst(0)) } == off)
+        #expect(!h.sent.contains { $0.kind == .fence(.storage) }, "the storage level is blind: never under the guard")
     }
 
     @Test func anIsolatedHostIsGivenItsLeaseBeforeItIsFenced() {

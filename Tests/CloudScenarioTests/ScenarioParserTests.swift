@@ -209,7 +209,8 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
             #expect(sc?[key] != nil, "missing \(key)")
         }
         let exps = sc?["expectations"] as? [[String: Any]]
-        #expect(exps?.count == 2)
+        #expect(exps?.count == 3)  // the two given and the S12 liveness check
+        #expect(exps?[2]["name"] as? String == "S12_liveness converged")
         #expect(exps?[1]["passed"] as? Bool == false)
         #expect((exps?[1]["detail"] as? String)?.hasSuffix(" fence(s)") == true)
     }
@@ -218,7 +219,7 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         let xml = ScenarioReport.junit([try demoRun()])
         let doc = try XMLDocument(xmlString: xml)
         let cases = try doc.nodes(forXPath: "//testcase")
-        #expect(cases.count == 4)  // two expectations, the invariants, the golden log
+        #expect(cases.count == 5)  // two expectations, S12 liveness, the invariants, the golden log
         #expect(try doc.nodes(forXPath: "//testcase/failure").count == 1)
         #expect(try doc.nodes(forXPath: "//testsuites/@failures").first?.stringValue == "1")
     }
