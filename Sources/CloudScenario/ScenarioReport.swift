@@ -57,6 +57,17 @@ public enum ScenarioReport {
             ("wall_seconds", JSON.rounded(run.wallSeconds, 4)),
             ("rto_seconds", rtoJSON(r.rtoNanoseconds)),
             ("rto_by_tier_seconds", rtoByTierJSON(r.recoveries)),
+            (
+                "recoveries",
+                .array(
+                    r.recoveries.map { v in
+                        .object([
+                            ("vm", .string(v.instance)), ("tier", .string(v.tier.rawValue)),
+                            ("down_at_seconds", JSON.rounded(Double(v.downAt) / 1e9, 3)),
+                            ("rto_seconds", JSON.rounded(Double(v.nanoseconds) / 1e9, 3)),
+                        ])
+                    })
+            ),
             ("rto_samples_seconds", .array(r.rtoNanoseconds.map { JSON.rounded(Double($0) / 1e9, 3) })),
             ("golden_log", run.goldenProblem.map { .string($0) } ?? .string("ok")),
             (
