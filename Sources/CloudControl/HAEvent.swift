@@ -14,6 +14,8 @@ public enum HAEvent: Sendable, Equatable, Codable {
     /// A fence level is tried (`level` and `attempt` from 0).
     case fenceLevelStarted(host: HostID, level: Int, methods: [FenceMethod], attempt: Int)
     case fenceLevelFailed(host: HostID, level: Int, reason: String)
+    /// The host's lease already expired when its fence began: the lease level is tried first.
+    case fenceLevelSkipped(host: HostID, toLevel: Int)
     /// Every level failed: the host's VMs stay blocked; fencing starts over after `retryAfterNanoseconds`.
     case fenceExhausted(host: HostID, blockedVMs: Int, retryAfterNanoseconds: UInt64)
     /// The host came back before any proof: the fence is called off.
@@ -77,6 +79,9 @@ extension HAEvent {
                     ? "blind fencing suspended, only hosts whose BMC reads power off are fenced "
                     : "automatic fencing suspended ")
                 + "(a network or manager fault is more likely)"
+        case .fenceLevelSkipped(let h, let level):
+            return "FENCE: \(node(h)): lease already expired (the host reset itself): trying level \(level + 1) "
+                + "(lease) first"
         case .fenceSkipped(let h):
             return "fencing: SKIPPED for \(node(h)) (unsafe test switch)"
         case .fenceLevelStarted(let h, let level, let methods, let attempt):

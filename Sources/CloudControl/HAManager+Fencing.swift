@@ -122,6 +122,14 @@ extension HAManager {
         progress.verifiedOnly = verifiedOnly
         progress.storageOnly = storageOnly
         if verifiedOnly, let first = verifiedLevel(from: 0) { progress.level = first }
+        // a host whose lease already expired reset itself (S3): a lease level proves that now,
+        // without power-cycling a host that is already rebooting empty
+        if !verifiedOnly && !storageOnly, now >= lastSeen(h) + config.leaseTTLNanoseconds,
+            let lease = config.fenceLevels.firstIndex(of: [.lease]), lease > 0
+        {
+            progress.level = lease
+            log(.fenceLevelSkipped(host: hostID(h), toLevel: lease))
+        }
         state.hosts[h].fence = progress
         if unsafeSkipFence {
             log(.fenceSkipped(host: hostID(h)))

@@ -57,17 +57,7 @@ public enum ScenarioReport {
             ("wall_seconds", JSON.rounded(run.wallSeconds, 4)),
             ("rto_seconds", rtoJSON(r.rtoNanoseconds)),
             ("rto_by_tier_seconds", rtoByTierJSON(r.recoveries)),
-            (
-                "recoveries",
-                .array(
-                    r.recoveries.map { v in
-                        .object([
-                            ("vm", .string(v.instance)), ("tier", .string(v.tier.rawValue)),
-                            ("down_at_seconds", JSON.rounded(Double(v.downAt) / 1e9, 3)),
-                            ("rto_seconds", JSON.rounded(Double(v.nanoseconds) / 1e9, 3)),
-                        ])
-                    })
-            ),
+            ("recoveries", .array(r.recoveries.map(recoveryJSON))),
             ("rto_samples_seconds", .array(r.rtoNanoseconds.map { JSON.rounded(Double($0) / 1e9, 3) })),
             ("golden_log", run.goldenProblem.map { .string($0) } ?? .string("ok")),
             (
@@ -80,6 +70,7 @@ public enum ScenarioReport {
             ("violations", .array(violations)),
             ("instances", .object(r.summary.instanceCounts.map { ($0.0, .int(Int64($0.1))) })),
             ("hosts", .array(r.summary.hosts.map(hostJSON))),
+            ("vms", .array(r.summary.vms.map(vmJSON))),
             ("log", .array(r.log.map { .string(String($0.drop(while: { $0 == " " }))) })),
         ])
     }
@@ -108,6 +99,23 @@ public enum ScenarioReport {
         }.joined()
     }
 
+    static func vmJSON(_ v: VMSummary) -> JSON {
+        let node: JSON = v.node.map { .string($0) } ?? .null
+        let blocked: JSON = v.blocked.map { .string($0) } ?? .null
+        return .object([
+            ("name", .string(v.name)), ("tier", .string(v.tier)), ("ha_state", .string(v.haState)), ("node", node),
+            ("blocked", blocked), ("running_on", .array(v.runningOn.map { .string($0) })),
+        ])
+    }
+
+    static func recoveryJSON(_ v: Recovery) -> JSON {
+        .object([
+            ("vm", .string(v.instance)), ("tier", .string(v.tier.rawValue)),
+            ("down_at_seconds", JSON.rounded(Double(v.downAt) / 1e9, 3)),
+            ("rto_seconds", JSON.rounded(Double(v.nanoseconds) / 1e9, 3)),
+        ])
+    }
+
     static func hostJSON(_ h: HostSummary) -> JSON {
         .object([
             ("name", .string(h.name)), ("id", .string(h.id)), ("template", .string(h.template)),
@@ -133,6 +141,17 @@ public enum ScenarioReport {
                 out +=
                     pad(h.name, 14) + pad(h.template, 16) + pad(h.rack, 8) + pad(h.power, 8) + pad(h.health, 12)
                     + pad(String(h.instances), 5) + String(h.heartbeats) + "\n"
+            }
+            if !r.summary.vms.isEmpty {
+                out +=
+                    "-- HA VMs\n" + pad("VM", 14) + pad("TIER", 10) + pad("HA STATE", 10) + pad("NODE", 14)
+                    + "RUNNING ON\n"
+                for v in r.summary.vms {
+                    let on = v.runningOn.isEmpty ? "-" : v.runningOn.joined(separator: ",")
+                    out +=
+                        pad(v.name, 14) + pad(v.tier, 10) + pad(v.haState, 10) + pad(v.node ?? "-", 14) + on
+                        + (v.blocked.map { "  (\($0))" } ?? "") + "\n"
+                }
             }
             out +=
                 "-- instances: " + r.summary.instanceCounts.map { "\($0.1) \($0.0)" }.joined(separator: ", ")

@@ -214,7 +214,7 @@ public struct Simulation: ~Copyable {
         return SimulationResult(
             name: spec.name, seed: seed, traceHash: hash, events: kernel.dispatched, simulatedNanoseconds: now,
             log: log, violation: violation, expectations: results, passed: passed,
-            summary: world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatIntervalNanoseconds),
+            summary: summary(now: now),
             metrics: metrics(), recoveries: probe.recoveries)
     }
 }
@@ -227,5 +227,19 @@ extension SimTime {
         frac = String(repeating: "0", count: 3 - frac.count) + frac
         let text = "\(ms / 1000).\(frac)"
         return String(repeating: " ", count: max(0, 10 - text.count)) + text
+    }
+}
+
+extension Simulation {
+    /// The end state: hosts, instance counts, and every HA VM as the manager has it and as it runs.
+    func summary(now: UInt64) -> SimulationSummary {
+        var s = world.summary(monitor: monitor, now: now, interval: spec.settings.heartbeatIntervalNanoseconds)
+        s.vms = control.store.vms.map { r in
+            let running = world.instance(r.id).map { ha.procs[$0].map { world.hosts[$0].name } } ?? []
+            return VMSummary(
+                name: r.name, tier: r.priority.rawValue, haState: r.state.rawValue,
+                node: r.node.map { control.hostName($0) }, blocked: r.blocked, runningOn: running)
+        }
+        return s
     }
 }

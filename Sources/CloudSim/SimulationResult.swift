@@ -23,11 +23,26 @@ public struct HostSummary: Sendable, Equatable {
     public let failedGPUs: Int
 }
 
+/// One HA VM's end state, for reports: what the manager believes and what runs.
+public struct VMSummary: Sendable, Equatable {
+    public let name: String
+    public let tier: String
+    /// The HA manager's state and node.
+    public let haState: String
+    public let node: String?
+    /// Why it waits, if it does.
+    public let blocked: String?
+    /// Hosts where a process of it runs in the world.
+    public let runningOn: [String]
+}
+
 /// End state of a run, for reports.
 public struct SimulationSummary: Sendable {
     public let hosts: [HostSummary]
     /// Instance counts by status, in `InstanceStatus.allCases` order.
     public let instanceCounts: [(String, Int)]
+    /// Every HA VM's end state, in record order.
+    public var vms: [VMSummary] = []
 }
 
 /// What a run produced.

@@ -113,6 +113,18 @@ import Testing
         #expect(broken.stdout.contains("[FAIL] golden log"))
     }
 
+    /// The priority scenario passes, and with each host's VMs restarted as soon as its own fence
+    /// completes (the priority inversion) the S14 checker fires and the critical VM never runs.
+    @Test func thePriorityScenarioFailsWhenTiersAcrossHostsAreIgnored() throws {
+        let file = "Scenarios/ha-30-priority-across-hosts.yaml"
+        let fixed = try CLI.run(["scenario", "run", file, "--format", "json"])
+        #expect(fixed.status == 0, "\(fixed.stdout.suffix(2000))")
+        let broken = try CLI.run(["scenario", "run", file, "--format", "json", "--unsafe-ignore-priority"])
+        #expect(broken.status == 1)
+        let violations = scenario(broken)?["violations"] as? [[String: Any]] ?? []
+        #expect(violations.first?["invariant"] as? String == "S14_priority_order")
+    }
+
     /// HA VMs of a scenario: the workload entries with an `ha:` tier other than `none`.
     static func haVMCount(_ yaml: String) -> Int {
         yaml.split(separator: "\n").reduce(0) { total, line in
