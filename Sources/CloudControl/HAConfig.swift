@@ -13,6 +13,10 @@ public enum FenceMethod: String, Sendable, CaseIterable, Codable {
     case lease
     /// An operator's acknowledgement that the host is off.
     case manual
+    /// Switching the host's outlets off at its PDU, confirmed by the outlet state read back "off"
+    /// (`fence_apc`'s reboot: the outlets are switched on again afterwards). Independent of the
+    /// host's BMC and of its power supply.
+    case pdu
 }
 
 /// What the manager does when an online host loses its storage path (all paths down): its VMs

@@ -76,6 +76,9 @@ package protocol FenceTransport: ~Copyable {
     mutating func bmcReadStatus(host: Int, command: UInt64, afterNanoseconds: UInt64)
     /// Powers `host` on again after a proven power fence ("onoff").
     mutating func bmcPowerOn(host: Int)
+    /// Switches the outlets of `host` off at its PDU and reads them back; completion (verified
+    /// once they read off) comes through `fenceWorkDone`, and the outlets are switched on again.
+    mutating func pduPowerCycle(host: Int, command: UInt64)
     /// True while the storage cluster can act.
     var isStorageAvailable: Bool { get }
     /// Blocklists the storage client of `host`; completion comes through `fenceWorkDone`.

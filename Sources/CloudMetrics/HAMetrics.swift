@@ -43,6 +43,10 @@ public enum HAMetrics {
                 name: "cloudplane_ha_vms_blocked", help: "HA VMs waiting with a reason (fence failed, no capacity).",
                 kind: .gauge, samples: [Sample([], Double(s.vms.count { $0.blocked != nil }))]),
             MetricFamily(
+                name: "cloudplane_ha_storage_path_lost",
+                help: "1 while an online host has lost its storage path (its VMs have no disks).", kind: .gauge,
+                samples: s.hosts.map { Sample([("host", $0.name)], $0.storageLossNoted ? 1 : 0) }),
+            MetricFamily(
                 name: "cloudplane_ha_leader_epoch", help: "Epoch of the current HA leader lease.",
                 kind: .gauge, samples: [Sample([], Double(control.epoch))]),
             MetricFamily(

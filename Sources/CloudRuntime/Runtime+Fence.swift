@@ -67,6 +67,9 @@ extension ControlPlaneHost where Self: ~Copyable {
             scheduleLeaseCheck(host: h, command: c.id, afterNanoseconds: expiry.nanoseconds(since: now))
         case .manual:
             fenceBegin(c, method)  // an operator's fence_ack answers it
+        case .pdu:
+            fenceBegin(c, method)
+            pduPowerCycle(host: h, command: c.id)
         }
     }
 

@@ -21,7 +21,7 @@ public enum ScenarioParser {
         } catch let e as ScenarioError {
             throw e
         } catch {
-            throw yamlError(error, file: file)
+            throw yamlError(error, file: file, text: text)
         }
         let top = try Field(node: root, path: "", file: file).mapping(allowed: topKeys)
         func required(_ k: String) throws(ScenarioError) -> Field {
@@ -86,7 +86,7 @@ public enum ScenarioParser {
         return out
     }
 
-    static func yamlError(_ error: any Error, file: String) -> ScenarioError {
+    static func yamlError(_ error: any Error, file: String, text: String = "") -> ScenarioError {
         if let y = error as? YamlError {
             switch y {
             case .scanner(let ctx, let problem, let mark, _), .parser(let ctx, let problem, let mark, _),
@@ -96,9 +96,11 @@ public enum ScenarioParser {
                     file: file, line: mark.line, field: "", message: "malformed YAML: \(problem)\(context)")
             case .duplicatedKeysInMapping(let duplicates, let ctx):
                 let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+                let key = duplicates.sorted().first ?? ""
                 return ScenarioError(
-                    file: file, line: ctx.mark.line, field: duplicates.sorted().first ?? "",
-                    message: "duplicate key \(keys) in the mapping that ends here")
+                    file: file, line: ctx.mark.line,
+                    field: duplicatePath(text, key: key, line: ctx.mark.line, column: ctx.mark.column) ?? key,
+                    message: "duplicate key \(keys)")
             case .reader(let problem, _, _, _):
                 return ScenarioError(file: file, line: nil, field: "", message: "malformed YAML: \(problem)")
             default:
@@ -182,5 +184,39 @@ public enum ScenarioParser {
         let v = try f.duration()
         guard v > 0 else { throw f.fail("must be positive") }
         return v
+    }
+}
+
+extension ScenarioParser {
+    /// The field path of the duplicate key `key` whose first occurrence is at `line`:`column`
+    /// (1-based, as Yams reports it): that occurrence is renamed to a marker, the text composed
+    /// again, and the marker's path looked up. Nil when that does not work out.
+    static func duplicatePath(_ text: String, key: String, line: Int, column: Int) -> String? {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard line >= 1, line <= lines.count else { return nil }
+        let marker = "__duplicate_key__"
+        let row = lines[line - 1]
+        let start = row.index(row.startIndex, offsetBy: max(0, column - 1), limitedBy: row.endIndex) ?? row.endIndex
+        guard row[start...].hasPrefix(key) else { return nil }
+        lines[line - 1] = String(row[..<start]) + marker + String(row[start...].dropFirst(key.count))
+        guard let root = try? Yams.compose(yaml: lines.joined(separator: "\n")) else { return nil }
+        return path(of: marker, in: root, at: "").map { String($0.dropLast(marker.count)) + key }
+    }
+
+    /// The path (`a.b[2].c`) of the mapping key `marker` under `node`.
+    static func path(of marker: String, in node: Yams.Node, at prefix: String) -> String? {
+        if let m = node.mapping {
+            for (k, v) in m {
+                guard let name = k.string else { continue }
+                let here = prefix.isEmpty ? name : prefix + "." + name
+                if name == marker { return here }
+                if let found = path(of: marker, in: v, at: here) { return found }
+            }
+        } else if let s = node.sequence {
+            for (i, v) in s.enumerated() {
+                if let found = path(of: marker, in: v, at: "\(prefix)[\(i)]") { return found }
+            }
+        }
+        return nil
     }
 }

@@ -116,6 +116,11 @@ extension Simulation: ControlPlaneHost {
         schedule(.ha(.ipmiOff(host: host, command: command)), after: latency)
     }
 
+    /// The simulated PDU answers after a second: the outlets go off, read back off, come on.
+    package mutating func pduPowerCycle(host: Int, command: UInt64) {
+        schedule(.ha(.pduOff(host: host, command: command)), after: SimTime.second)
+    }
+
     package mutating func bmcReadStatus(host: Int, command: UInt64, afterNanoseconds: UInt64) {
         schedule(.ha(.ipmiReadback(host: host, command: command)), after: afterNanoseconds)
     }
@@ -203,6 +208,14 @@ extension Simulation: ControlPlaneHost {
     /// publishes a map epoch, a lease check is due.
     mutating func completeFence(_ work: HAWork) {
         switch work {
+        case .pduOff(let h, let id):
+            let feed = world.hosts[h].feed
+            world.hosts[h].feed = .cut
+            powerOff(h, reason: "outlets switched off by fence agent (PDU)")
+            fenceProven(h)
+            fenceWorkDone(id, .fenced(command: id, outcome: .verified(proof: "outlets read back 'off'")))
+            world.hosts[h].feed = feed
+            powerOn(h, reason: "outlets switched on by fence agent (PDU)")
         case .ipmiOff(let h, let id):
             // the simulated BMC answers the power-off; `false_success` reports success and does nothing
             let bmc = world.hosts[h].bmc.mode

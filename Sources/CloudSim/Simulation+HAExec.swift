@@ -68,7 +68,7 @@ extension Simulation {
         case .plannedReboot(let h, _):
             powerOff(h, reason: "planned reboot", planned: true)
             powerOn(h, reason: "booting after planned reboot")
-        case .ipmiOff, .ipmiReadback, .blocklistDone, .unfenceDone, .leaseCheck:
+        case .ipmiOff, .pduOff, .ipmiReadback, .blocklistDone, .unfenceDone, .leaseCheck:
             completeFence(work)
         case .storeBack:
             ha.storeUp = true

@@ -31,6 +31,7 @@ enum HAWork: Sendable {
     case migrationDone(vm: Int, from: Int, to: Int, command: UInt64, powers: (UInt32, UInt32), ok: Bool, detail: String)
     case plannedReboot(host: Int, command: UInt64)
     case ipmiOff(host: Int, command: UInt64)
+    case pduOff(host: Int, command: UInt64)
     case ipmiReadback(host: Int, command: UInt64)
     case blocklistDone(host: Int, command: UInt64)
     case unfenceDone(host: Int, command: UInt64)

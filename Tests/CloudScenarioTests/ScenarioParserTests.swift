@@ -106,6 +106,24 @@ func parse(_ tail: String) throws(ScenarioError) -> ScenarioSpec {
         }
     }
 
+    /// A duplicate key names the field path of its first occurrence and its line.
+    @Test(arguments: [
+        (
+            "{name: gpu, template: gpu-l40s-4, count: 1}", "{name: gpu, template: gpu-l40s-4, count: 1, count: 2}",
+            "topology.datacenters[0].clusters[0].hosts[1].count", 10
+        ),
+        ("  - {name: web, count: 4", "  - {name: web, tenant: x, count: 4", "workload[0].tenant", 12),
+    ])
+    func aDuplicateKeyNamesItsFieldPath(find: String, replace: String, field: String, line: Int) {
+        let text = base.replacingOccurrences(of: find, with: replace)
+        #expect {
+            try ScenarioParser.parse(text, file: "d.yaml")
+        } throws: { e in
+            guard let e = e as? ScenarioError else { return false }
+            return e.field == field && e.line == line && e.description.contains("duplicate key")
+        }
+    }
+
     @Test(arguments: [
         ("template: cpu-9000", "unknown template 'cpu-9000'"),
         ("flavor: m9.huge", "unknown flavor 'm9.huge'"),
