@@ -269,6 +269,7 @@ extension HAManager {
     /// The host came back (its lease renewed) before any proof: nothing ran elsewhere, so its VMs
     /// are still its own. The fence is called off; the agent's inventory decides what still runs.
     mutating func cancelFence(_ h: Int, placement: inout some HAPlacement) {
+        dropUnreleasedFenceCommands(h)
         state.hosts[h].fence = nil
         log(.fenceCalledOff(host: hostID(h)))
         setHost(h, .online, "heartbeats back")
@@ -279,13 +280,17 @@ extension HAManager {
         }
     }
 
-    mutating func completeFence(_ h: Int, proofs: [String]) {
-        // commands of the fence sent this round are not released: the state no longer has them
-        if let outstanding = state.hosts[h].fence?.outstanding, !outstanding.isEmpty {
-            effects.removeAll { e in
-                if case .send(let c) = e { outstanding.contains { $0.id == c.id } } else { false }
-            }
+    /// The fence of host `h` ends this round: commands of it sent this round are not released,
+    /// since the state written for the round no longer has them (S13).
+    mutating func dropUnreleasedFenceCommands(_ h: Int) {
+        guard let outstanding = state.hosts[h].fence?.outstanding, !outstanding.isEmpty else { return }
+        effects.removeAll { e in
+            if case .send(let c) = e { outstanding.contains { $0.id == c.id } } else { false }
         }
+    }
+
+    mutating func completeFence(_ h: Int, proofs: [String]) {
+        dropUnreleasedFenceCommands(h)
         state.hosts[h].lastFenceBeganAt = state.hosts[h].fence?.startedAt ?? now
         state.hosts[h].fence = nil
         state.hosts[h].lastFenceAt = now

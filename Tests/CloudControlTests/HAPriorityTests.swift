@@ -81,4 +81,24 @@ import Testing
         #expect(h.state.hosts[1].state == .online, "a storage fence without its proof is called off")
         #expect(h.allLogs.contains("node 'h2': storage path back"))
     }
+
+    /// A level that fails and is retried in the round its host comes back (or its fence is
+    /// proven by a reconcile) releases no command the round's state does not hold (S13).
+    @Test(arguments: [false, true])
+    func aFenceEndedInTheRoundOfARetryReleasesNothingUnpersisted(reconciled: Bool) throws {
+        var config = HAConfig()
+        config.fenceLevels = [[.lease]]
+        var h = HAHarness(vms: [("a", .high, 1)], config: config)
+        h.round(at: 1)
+        h.storage[1] = false
+        h.run(until: 22, dead: [1])
+        let lease = try #require(h.state.hosts[1].fence?.outstanding.first)
+        if reconciled { h.reconciledAt[1] = 23_000_000_000 }
+        h.round(at: 23, inputs: [.fenced(command: lease.id, outcome: .failed(reason: "host renewed its lease"))])
+        #expect(h.state.hosts[1].fence == nil, "the fence ended this round")
+        let persisted = Set(
+            h.state.vms.compactMap { $0.command?.id } + h.state.hosts.compactMap { $0.hostCommand?.id }
+                + h.state.hosts.flatMap { $0.fence?.outstanding.map(\.id) ?? [] })
+        for c in h.sent { #expect(persisted.contains(c.id), "command \(c.id) released without being persisted") }
+    }
 }
