@@ -6,17 +6,23 @@ import Testing
 /// Restart order across the hosts of one incident, capacity held for blocked fences, and the
 /// storage-path policy.
 @Suite struct HAPriorityTests {
-
-    /// Two hosts die; the one holding the critical VM fences last. The high VM of the other host
-    /// waits for that fence and starts only after the critical one.
-    @Test func lowerTiersWaitForAProgressingFenceOfAHigherTier() throws {
-        var h = HAHarness(hosts: 4, vms: [("db", .critical, 1), ("web", .high, 2)])
+    /// Four hosts; h2 holds the critical VM `db`, h3 the high VM `web`; both die at once and are
+    /// being fenced by second 22. Returns the harness and the first fence command of each host.
+    static func twoHostsFencing(_ config: HAConfig = HAConfig()) throws -> (HAHarness, HACommand, HACommand) {
+        var h = HAHarness(hosts: 4, vms: [("db", .critical, 1), ("web", .high, 2)], config: config)
         h.round(at: 1)
         h.storage[1] = false
         h.storage[2] = false
         h.run(until: 22, dead: [1, 2])
-        let web = try #require(h.state.hosts[2].fence?.outstanding.first)
         let db = try #require(h.state.hosts[1].fence?.outstanding.first)
+        let web = try #require(h.state.hosts[2].fence?.outstanding.first)
+        return (h, db, web)
+    }
+
+    /// Two hosts die; the one holding the critical VM fences last. The high VM of the other host
+    /// waits for that fence and starts only after the critical one.
+    @Test func lowerTiersWaitForAProgressingFenceOfAHigherTier() throws {
+        var (h, db, web) = try Self.twoHostsFencing()
         h.round(at: 23, dead: [1, 2], inputs: [.fenced(command: web.id, outcome: .verified(proof: "off"))])
         h.run(until: 26, dead: [1, 2])
         #expect(h.state.vms[1].state == .recovery && h.state.vms[1].command == nil, "web waits")
@@ -34,13 +40,7 @@ import Testing
         var config = HAConfig()
         config.fenceLevels = [[.ipmi]]
         config.fenceRetries = 0
-        var h = HAHarness(hosts: 4, vms: [("db", .critical, 1), ("web", .high, 2)], config: config)
-        h.round(at: 1)
-        h.storage[1] = false
-        h.storage[2] = false
-        h.run(until: 22, dead: [1, 2])
-        let web = try #require(h.state.hosts[2].fence?.outstanding.first)
-        let db = try #require(h.state.hosts[1].fence?.outstanding.first)
+        var (h, db, web) = try Self.twoHostsFencing(config)
         h.round(
             at: 23, dead: [1, 2],
             inputs: [
