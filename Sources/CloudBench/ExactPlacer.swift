@@ -122,8 +122,8 @@ extension GPUUse {
         case .passthrough: 1
         case .sriov(let u): 1000 + u
         case .vgpu(let t, let u): 2000 + (t.gigabytes * 64 + Int(t.series) - 64) * 32 + u
-        case .vgpuMixed(let gb): 5000 + gb
-        case .mig(let m): 6000 + Int(m)
+        case .vgpuMixed(let gb, _): 5000 + gb
+        case .mig(let m, _): 6000 + Int(m)
         }
     }
 }

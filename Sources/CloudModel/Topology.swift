@@ -95,11 +95,15 @@ public struct GPU: Hashable, Sendable, Codable {
     /// PCI address `DDDD:BB:DD.F`.
     public var pciAddress: String
     public var capabilities: GPUCapabilities
+    /// The 1-based module ID of an SXM GPU on an HGX baseboard (`nvidia-smi -q`, "Module ID"),
+    /// which Fabric Manager partitions name; nil where the board has none (then index + 1).
+    public var moduleID: Int?
 
     public init(
         index: Int, uuid: String, model: String, vramMB: Int, numaNode: Int, pciAddress: String,
-        capabilities: GPUCapabilities
+        capabilities: GPUCapabilities, moduleID: Int? = nil
     ) {
+        self.moduleID = moduleID
         self.index = index
         self.uuid = uuid
         self.model = model
@@ -111,7 +115,7 @@ public struct GPU: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case index, uuid, model, capabilities
-        case vramMB = "vram_mb", numaNode = "numa_node", pciAddress = "pci_address"
+        case vramMB = "vram_mb", numaNode = "numa_node", pciAddress = "pci_address", moduleID = "module_id"
     }
 }
 
@@ -236,11 +240,15 @@ public struct HostTopology: Hashable, Sendable, Codable {
     public var gpuLinks: [[GPULink]]
     public var nics: [NIC]
     public var bmc: BMCInfo
+    /// The NVSwitch fabric of an HGX baseboard and its Fabric Manager partitions; nil where GPUs
+    /// talk over NVLink bridges or PCIe only.
+    public var nvswitchFabric: NVSwitchFabric?
 
     public init(
         template: String, sockets: [CPUSocket], numaNodes: [NUMANode], gpus: [GPU], gpuLinks: [[GPULink]],
-        nics: [NIC], bmc: BMCInfo
+        nics: [NIC], bmc: BMCInfo, nvswitchFabric: NVSwitchFabric? = nil
     ) {
+        self.nvswitchFabric = nvswitchFabric
         precondition(
             gpuLinks.count == gpus.count && gpuLinks.allSatisfy { $0.count == gpus.count },
             "GPU link matrix must be gpus × gpus")
@@ -255,7 +263,7 @@ public struct HostTopology: Hashable, Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case template, sockets, gpus, nics, bmc
-        case numaNodes = "numa_nodes", gpuLinks = "gpu_links"
+        case numaNodes = "numa_nodes", gpuLinks = "gpu_links", nvswitchFabric = "nvswitch_fabric"
     }
 
     /// Total logical CPUs.

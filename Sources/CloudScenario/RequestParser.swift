@@ -79,7 +79,7 @@ public enum RequestParser {
     }
 
     static func int(_ v: Any, _ field: String, _ range: ClosedRange<Int>) throws(RequestError) -> Int {
-        guard !(v is Bool), let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(),
+        guard !isBool(v), let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(),
             abs(n.doubleValue) < 1e15
         else { throw RequestError(field: field, message: "expected an integer, found \(v)") }
         guard range.contains(n.intValue) else {
@@ -87,6 +87,13 @@ public enum RequestParser {
                 field: field, message: "\(n.intValue) is outside \(range.lowerBound)...\(range.upperBound)")
         }
         return n.intValue
+    }
+
+    /// JSON `true`/`false`: Foundation hands every JSON number over as an NSNumber that also casts
+    /// to Bool, so a boolean is told apart by its storage type, never by `is Bool`.
+    static func isBool(_ v: Any) -> Bool {
+        guard let n = v as? NSNumber else { return false }
+        return String(cString: n.objCType) == "c"
     }
 
     static func enumValue<E: RawRepresentable & CaseIterable>(_ v: Any, _ field: String) throws(RequestError) -> E
@@ -129,7 +136,7 @@ public enum RequestParser {
             throw RequestError(field: "gpu.mode", message: "required (passthrough, sriov, vgpu, mig)")
         }
         if let p = o["profile"] { g.profile = try string(p, "gpu.profile") }
-        if let c = o["count"] { g.count = try int(c, "gpu.count", 1...64) }
+        if let c = o["count"] { g.count = try int(c, "gpu.count", 1...Scheduler.maxGPUCount) }
         if let m = o["model"] { g.model = try string(m, "gpu.model") }
         if let n = o["nvlink"] { g.nvlink = try enumValue(n, "gpu.nvlink") }
         return g

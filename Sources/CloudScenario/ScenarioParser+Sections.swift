@@ -104,7 +104,7 @@ extension ScenarioParser {
             }
             flavor = Flavor(name: "custom", vcpus: try v.int(in: 1...1024), memoryMB: try mem.int(in: 64...16_777_216))
         }
-        if let g = m["gpus"] { flavor.gpus = try g.int(in: 0...16) }
+        if let g = m["gpus"] { flavor.gpus = try g.int(in: 0...Scheduler.maxGPUCount) }
         let ha: HAPriority
         if let h = m["ha"] {
             let text = try h.string()
@@ -149,8 +149,11 @@ extension ScenarioParser {
             if let v = m["gpu_model"] { g.model = try v.string() }
             if let v = m["nvlink"] { g.nvlink = try enumValue(v, NVLinkRequirement.self) }
             let field = m["gpu_profile"] ?? m["gpu_mode"]
+            if let p = g.profile, let v = m["gpu_profile"], g.mode == .passthrough || g.mode == .sriov {
+                throw v.fail("'\(p)' given, but \(g.mode.rawValue) takes no gpu_profile (only mig and vgpu do)")
+            }
             switch g.mode {
-            case .mig where g.profile.flatMap(MIGProfile.named) == nil:
+            case .mig where !MIGProfile.a100h100.contains(where: { $0.name == g.profile }):
                 let known = MIGProfile.a100h100.map(\.name).joined(separator: ", ")
                 throw (field ?? m["name"])?.fail("MIG needs gpu_profile, one of \(known)")
                     ?? ScenarioError(file: "", line: nil, field: "gpu_profile", message: "missing")

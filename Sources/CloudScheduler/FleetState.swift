@@ -19,12 +19,16 @@ public struct ClusterPolicy: Sendable, Equatable {
     public var priority: Priority
     /// Put free GPUs that support it into mixed-size vGPU mode instead of homogeneous mode.
     public var vgpuMixed: Bool
+    /// How the NVSwitch boards of this cluster are shared among VMs.
+    public var nvswitchModel: NVSwitchModel
 
     public init(
         name: String, zone: String, cpuOvercommitPercent: Int = 400, ramOvercommitPercent: Int = 100,
-        strategy: Strategy = .pack, priority: Priority = .gpuModel, vgpuMixed: Bool = false
+        strategy: Strategy = .pack, priority: Priority = .gpuModel, vgpuMixed: Bool = false,
+        nvswitchModel: NVSwitchModel = .shared
     ) {
         self.vgpuMixed = vgpuMixed
+        self.nvswitchModel = nvswitchModel
         self.name = name
         self.zone = zone
         self.cpuOvercommitPercent = cpuOvercommitPercent
@@ -65,10 +69,11 @@ public enum GPUUse: Sendable, Equatable {
     case sriov(usedVFs: Int)
     /// Homogeneous vGPU: one type per GPU.
     case vgpu(type: VGPUKey, used: Int)
-    /// Mixed-size vGPU (where the GPU supports it): framebuffer GB in use.
-    case vgpuMixed(usedGB: Int)
-    /// MIG with the memory-slice occupancy mask.
-    case mig(occupied: UInt8)
+    /// Mixed-size vGPU (where the GPU supports it): framebuffer GB in use and vGPUs per type.
+    case vgpuMixed(usedGB: Int, counts: VGPUCounts)
+    /// MIG with the memory-slice occupancy mask; `media` when a `+me` instance holds the media
+    /// engines.
+    case mig(occupied: UInt8, media: Bool)
 
     public var isFree: Bool {
         if case .free = self { return true }
@@ -128,6 +133,10 @@ public struct HostState: Sendable {
     public let gpuBandwidth: [[Int]]
     /// Per GPU, the bitmask of GPUs it reaches over NVLink or NVSwitch.
     public let nvlinkPeers: [UInt8]
+    /// The host's NVSwitch fabric, when it has one.
+    public let nvswitchFabric: NVSwitchFabric?
+    /// Per GPU, its module ID (index + 1 where the hardware names none).
+    public let moduleIDs: [Int]
     /// Instances per (anti-)affinity group on this host; looked up, never iterated.
     public var groupMembers: [String: Int] = [:]
     /// Claims live on this host.
@@ -146,15 +155,41 @@ public struct HostState: Sendable {
         }
         gpus = hardware.gpus.map { g in
             let types = g.capabilities.vgpuTypes.compactMap(VGPUType.init)
+            let nominal = nominalGigabytes(ofModel: g.model) ?? g.vramMB / 1024
+            // each VF of an NVIDIA GPU carries exactly one vGPU: no more VFs are usable than the
+            // most vGPUs any time-sliced type fits
+            let vgpuMax = types.filter { $0.migProfile == nil }.map { $0.capacity(onGPUOf: nominal) }.max() ?? 0
+            let vfs = vgpuMax > 0 ? min(g.capabilities.sriovVFs, vgpuMax) : g.capabilities.sriovVFs
             return GPUState(
                 model: g.model, nominalGB: nominalGigabytes(ofModel: g.model) ?? g.vramMB / 1024,
                 numaNode: g.numaNode, migCapable: !g.capabilities.migProfiles.isEmpty, vgpuTypes: types,
-                vgpuMixedCapable: g.capabilities.vgpuMixedSizes, sriovVFs: g.capabilities.sriovVFs)
+                vgpuMixedCapable: g.capabilities.vgpuMixedSizes, sriovVFs: vfs)
         }
         gpuBandwidth = hardware.gpuLinks.map { $0.map(\.bandwidthGBps) }
         nvlinkPeers = hardware.gpuLinks.map { row in
             row.enumerated().reduce(UInt8(0)) { acc, e in e.element.isNVLink ? acc | UInt8(1 << e.offset) : acc }
         }
+        nvswitchFabric = hardware.nvswitchFabric
+        moduleIDs = hardware.gpus.map { $0.moduleID ?? $0.index + 1 }
+    }
+
+    /// The fabric's multi-GPU partitions under `model` as GPU-index masks; nil without a fabric.
+    /// A partition naming a module the host lacks is left out.
+    public func partitionMasks(_ model: NVSwitchModel) -> [UInt8]? {
+        guard let fabric = nvswitchFabric else { return nil }
+        return fabric.partitions(model).compactMap { modules -> UInt8? in
+            var mask: UInt8 = 0
+            for m in modules {
+                guard let i = moduleIDs.firstIndex(of: m), i < 8 else { return nil }
+                mask |= UInt8(1 << i)
+            }
+            return mask
+        }
+    }
+
+    /// The module IDs of the GPUs in `mask`, ascending.
+    public func modules(_ mask: UInt8) -> [Int] {
+        moduleIDs.indices.filter { $0 < 8 && mask & UInt8(1 << $0) != 0 }.map { moduleIDs[$0] }.sorted()
     }
 
     /// Bitmask of healthy free GPUs.

@@ -3,6 +3,14 @@ struct GPUPick: Sendable {
     var allocations: [GPUAllocation]
     var bandwidth: Int
     var fragmentationCost: Int
+    /// The GPUs form one NVLink set (a partition or a clique of two or more).
+    var nvlinkSet = false
+}
+
+/// The MIG occupancy of one GPU while a multi-instance request is being laid out.
+struct MIGSlots {
+    var mask: UInt8
+    var media: Bool
 }
 
 /// Chooses GPUs on one host, by mode, among the GPUs in `allowed`.
@@ -11,11 +19,11 @@ enum GPUPicker {
     static let breakWholeGPU = 1000
 
     static func pick(
-        _ host: HostState, _ r: GPURequest, _ c: CompiledRequest, allowed: UInt8, topology: GPUTopology,
-        mixedVGPU: Bool
+        _ host: HostState, _ r: GPURequest, _ c: CompiledRequest, allowed: UInt8, local: UInt8 = 0xFF,
+        topology: GPUTopology, mixedVGPU: Bool
     ) -> Result<GPUPick, RejectReason> {
         switch r.mode {
-        case .passthrough: passthrough(host, r, allowed: allowed, topology: topology)
+        case .passthrough: passthrough(host, r, allowed: allowed, local: local, topology: topology)
         case .mig: mig(host, r, c.mig, allowed: allowed)
         case .vgpu: vgpu(host, r, c.vgpu, allowed: allowed, mixed: mixedVGPU)
         case .sriov: sriov(host, r, allowed: allowed)
@@ -23,19 +31,26 @@ enum GPUPicker {
     }
 
     static func passthrough(
-        _ host: HostState, _ r: GPURequest, allowed: UInt8, topology: GPUTopology
+        _ host: HostState, _ r: GPURequest, allowed: UInt8, local: UInt8 = 0xFF, topology: GPUTopology
     )
         -> Result<GPUPick, RejectReason>
     {
         let free = host.freeGPUMask & allowed
-        guard free.nonzeroBitCount >= r.count else { return .failure(.notEnoughFreeGPUs(r.count)) }
-        guard let set = topology.bestSet(free: free, k: r.count, nvlink: r.nvlink) else {
+        guard free.nonzeroBitCount >= r.count else {
+            return .failure(allowed == 0xFF ? .notEnoughFreeGPUs(r.count) : .notEnoughFreeGPUsHere(r.count))
+        }
+        guard topology.sizeAllowed(r.count) else { return .failure(.fabricModelSize(r.count)) }
+        guard let set = topology.bestSet(free: free, k: r.count, nvlink: r.nvlink, local: local) else {
+            if topology.key.partitions != nil { return .failure(.noFreePartition(r.count)) }
             return .failure(.noNVLinkSet(r.count))
         }
         let allocs = (0..<host.gpus.count).filter { set & UInt8(1 << $0) != 0 }.map {
             GPUAllocation.passthrough(gpu: $0)
         }
-        return .success(GPUPick(allocations: allocs, bandwidth: topology.minBandwidth(set), fragmentationCost: 0))
+        return .success(
+            GPUPick(
+                allocations: allocs, bandwidth: topology.bandwidth(set), fragmentationCost: 0,
+                nvlinkSet: topology.isNVLinkSet(set)))
     }
 
     static func usable(_ host: HostState, _ g: Int, _ allowed: UInt8) -> Bool {
@@ -59,10 +74,10 @@ enum GPUPicker {
                     allocations: [.mig(gpu: b.gpu, profile: name, start: b.start)], bandwidth: 0,
                     fragmentationCost: b.cost))
         }
-        var masks = host.gpus.map { g -> UInt8? in
+        var masks = host.gpus.map { g -> MIGSlots? in
             switch g.use {
-            case .free: g.migCapable ? 0 : nil
-            case .mig(let m): m
+            case .free: g.migCapable ? MIGSlots(mask: 0, media: false) : nil
+            case .mig(let m, let media): MIGSlots(mask: m, media: media)
             default: nil
             }
         }
@@ -72,7 +87,9 @@ enum GPUPicker {
             guard let b = bestMIG(host, profile, allowed: allowed, masks: masks) else {
                 return .failure(.noMIGPlacement(name))
             }
-            masks[b.gpu] = (masks[b.gpu] ?? 0) | profile.mask(at: b.start)
+            let before = masks[b.gpu] ?? MIGSlots(mask: 0, media: false)
+            masks[b.gpu] = MIGSlots(
+                mask: before.mask | profile.mask(at: b.start), media: before.media || profile.mediaEngines)
             allocs.append(.mig(gpu: b.gpu, profile: name, start: b.start))
             cost += b.cost
         }
@@ -82,23 +99,25 @@ enum GPUPicker {
     /// The GPU and start where one more `profile` instance loses the least placement freedom;
     /// GPUs already in MIG mode go before whole free GPUs.
     static func bestMIG(
-        _ host: HostState, _ profile: MIGProfile, allowed: UInt8, masks: [UInt8?]?
+        _ host: HostState, _ profile: MIGProfile, allowed: UInt8, masks: [MIGSlots?]?
     )
         -> (gpu: Int, start: Int, cost: Int)?
     {
         var best: (gpu: Int, start: Int, cost: Int)?
         for g in host.gpus.indices where usable(host, g, allowed) {
             let m: UInt8
+            let media: Bool
             if let masks {
                 guard let mm = masks[g] else { continue }
-                m = mm
+                (m, media) = (mm.mask, mm.media)
             } else {
                 switch host.gpus[g].use {
-                case .free where host.gpus[g].migCapable: m = 0
-                case .mig(let occupied): m = occupied
+                case .free where host.gpus[g].migCapable: (m, media) = (0, false)
+                case .mig(let occupied, let taken): (m, media) = (occupied, taken)
                 default: continue
                 }
             }
+            if profile.mediaEngines && media { continue }
             guard let s = profile.bestStart(in: m) else { continue }
             let wasFree = host.gpus[g].use.isFree && m == 0
             let c =
@@ -120,6 +139,10 @@ enum GPUPicker {
         guard host.gpus.contains(where: { $0.vgpuKeys.contains(type.key) }) else {
             return .failure(.unsupportedMode("vGPU \(name)"))
         }
+        if type.migProfile != nil {
+            // MIG-backed: a MIG instance on a GPU in MIG mode, never beside time-sliced vGPUs
+            return mig(host, r, MIGProfile.named(name), allowed: allowed & supporting(host, type))
+        }
         if r.count == 1 {
             guard let b = bestVGPU(host, type, allowed: allowed, uses: nil) else {
                 return .failure(.noVGPUCapacity(name))
@@ -140,10 +163,11 @@ enum GPUPicker {
             }
             switch uses[b.gpu] {
             case .free where mixed && host.gpus[b.gpu].vgpuMixedCapable:
-                uses[b.gpu] = .vgpuMixed(usedGB: type.framebufferGB)
+                uses[b.gpu] = .vgpuMixed(usedGB: type.framebufferGB, counts: VGPUCounts().adding(type.key, 1))
             case .free: uses[b.gpu] = .vgpu(type: type.key, used: 1)
             case .vgpu(let t, let used): uses[b.gpu] = .vgpu(type: t, used: used + 1)
-            case .vgpuMixed(let gb): uses[b.gpu] = .vgpuMixed(usedGB: gb + type.framebufferGB)
+            case .vgpuMixed(let gb, let c):
+                uses[b.gpu] = .vgpuMixed(usedGB: gb + type.framebufferGB, counts: c.adding(type.key, 1))
             default: break
             }
             counts[b.gpu] += 1
@@ -156,6 +180,13 @@ enum GPUPicker {
             return .vgpu(gpu: g, type: name, count: counts[g])
         }
         return .success(GPUPick(allocations: allocs, bandwidth: 0, fragmentationCost: cost))
+    }
+
+    /// The GPUs that offer vGPU `type`.
+    static func supporting(_ host: HostState, _ type: VGPUType) -> UInt8 {
+        var mask: UInt8 = 0
+        for g in host.gpus.indices where g < 8 && host.gpus[g].vgpuKeys.contains(type.key) { mask |= UInt8(1 << g) }
+        return mask
     }
 
     static func isMixed(_ use: GPUUse, free mixedWhenFree: Bool) -> Bool {
@@ -176,7 +207,10 @@ enum GPUPicker {
             case .free: c = breakWholeGPU
             case .vgpu(let t, let used) where t == type.key && used < type.capacity(onGPUOf: host.gpus[g].nominalGB):
                 c = 0
-            case .vgpuMixed(let gb) where gb + type.framebufferGB <= host.gpus[g].nominalGB: c = 0
+            case .vgpuMixed(let gb, let counts)
+            where gb + type.framebufferGB <= host.gpus[g].nominalGB
+                && counts[type.key] < type.mixedCapacity(onGPUOf: host.gpus[g].nominalGB):
+                c = 0
             default: continue
             }
             if let b = best, b.cost <= c { continue }

@@ -10,6 +10,8 @@ package struct HostFit: Sendable {
     var gpuBandwidth: Int
     /// Placement freedom lost on partially used GPUs (MIG/vGPU/VF) and whole GPUs broken up.
     var fragmentationCost: Int
+    /// The passthrough GPUs form one NVLink set (an NVSwitch partition or a bridged clique).
+    var nvlinkSet = false
 }
 
 /// CPU and memory placement on a host's NUMA nodes.

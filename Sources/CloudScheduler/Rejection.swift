@@ -19,7 +19,13 @@ public enum RejectReason: Error, Hashable, Sendable, Comparable, CustomStringCon
     case noVGPUCapacity(String)
     case sriovPoolExhausted
     case notEnoughFreeGPUs(Int)
+    /// Fewer free GPUs than asked among those the NUMA node or model choice allows.
+    case notEnoughFreeGPUsHere(Int)
     case noNVLinkSet(Int)
+    /// No free Fabric Manager partition of that many GPUs on an NVSwitch board.
+    case noFreePartition(Int)
+    /// The full-passthrough NVSwitch model serves only whole-board and single-GPU VMs.
+    case fabricModelSize(Int)
     case gpusNotOnNUMANode
 
     public var description: String {
@@ -43,7 +49,10 @@ public enum RejectReason: Error, Hashable, Sendable, Comparable, CustomStringCon
         case .noVGPUCapacity(let t): "no vGPU \(t) capacity"
         case .sriovPoolExhausted: "SR-IOV VF pool exhausted"
         case .notEnoughFreeGPUs(let k): "fewer than \(k) free GPUs"
+        case .notEnoughFreeGPUsHere(let k): "fewer than \(k) free GPUs on one NUMA node (or of the preferred model)"
         case .noNVLinkSet(let k): "no NVLink-connected set of \(k) free GPUs"
+        case .noFreePartition(let k): "no free NVSwitch partition of \(k) GPUs"
+        case .fabricModelSize(let k): "full-passthrough NVSwitch model has no \(k)-GPU VMs (only 1 or all GPUs)"
         case .gpusNotOnNUMANode: "GPUs not on one NUMA node with the CPUs"
         }
     }

@@ -61,7 +61,14 @@ extension Scheduler {
             case .sriov(let u) where u > gpu.sriovVFs: return "\(host.name) gpu\(g): \(u) VFs of \(gpu.sriovVFs)"
             case .vgpu(let t, let u) where u > gpu.nominalGB / t.gigabytes:
                 return "\(host.name) gpu\(g): \(u) × \(t) over capacity"
-            case .vgpuMixed(let gb) where gb > gpu.nominalGB: return "\(host.name) gpu\(g): \(gb) GB of vGPU"
+            case .vgpuMixed(let gb, _) where gb > gpu.nominalGB: return "\(host.name) gpu\(g): \(gb) GB of vGPU"
+            case .vgpuMixed(_, let counts):
+                for (k, n) in counts.items
+                where n > gpu.vgpuTypes.first(where: { $0.key == k }).map({
+                    $0.mixedCapacity(onGPUOf: gpu.nominalGB)
+                }) ?? 0 {
+                    return "\(host.name) gpu\(g): \(n) × \(k) over the mixed-size maximum"
+                }
             default: break
             }
         }
@@ -79,8 +86,9 @@ extension Scheduler {
             (.vgpuMixed, .vgpuMixed), (.mig, .free):
             return adding(a, to: use)
         case (.vgpu(_, let t, _), .vgpu(let t2, _)) where VGPUType(t)?.key == t2: return adding(a, to: use)
-        case (.mig(_, let p, let s), .mig(let m)):
-            guard let profile = MIGProfile.named(p), m & profile.mask(at: s) == 0 else { return nil }
+        case (.mig(_, let p, let s), .mig(let m, let media)):
+            guard let profile = MIGProfile.named(p), m & profile.mask(at: s) == 0, !(media && profile.mediaEngines)
+            else { return nil }
             return adding(a, to: use)
         default: return nil
         }

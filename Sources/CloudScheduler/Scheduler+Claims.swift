@@ -67,14 +67,19 @@ extension Scheduler {
         case (.vfs(_, let n), .sriov(let u)): return .sriov(usedVFs: u + n)
         case (.vgpu(_, let t, let n), .free): return .vgpu(type: key(t), used: n)
         case (.vgpu(_, let t, let n), .vgpu(let t2, let u)) where key(t) == t2: return .vgpu(type: t2, used: u + n)
-        case (.vgpuMixed(_, _, _, let gb), .free): return .vgpuMixed(usedGB: gb)
-        case (.vgpuMixed(_, _, _, let gb), .vgpuMixed(let u)): return .vgpuMixed(usedGB: u + gb)
+        case (.vgpuMixed(_, let t, let n, let gb), .free):
+            return .vgpuMixed(usedGB: gb, counts: VGPUCounts().adding(key(t), n))
+        case (.vgpuMixed(_, let t, let n, let gb), .vgpuMixed(let u, let counts)):
+            return .vgpuMixed(usedGB: u + gb, counts: counts.adding(key(t), n))
         case (.mig(_, let p, let s), .free):
-            return .mig(occupied: MIGProfile.named(p).map { $0.mask(at: s) } ?? 0)
-        case (.mig(_, let p, let s), .mig(let m)):
-            let mask = MIGProfile.named(p).map { $0.mask(at: s) } ?? 0xFF
+            let profile = MIGProfile.named(p)
+            return .mig(occupied: profile.map { $0.mask(at: s) } ?? 0, media: profile?.mediaEngines == true)
+        case (.mig(_, let p, let s), .mig(let m, let media)):
+            let profile = MIGProfile.named(p)
+            let mask = profile.map { $0.mask(at: s) } ?? 0xFF
             precondition(m & mask == 0, "MIG slices double-booked")
-            return .mig(occupied: m | mask)
+            precondition(!(media && profile?.mediaEngines == true), "MIG media engines double-booked")
+            return .mig(occupied: m | mask, media: media || profile?.mediaEngines == true)
         default: preconditionFailure("GPU allocation \(a) does not fit a GPU in state \(use)")
         }
     }
@@ -90,10 +95,13 @@ extension Scheduler {
         case (.vfs(_, let n), .sriov(let u)): return u - n == 0 ? .free : .sriov(usedVFs: u - n)
         case (.vgpu(_, let t, let n), .vgpu(let t2, let u)) where key(t) == t2:
             return u - n == 0 ? .free : .vgpu(type: t2, used: u - n)
-        case (.vgpuMixed(_, _, _, let gb), .vgpuMixed(let u)): return u - gb == 0 ? .free : .vgpuMixed(usedGB: u - gb)
-        case (.mig(_, let p, let s), .mig(let m)):
-            let mask = MIGProfile.named(p).map { $0.mask(at: s) } ?? 0
-            return m & ~mask == 0 ? .free : .mig(occupied: m & ~mask)
+        case (.vgpuMixed(_, let t, let n, let gb), .vgpuMixed(let u, let counts)):
+            return u - gb == 0 ? .free : .vgpuMixed(usedGB: u - gb, counts: counts.adding(key(t), -n))
+        case (.mig(_, let p, let s), .mig(let m, let media)):
+            let profile = MIGProfile.named(p)
+            let mask = profile.map { $0.mask(at: s) } ?? 0
+            let stillMedia = media && profile?.mediaEngines != true
+            return m & ~mask == 0 ? .free : .mig(occupied: m & ~mask, media: stillMedia)
         default: preconditionFailure("GPU allocation \(a) is not held by a GPU in state \(use)")
         }
     }

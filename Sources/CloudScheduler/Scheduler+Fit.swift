@@ -77,7 +77,11 @@ extension Scheduler {
                         gpuBandwidth: 0, fragmentationCost: 0))
             }
             let allowed = gpuMask(host, node: node, model: model ? c.model : nil) & onlyGPUs
-            switch GPUPicker.pick(host, g, c, allowed: allowed, topology: topology, mixedVGPU: p.vgpuMixed) {
+            // CPUs on one node: among equally good GPU sets, those on that node
+            let local = numa.count == 1 ? gpuMask(host, node: numa[0].node, model: nil) : 0xFF
+            switch GPUPicker.pick(
+                host, g, c, allowed: allowed, local: local, topology: topology, mixedVGPU: p.vgpuMixed)
+            {
             case .failure(let reason): lastFailure = reason
             case .success(let pick):
                 let local =
@@ -86,15 +90,17 @@ extension Scheduler {
                 return .success(
                     HostFit(
                         numa: numa, gpus: pick.allocations, numaLocal: local, modelMatched: matched,
-                        gpuBandwidth: pick.bandwidth, fragmentationCost: pick.fragmentationCost))
+                        gpuBandwidth: pick.bandwidth, fragmentationCost: pick.fragmentationCost,
+                        nvlinkSet: pick.nvlinkSet))
             }
         }
         guard r.numa == .require, cpuFitOnSomeNode, let g = r.gpu else { return .failure(lastFailure) }
-        // a GPU shortage that is only a NUMA split says so
-        if case .success = GPUPicker.pick(host, g, c, allowed: onlyGPUs, topology: topology, mixedVGPU: p.vgpuMixed) {
-            return .failure(.gpusNotOnNUMANode)
+        // a GPU shortage that is only a NUMA split says so; one the whole host has too names
+        // the host-wide constraint that failed (NVLink, partitions), not the per-node count
+        switch GPUPicker.pick(host, g, c, allowed: onlyGPUs, topology: topology, mixedVGPU: p.vgpuMixed) {
+        case .success: return .failure(.gpusNotOnNUMANode)
+        case .failure(let whole): return .failure(whole)
         }
-        return .failure(lastFailure)
     }
 
     /// The host-level GPU shortage, if any, before NUMA and interconnect arrangement is tried:
@@ -113,7 +119,7 @@ extension Scheduler {
             for i in host.gpus.indices where host.gpus[i].healthy && onlyGPUs & UInt8(1 << i) != 0 {
                 switch host.gpus[i].use {
                 case .free where host.gpus[i].migCapable: return nil
-                case .mig(let m) where p.canPlace(in: m): return nil
+                case .mig(let m, let media) where p.canPlace(in: m, media: media): return nil
                 default: break
                 }
             }
@@ -121,6 +127,9 @@ extension Scheduler {
         case .vgpu:
             guard let t = c.vgpu, host.gpus.contains(where: { $0.vgpuKeys.contains(t.key) }) else {
                 return .unsupportedMode("vGPU \(g.profile ?? "")")
+            }
+            if t.migProfile != nil {
+                return Scheduler.vgpuFits(host, t) ? nil : .noVGPUCapacity(t.name)
             }
             return GPUPicker.bestVGPU(host, t, allowed: onlyGPUs, uses: nil) == nil ? .noVGPUCapacity(t.name) : nil
         case .sriov:

@@ -20,6 +20,9 @@ struct SchedulerIndex: Sendable {
     var gpuHosts: HostBitset
     /// freeGPUs[k - 1]: hosts with at least k free healthy GPUs.
     var freeGPUs: [HostBitset]
+    /// nvlinkFree[k - 2]: hosts with a free NVLink set of exactly k GPUs (k = 2...8), visited
+    /// first by gangs that want NVLink.
+    var nvlinkFree: [HostBitset]
     /// migFit[p]: hosts where MIG profile p fits on some GPU.
     var migFit: [HostBitset]
     var sriovFree: HostBitset
@@ -36,6 +39,7 @@ struct SchedulerIndex: Sendable {
         cpuHosts.appendHost()
         gpuHosts.appendHost()
         for k in freeGPUs.indices { freeGPUs[k].appendHost() }
+        for k in nvlinkFree.indices { nvlinkFree[k].appendHost() }
         for p in migFit.indices { migFit[p].appendHost() }
         sriovFree.appendHost()
         for name in vgpuFit.keys.sorted() { vgpuFit[name]?.appendHost() }
@@ -47,12 +51,34 @@ struct SchedulerIndex: Sendable {
         cpuHosts = HostBitset(count: hostCount)
         gpuHosts = HostBitset(count: hostCount)
         freeGPUs = Array(repeating: HostBitset(count: hostCount), count: 8)
+        nvlinkFree = Array(repeating: HostBitset(count: hostCount), count: 7)
         migFit = Array(repeating: HostBitset(count: hostCount), count: MIGProfile.a100h100.count)
         sriovFree = HostBitset(count: hostCount)
     }
 }
 
 extension Scheduler {
+    /// True when some healthy GPU of `host` takes one more vGPU of `type`: time-sliced within
+    /// its equal-size or mixed-size maximum, MIG-backed where its MIG profile still fits.
+    static func vgpuFits(_ host: borrowing HostState, _ type: VGPUType) -> Bool {
+        let profile = type.migProfile != nil ? MIGProfile.named(type.name) : nil
+        for g in host.gpus where g.healthy && g.vgpuKeys.contains(type.key) {
+            switch g.use {
+            case .free: if profile == nil || g.migCapable { return true }
+            case .vgpu(let key, let used) where profile == nil:
+                if key == type.key && used < type.capacity(onGPUOf: g.nominalGB) { return true }
+            case .vgpuMixed(let gb, let counts) where profile == nil:
+                if gb + type.framebufferGB <= g.nominalGB && counts[type.key] < type.mixedCapacity(onGPUOf: g.nominalGB)
+                {
+                    return true
+                }
+            case .mig(let m, let media): if let p = profile, p.canPlace(in: m, media: media) { return true }
+            default: break
+            }
+        }
+        return false
+    }
+
     /// Records which vGPU types each host supports at all (hardware facts, set once).
     mutating func indexHardware(_ h: Int) {
         for g in hosts[h].gpus {
@@ -71,6 +97,8 @@ extension Scheduler {
         index.gpuHosts[h] = usable && !host.gpus.isEmpty
         let free = usable ? host.freeGPUMask.nonzeroBitCount : 0
         for k in 1...8 { index.freeGPUs[k - 1][h] = free >= k }
+        let sizes = usable ? topologies[topologyOf[h]].setSizes[Int(host.freeGPUMask)] : 0
+        for k in 2...8 { index.nvlinkFree[k - 2][h] = sizes & UInt16(1 << k) != 0 }
         for (p, profile) in MIGProfile.a100h100.enumerated() {
             index.migFit[p][h] =
                 usable
@@ -78,7 +106,7 @@ extension Scheduler {
                     guard g.healthy, g.migCapable else { return false }
                     switch g.use {
                     case .free: return true
-                    case .mig(let m): return profile.canPlace(in: m)
+                    case .mig(let m, let media): return profile.canPlace(in: m, media: media)
                     default: return false
                     }
                 }
@@ -104,17 +132,7 @@ extension Scheduler {
         var types: [VGPUType] = []
         for g in host.gpus { for t in g.vgpuTypes where !types.contains(t) { types.append(t) } }
         for type in types {
-            let fits =
-                usable
-                && host.gpus.contains { g in
-                    guard g.healthy, g.vgpuKeys.contains(type.key) else { return false }
-                    switch g.use {
-                    case .free: return true
-                    case .vgpu(let key, let used): return key == type.key && used < type.capacity(onGPUOf: g.nominalGB)
-                    case .vgpuMixed(let gb): return gb + type.framebufferGB <= g.nominalGB
-                    default: return false
-                    }
-                }
+            let fits = usable && Self.vgpuFits(host, type)
             if index.vgpuFit[type.name] == nil { index.vgpuFit[type.name] = HostBitset(count: hosts.count) }
             index.vgpuFit[type.name]?[h] = fits
         }
@@ -124,7 +142,10 @@ extension Scheduler {
     func candidateSets(for r: ResourceRequest) -> [HostBitset] {
         guard let g = r.gpu else { return [index.cpuHosts, index.gpuHosts] }
         switch g.mode {
-        case .passthrough: return [index.freeGPUs[min(max(g.count, 1), 8) - 1]]
+        case .passthrough:
+            let k = min(max(g.count, 1), 8)
+            if k >= 2 && g.nvlink != .none { return [index.nvlinkFree[k - 2], index.freeGPUs[k - 1]] }
+            return [index.freeGPUs[k - 1]]
         case .mig:
             let p = MIGProfile.a100h100.firstIndex { $0.name == g.profile } ?? 0
             return [index.migFit[p]]

@@ -27,10 +27,13 @@ extension Scheduler {
         var breakdown: [(String, Int)] = []
         _ = score(b.host, r, b.fit, breakdown: &breakdown)
         let claim = Claim(host: b.host, numa: b.fit.numa, gpus: b.fit.gpus, groups: r.groups.map(\.group))
-        return .placed(
-            Placement(
-                claim: claim, hostName: hosts[b.host].name, score: breakdown,
-                gaveUp: gaveUp(r, b.fit), candidatesEvaluated: feasible))
+        var placement = Placement(
+            claim: claim, hostName: hosts[b.host].name, score: breakdown, gaveUp: gaveUp(r, b.fit),
+            candidatesEvaluated: feasible)
+        if b.fit.nvlinkSet, hosts[b.host].nvswitchFabric != nil {
+            placement.nvswitchPartition = hosts[b.host].modules(Self.mask(of: b.fit.gpus))
+        }
+        return .placed(placement)
     }
 
     /// Places and applies in one step; returns the decision and, when placed, the claim ID.
@@ -68,11 +71,15 @@ extension Scheduler {
         return RejectionSummary(hosts: hosts.count, counts: counts)
     }
 
+    static func mask(of gpus: [GPUAllocation]) -> UInt8 {
+        gpus.reduce(UInt8(0)) { $0 | ($1.gpu < 8 ? UInt8(1 << $1.gpu) : 0) }
+    }
+
     func gaveUp(_ r: ResourceRequest, _ fit: HostFit) -> [String] {
         var out: [String] = []
         if fit.modelMatched == false, let m = r.gpu?.model { out.append("gpu_model \(m)") }
         if r.numa == .prefer && !fit.numaLocal { out.append("numa_locality") }
-        if r.gpu?.nvlink == .preferred, (r.gpu?.count ?? 0) > 1, fit.gpuBandwidth < 100 { out.append("nvlink") }
+        if r.gpu?.nvlink == .preferred, (r.gpu?.count ?? 0) > 1, !fit.nvlinkSet { out.append("nvlink") }
         return out
     }
 
@@ -81,7 +88,7 @@ extension Scheduler {
     func score(_ h: Int, _ r: ResourceRequest, _ fit: HostFit, breakdown: UnsafeMutablePointer<[(String, Int)]>?) -> Int
     {
         let cluster = hosts[h].cluster
-        return Self.score(hosts[h], numbers[cluster], topologies[topologyOf[h]].maxClique, r, fit, breakdown)
+        return Self.score(hosts[h], numbers[cluster], topologies[topologyOf[h]], r, fit, breakdown)
     }
 
     func score(_ h: Int, _ r: ResourceRequest, _ fit: HostFit, breakdown: inout [(String, Int)]) -> Int {
@@ -89,7 +96,7 @@ extension Scheduler {
     }
 
     static func score(
-        _ host: HostState, _ p: PolicyNumbers, _ cliques: [UInt8], _ r: ResourceRequest, _ fit: HostFit,
+        _ host: HostState, _ p: PolicyNumbers, _ topology: GPUTopology, _ r: ResourceRequest, _ fit: HostFit,
         _ out: UnsafeMutablePointer<[(String, Int)]>?
     ) -> Int {
         var total = 0
@@ -102,7 +109,7 @@ extension Scheduler {
         let util = utilizationAfter(host, p, fit)
         if p.pack { add("pack_utilization", util) } else { add("spread_headroom", 1000 - util) }
         if r.gpu == nil && !host.gpus.isEmpty { add("keep_gpu_host_free", -1500) }
-        if let g = r.gpu { gpuScore(host, p, cliques, g, fit, add) }
+        if let g = r.gpu { gpuScore(host, p, topology, g, fit, add) }
         for rule in r.groups where rule.strength == .soft {
             let here = host.groupMembers[rule.group] ?? 0
             if rule.kind == .antiAffinity && here > 0 { add("soft_anti_affinity", -300 * here) }
@@ -112,7 +119,7 @@ extension Scheduler {
     }
 
     static func gpuScore(
-        _ host: HostState, _ p: PolicyNumbers, _ cliques: [UInt8], _ g: GPURequest, _ fit: HostFit,
+        _ host: HostState, _ p: PolicyNumbers, _ topology: GPUTopology, _ g: GPURequest, _ fit: HostFit,
         _ add: (String, Int) -> Void
     ) {
         var taken: UInt8 = 0
@@ -125,11 +132,18 @@ extension Scheduler {
         let freeAfter = (free & ~taken).nonzeroBitCount
         if p.pack { add("gpu_packing", (host.gpus.count - freeAfter) * 40) }
         if fit.fragmentationCost > 0 { add("gpu_fragmentation", -fit.fragmentationCost) }
-        if g.count > 1 && g.mode == .passthrough && g.nvlink != .none { add("nvlink_bandwidth", fit.gpuBandwidth) }
-        // keep large NVLink islands whole for gangs: losing k GPUs of the largest free island
-        // costs 150 × k², so breaking 4 or more outweighs a soft NUMA preference
-        let loss = Int(cliques[Int(free)]) - Int(cliques[Int(free & ~taken)])
-        if loss > 0 { add("nvlink_island_broken", -150 * loss * loss) }
+        let gang = g.count > 1 && g.mode == .passthrough && g.nvlink != .none
+        if gang { add("nvlink_bandwidth", fit.gpuBandwidth) }
+        // a gang that gets a whole NVLink set (an NVSwitch partition, a bridged pair) goes there
+        // before any weaker topology, whatever the model preference
+        if gang && topology.isNVLinkSet(taken) { add("nvlink_partition", 5000) }
+        // keep large NVLink sets whole for gangs: the largest free set shrinking by more than
+        // the request itself uses costs 150 × k², so breaking 4 or more outweighs a soft NUMA
+        // preference; a gang that takes a whole set breaks nothing (a request that does not want
+        // NVLink still counts what it takes, so it leaves NVSwitch boards to gangs)
+        let loss = Int(topology.largestSet[Int(free)]) - Int(topology.largestSet[Int(free & ~taken)])
+        let wasted = loss - (gang && topology.isNVLinkSet(taken) ? taken.nonzeroBitCount : 0)
+        if wasted > 0 { add("nvlink_island_broken", -150 * wasted * wasted) }
         // keep MIG-capable GPUs for MIG when a GPU without MIG can serve
         if g.mode != .mig && migGPUs > 0 { add("mig_capable_gpu_used", -300 * migGPUs) }
     }

@@ -1,3 +1,5 @@
+import CloudModel
+
 /// Bad input to the scheduler: a request naming something the fleet does not have.
 public struct SchedulerError: Error, Equatable, Sendable, CustomStringConvertible {
     public let field: String
@@ -15,6 +17,9 @@ public struct Placement: Sendable, Equatable {
     public let gaveUp: [String]
     /// Hosts fully evaluated and feasible when the choice was made.
     public let candidatesEvaluated: Int
+    /// The NVSwitch partition a multi-GPU passthrough claim took, as module IDs (nil when the
+    /// GPUs are not one partition of an NVSwitch board).
+    public var nvswitchPartition: [Int]? = nil
 
     public var totalScore: Int { score.reduce(0) { $0 + $1.1 } }
 
@@ -74,12 +79,16 @@ public struct Scheduler: Sendable {
 
     /// Records the GPU topology of host `h` and indexes it.
     mutating func indexNewHost(_ h: Int) {
-        let key = (hosts[h].gpuBandwidth, hosts[h].nvlinkPeers)
-        if let t = topologies.firstIndex(where: { $0.bandwidth == key.0 && $0.peers == key.1 }) {
+        let model = policies[hosts[h].cluster].nvswitchModel
+        let partitions = hosts[h].partitionMasks(model)
+        let key = GPUTopologyKey(
+            bandwidth: hosts[h].gpuBandwidth, peers: hosts[h].nvlinkPeers, numaOf: hosts[h].gpus.map(\.numaNode),
+            partitions: partitions, partitionsOnly: partitions != nil && model == .fullPassthrough)
+        if let t = topologies.firstIndex(where: { $0.key == key }) {
             topologyOf.append(t)
         } else {
             topologyOf.append(topologies.count)
-            topologies.append(GPUTopology(bandwidth: key.0, peers: key.1))
+            topologies.append(GPUTopology(key))
         }
         indexHardware(h)
         reindex(h)
@@ -124,21 +133,55 @@ public struct Scheduler: Sendable {
             throw SchedulerError(field: "zone", message: "unknown zone '\(z)'")
         }
         guard let g = r.gpu else { return }
-        guard g.count >= 1 && g.count <= 64 else { throw SchedulerError(field: "gpu.count", message: "must be 1...64") }
+        try validateGPU(g)
+    }
+
+    /// The GPU part: count, a profile only where the mode takes one and one the fleet offers, a
+    /// model the fleet has.
+    func validateGPU(_ g: GPURequest) throws(SchedulerError) {
+        guard g.count >= 1 && g.count <= Self.maxGPUCount else {
+            throw SchedulerError(field: "gpu.count", message: "\(g.count) is outside 1...\(Self.maxGPUCount)")
+        }
         switch g.mode {
         case .mig:
-            guard let p = g.profile, MIGProfile.named(p) != nil else {
+            guard let p = g.profile, MIGProfile.a100h100.contains(where: { $0.name == p }) else {
                 let known = MIGProfile.a100h100.map(\.name).joined(separator: ", ")
                 throw SchedulerError(
-                    field: "gpu.profile", message: "unknown MIG profile '\(g.profile ?? "")' (\(known))")
+                    field: "gpu.profile", message: "unknown MIG profile '\(g.profile ?? "")' (allowed: \(known))")
             }
         case .vgpu:
-            guard let p = g.profile, VGPUType(p) != nil else {
-                throw SchedulerError(field: "gpu.profile", message: "unknown vGPU type '\(g.profile ?? "")'")
+            var known: [String] = []
+            for h in hosts {
+                for gpu in h.gpus { for t in gpu.vgpuTypes where !known.contains(t.name) { known.append(t.name) } }
             }
-        case .passthrough where g.count > 8:
-            throw SchedulerError(field: "gpu.count", message: "a host has at most 8 GPUs")
-        default: break
+            guard let p = g.profile, VGPUType(p) != nil, known.contains(p) else {
+                throw SchedulerError(
+                    field: "gpu.profile",
+                    message:
+                        "unknown vGPU type '\(g.profile ?? "")' (allowed: \(known.sorted().joined(separator: ", ")))")
+            }
+        case .passthrough, .sriov:
+            if let p = g.profile {
+                throw SchedulerError(
+                    field: "gpu.profile",
+                    message: "'\(p)' given, but \(g.mode.rawValue) takes no profile (only mig and vgpu do)")
+            }
+            if g.mode == .passthrough && g.count > 8 {
+                throw SchedulerError(
+                    field: "gpu.count", message: "\(g.count) is outside 1...8 (a host has at most 8 GPUs)")
+            }
+        }
+        if let m = g.model {
+            var models: [String] = []
+            for h in hosts { for gpu in h.gpus where !models.contains(gpu.model) { models.append(gpu.model) } }
+            guard models.contains(m) else {
+                throw SchedulerError(
+                    field: "gpu.model",
+                    message: "unknown GPU model '\(m)' (allowed: \(models.sorted().joined(separator: ", ")))")
+            }
         }
     }
+
+    /// The most GPUs, VFs, vGPUs or MIG instances one request may ask for.
+    public static let maxGPUCount = 64
 }

@@ -25,7 +25,7 @@ public struct HardwareTemplate: Sendable {
     }
 
     /// The built-in templates, by name.
-    public static let builtIn: [HardwareTemplate] = [cpu2S, h100SXM8, a100PCIe8, l40s4]
+    public static let builtIn: [HardwareTemplate] = [cpu2S, h100SXM8, a100PCIe8, l40s4, a100SXM8]
 
     /// Looks a built-in template up by name.
     public static func named(_ name: String) -> HardwareTemplate? { builtIn.first { $0.name == name } }
@@ -79,13 +79,15 @@ extension HardwareTemplate {
     }
 
     static func gpus(
-        _ n: Int, model: String, vramMB: Int, perNUMA: Int, busBase: Int, caps: GPUCapabilities, words: [UInt64]
+        _ n: Int, model: String, vramMB: Int, perNUMA: Int, busBase: Int, caps: GPUCapabilities, words: [UInt64],
+        modules: Bool = false
     ) -> [GPU] {
         (0..<n).map { i in
             let bus = String(busBase + i * 0x10, radix: 16)
             return GPU(
                 index: i, uuid: gpuUUID(words[2 * i], words[2 * i + 1]), model: model, vramMB: vramMB,
-                numaNode: i / perNUMA, pciAddress: "0000:\(bus.count < 2 ? "0" + bus : bus):00.0", capabilities: caps)
+                numaNode: i / perNUMA, pciAddress: "0000:\(bus.count < 2 ? "0" + bus : bus):00.0", capabilities: caps,
+                moduleID: modules ? i + 1 : nil)
         }
     }
 
@@ -100,23 +102,25 @@ extension HardwareTemplate {
                 bmc: BMCInfo(address: bmcAddress(host), vendor: "Dell iDRAC9"))
         }, randomWordsPerHost: 0)
 
-    /// An HGX H100 host: 8 × H100 SXM5 80 GB on NVSwitch (NV18 between every pair), 2 TiB.
+    /// An HGX H100 host: 8 × H100 SXM5 80 GB on NVSwitch (NV18 between every pair), 2 TiB. GPU
+    /// modules 1–4 sit on NUMA node 0 and 5–8 on node 1, so every Fabric Manager partition is
+    /// NUMA-aligned except the whole board.
     public static let h100SXM8 = HardwareTemplate(
         name: "gpu-h100-sxm8", summary: "8 × H100 SXM5 80GB, NVSwitch all-to-all, 2 × Xeon 8480+, 2 TiB",
         build: { host, words in
             let caps = GPUCapabilities(
                 passthrough: true, sriovVFs: 32,
-                migProfiles: ["1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
-                vgpuTypes: ["H100XM-10C", "H100XM-20C", "H100XM-40C", "H100XM-80C"])
+                migProfiles: ["1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
+                vgpuTypes: ["H100XM-4C", "H100XM-10C", "H100XM-20C", "H100XM-40C", "H100XM-80C"] + migBacked("H100XM"))
             return HostTopology(
                 template: "gpu-h100-sxm8", sockets: sockets("Intel Xeon Platinum 8480+", count: 2, cores: 56, smt: 2),
                 numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 112, memoryMB: 1_048_576, huge1G: 128),
                 gpus: gpus(
                     8, model: "H100-SXM5-80GB", vramMB: 81_559, perNUMA: 4, busBase: 0x18, caps: caps,
-                    words: words),
+                    words: words, modules: true),
                 gpuLinks: links(8) { _, _ in .nvswitch(links: 18) },
                 nics: nics(vmSpeed: 200, numaNodes: 2),
-                bmc: BMCInfo(address: bmcAddress(host), vendor: "Supermicro BMC"))
+                bmc: BMCInfo(address: bmcAddress(host), vendor: "Supermicro BMC"), nvswitchFabric: .hgxH100)
         }, randomWordsPerHost: 16)
 
     /// 8 × A100 PCIe 80 GB with NVLink bridges joining pairs (0-1, 2-3, 4-5, 6-7), 2 × EPYC 7763.
@@ -125,8 +129,8 @@ extension HardwareTemplate {
         build: { host, words in
             let caps = GPUCapabilities(
                 passthrough: true, sriovVFs: 20,
-                migProfiles: ["1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
-                vgpuTypes: ["A100D-10C", "A100D-20C", "A100D-40C", "A100D-80C"])
+                migProfiles: ["1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
+                vgpuTypes: ["A100D-4C", "A100D-10C", "A100D-20C", "A100D-40C", "A100D-80C"] + migBacked("A100D"))
             return HostTopology(
                 template: "gpu-a100-pcie8", sockets: sockets("AMD EPYC 7763", count: 2, cores: 64, smt: 2),
                 numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 128, memoryMB: 524_288, huge1G: 64),
@@ -148,7 +152,10 @@ extension HardwareTemplate {
         build: { host, words in
             let caps = GPUCapabilities(
                 passthrough: true, sriovVFs: 32, migProfiles: [],
-                vgpuTypes: ["L40S-8Q", "L40S-12Q", "L40S-24Q", "L40S-48Q", "L40S-24C", "L40S-48C"],
+                vgpuTypes: [
+                    "L40S-8Q", "L40S-12Q", "L40S-24Q", "L40S-48Q", "L40S-4C", "L40S-8C", "L40S-12C", "L40S-24C",
+                    "L40S-48C",
+                ],
                 vgpuMixedSizes: true)
             return HostTopology(
                 template: "gpu-l40s-4", sockets: sockets("AMD EPYC 9354", count: 2, cores: 32, smt: 2),
@@ -158,4 +165,28 @@ extension HardwareTemplate {
                 nics: nics(vmSpeed: 100, numaNodes: 2),
                 bmc: BMCInfo(address: bmcAddress(host), vendor: "Lenovo XCC"))
         }, randomWordsPerHost: 8)
+
+    /// An HGX A100 host: 8 × A100 SXM4 80 GB on second-generation NVSwitch (NV12), 2 × EPYC 7763.
+    public static let a100SXM8 = HardwareTemplate(
+        name: "gpu-a100-sxm8", summary: "8 × A100 SXM4 80GB, HGX NVSwitch, 2 × EPYC 7763, 2 TiB",
+        build: { host, words in
+            let caps = GPUCapabilities(
+                passthrough: true, sriovVFs: 20,
+                migProfiles: ["1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
+                vgpuTypes: ["A100DX-4C", "A100DX-10C", "A100DX-20C", "A100DX-40C", "A100DX-80C"] + migBacked("A100DX"))
+            return HostTopology(
+                template: "gpu-a100-sxm8", sockets: sockets("AMD EPYC 7763", count: 2, cores: 64, smt: 2),
+                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 128, memoryMB: 1_048_576, huge1G: 128),
+                gpus: gpus(
+                    8, model: "A100-SXM4-80GB", vramMB: 81_920, perNUMA: 4, busBase: 0x07, caps: caps, words: words,
+                    modules: true),
+                gpuLinks: links(8) { _, _ in .nvswitch(links: 12) },
+                nics: nics(vmSpeed: 200, numaNodes: 2),
+                bmc: BMCInfo(address: bmcAddress(host), vendor: "Dell iDRAC9"), nvswitchFabric: .hgxA100)
+        }, randomWordsPerHost: 16)
+
+    /// The MIG-backed vGPU types of an 80 GB board: `<board>-<g>-<GB>C`, one per MIG profile.
+    static func migBacked(_ board: String) -> [String] {
+        ["1-10C", "1-20C", "2-20C", "3-40C", "4-40C", "7-80C"].map { "\(board)-\($0)" }
+    }
 }

@@ -62,8 +62,8 @@ extension RejectReason {
         case .noMIGPlacement: "mig"
         case .noVGPUCapacity: "vgpu"
         case .sriovPoolExhausted: "sriov"
-        case .notEnoughFreeGPUs: "gpu_count"
-        case .noNVLinkSet: "nvlink"
+        case .notEnoughFreeGPUs, .notEnoughFreeGPUsHere: "gpu_count"
+        case .noNVLinkSet, .noFreePartition, .fabricModelSize: "nvlink"
         case .gpusNotOnNUMANode: "gpu_numa"
         }
     }

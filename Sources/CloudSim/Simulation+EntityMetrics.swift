@@ -69,7 +69,7 @@ extension Simulation {
         case .sriov(let n): ("sriov", 0, n)
         case .vgpu(_, let n): ("vgpu", 0, n)
         case .vgpuMixed: ("vgpu_mixed", 0, 1)
-        case .mig(let mask): ("mig", mask.nonzeroBitCount, 0)
+        case .mig(let mask, _): ("mig", mask.nonzeroBitCount, 0)
         }
     }
 

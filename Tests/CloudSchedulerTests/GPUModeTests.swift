@@ -96,7 +96,10 @@ import Testing
         let b = try #require(s.place(vgpuRequest("L40S-12Q")).0.placement)
         let c = try #require(s.place(vgpuRequest("L40S-12Q")).0.placement)
         #expect(Set([a, b, c].map { $0.claim.gpus[0].gpu }).count == 1)
-        #expect(s.hosts[0].gpus[a.claim.gpus[0].gpu].use == .vgpuMixed(usedGB: 48))
+        let k24 = try #require(VGPUType("L40S-24Q")).key
+        let k12 = try #require(VGPUType("L40S-12Q")).key
+        let counts = VGPUCounts().adding(k24, 1).adding(k12, 2)
+        #expect(s.hosts[0].gpus[a.claim.gpus[0].gpu].use == .vgpuMixed(usedGB: 48, counts: counts))
     }
 
     @Test func unsupportedVGPUTypeSaysSo() {
@@ -106,8 +109,11 @@ import Testing
     }
 
     @Test func sriovPoolExhaustion() {
-        var s = fleet([(.l40s4, 1)])  // 4 GPUs × 32 VFs
-        for _ in 0..<2 { #expect(s.place(sriovRequest(64)).0.placement != nil) }
+        // 4 GPUs × 12 usable VFs: 32 are exposed, but each VF carries one vGPU and the smallest
+        // L40S type (4C) fits 12 times into 48 GB
+        var s = fleet([(.l40s4, 1)])
+        #expect(s.hosts[0].gpus.allSatisfy { $0.sriovVFs == 48 / 4 })
+        for _ in 0..<2 { #expect(s.place(sriovRequest(2 * 48 / 4)).0.placement != nil) }
         #expect(s.place(sriovRequest(1)).0.rejection?.description == "0/1 hosts: 1 SR-IOV VF pool exhausted")
         #expect(s.accountingViolation() == nil)
     }
