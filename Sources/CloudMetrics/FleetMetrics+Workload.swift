@@ -19,7 +19,18 @@ extension FleetMetrics {
         var rx = FamilyBuilder("cloudplane_vm_network_receive_bytes", "Bytes the VM received.", .counter, unit: "bytes")
         var tx = FamilyBuilder("cloudplane_vm_network_transmit_bytes", "Bytes the VM sent.", .counter, unit: "bytes")
         var instances = FamilyBuilder("cloudplane_instances", "Instances by observed status.")
+        var gpu = FamilyBuilder(
+            "cloudplane_vm_gpu",
+            "GPUs a VM holds: host, GPU index and UUID, mode, MIG profile or vGPU type, count, MIG start slice.", .info)
         for vm in vms {
+            for g in vm.gpus {
+                gpu.add(
+                    [
+                        ("vm", vm.id), ("host", vm.host), ("gpu", String(g.gpu)), ("UUID", g.uuid), ("mode", g.mode),
+                        ("profile", g.profile), ("count", String(g.count)),
+                        ("mig_start", g.migStart.map(String.init) ?? ""),
+                    ], 1)
+            }
             let l = [("vm", vm.id)]
             info.add(
                 l + [
@@ -38,7 +49,7 @@ extension FleetMetrics {
             tx.add(l, u.transmitBytes)
         }
         for s in byStatus { instances.add([("status", s.label)], s.value) }
-        return [info, state, vcpus, memory, memUsed, cpu, rd, wr, rx, tx, instances].map(\.family)
+        return [info, state, vcpus, memory, memUsed, cpu, rd, wr, rx, tx, instances, gpu].map(\.family)
     }
 
     static func tenantFamilies(_ tenants: [TenantSample], _ flavors: [FlavorSample]) -> [MetricFamily] {

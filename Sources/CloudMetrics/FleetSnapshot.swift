@@ -93,6 +93,8 @@ public struct VMSample: Sendable, Equatable {
     public var vcpus, memoryBytes: Double
     /// Usage since the guest started; nil while it does not run.
     public var usage: VMUsage?
+    /// The GPU resources the VM holds.
+    public var gpus: [VMGPU] = []
 
     public init(
         id: String, name: String, tenant: String, flavor: String, haPriority: String, host: String, state: String,
@@ -101,6 +103,19 @@ public struct VMSample: Sendable, Equatable {
         (self.id, self.name, self.tenant, self.flavor, self.haPriority, self.host, self.state) =
             (id, name, tenant, flavor, haPriority, host, state)
         (self.vcpus, self.memoryBytes, self.usage) = (vcpus, memoryBytes, usage)
+    }
+}
+
+/// One GPU resource a VM holds, for `cloudplane_vm_gpu_info`.
+public struct VMGPU: Sendable, Equatable {
+    public var gpu: Int
+    public var uuid, mode, profile: String
+    public var count: Int
+    public var migStart: Int?
+
+    public init(gpu: Int, uuid: String, mode: String, profile: String, count: Int, migStart: Int?) {
+        (self.gpu, self.uuid, self.mode, self.profile, self.count, self.migStart) =
+            (gpu, uuid, mode, profile, count, migStart)
     }
 }
 

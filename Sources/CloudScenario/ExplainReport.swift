@@ -1,3 +1,4 @@
+import CloudModel
 import CloudScheduler
 
 /// Renders a scheduling decision for `cloudplane scheduler explain`.
@@ -41,6 +42,10 @@ public enum ExplainReport {
             for a in p.claim.numa { out += "  \(numaLine(a))\n" }
             for g in p.claim.gpus {
                 out += "  \(g) on \(host.gpus[g.gpu].model), NUMA node \(host.gpus[g.gpu].numaNode)\n"
+            }
+            if let modules = p.nvswitchPartition, let fabric = host.nvswitchFabric {
+                let list = modules.map(String.init).joined(separator: ",")
+                out += "  NVLink: NVSwitch partition {\(list)} of \(fabric.board) (\(policy.nvswitchModel.rawValue))\n"
             }
             let parts = p.score.map { "\($0.0) \($0.1 >= 0 ? "+" : "")\(grouped($0.1))" }
             out += "  score \(grouped(p.totalScore)) = " + parts.joined(separator: ", ") + "\n"
@@ -91,6 +96,7 @@ public enum ExplainReport {
                     ])
                 ),
                 ("gave_up", .array(p.gaveUp.map { .string($0) })),
+                ("nvswitch_partition", p.nvswitchPartition.map { .array($0.map { .int(Int64($0)) }) } ?? .null),
                 ("candidates_evaluated", .int(Int64(p.candidatesEvaluated))),
             ])
         }

@@ -79,7 +79,8 @@ public enum RequestParser {
     }
 
     static func int(_ v: Any, _ field: String, _ range: ClosedRange<Int>) throws(RequestError) -> Int {
-        guard !isBool(v), let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(),
+        if isBool(v) { throw RequestError(field: field, message: "expected an integer, found a boolean") }
+        guard let n = v as? NSNumber, n.doubleValue == n.doubleValue.rounded(),
             abs(n.doubleValue) < 1e15
         else { throw RequestError(field: field, message: "expected an integer, found \(v)") }
         guard range.contains(n.intValue) else {

@@ -72,13 +72,16 @@ extension ScenarioParser {
     }
 
     static func parsePolicy(_ f: Field, cluster: String, zone: String) throws(ScenarioError) -> ClusterPolicy {
-        let m = try f.mapping(allowed: ["strategy", "cpu_overcommit", "ram_overcommit", "prefer_first", "vgpu_mixed"])
+        let m = try f.mapping(allowed: [
+            "strategy", "cpu_overcommit", "ram_overcommit", "prefer_first", "vgpu_mixed", "nvswitch_model",
+        ])
         var p = ClusterPolicy(name: cluster, zone: zone)
         if let v = m["strategy"] { p.strategy = try enumValue(v, ClusterPolicy.Strategy.self) }
         if let v = m["prefer_first"] { p.priority = try enumValue(v, ClusterPolicy.Priority.self) }
         if let v = m["cpu_overcommit"] { p.cpuOvercommitPercent = try v.percent(in: 100...1600) }
         if let v = m["ram_overcommit"] { p.ramOvercommitPercent = try v.percent(in: 100...400) }
         if let v = m["vgpu_mixed"] { p.vgpuMixed = try v.bool() }
+        if let v = m["nvswitch_model"] { p.nvswitchModel = try enumValue(v, NVSwitchModel.self) }
         return p
     }
 

@@ -71,7 +71,26 @@ public enum ScenarioReport {
             ("instances", .object(r.summary.instanceCounts.map { ($0.0, .int(Int64($0.1))) })),
             ("hosts", .array(r.summary.hosts.map(hostJSON))),
             ("vms", .array(r.summary.vms.map(vmJSON))),
+            ("gpu_placements", .array(r.summary.gpuPlacements.map(gpuPlacementJSON))),
             ("log", .array(r.log.map { .string(String($0.drop(while: { $0 == " " }))) })),
+        ])
+    }
+
+    /// `{"instance", "host", "gpus": [{"gpu", "UUID", "model", "mode", "profile", "count", "mig_start"}]}`.
+    static func gpuPlacementJSON(_ p: GPUPlacementSummary) -> JSON {
+        .object([
+            ("instance", .string(p.instance)), ("host", .string(p.host)),
+            (
+                "gpus",
+                .array(
+                    p.gpus.map { g in
+                        .object([
+                            ("gpu", .int(Int64(g.gpu))), ("UUID", .string(g.uuid)), ("model", .string(g.model)),
+                            ("mode", .string(g.mode)), ("profile", .string(g.profile)), ("count", .int(Int64(g.count))),
+                            ("mig_start", g.migStart.map { .int(Int64($0)) } ?? .null),
+                        ])
+                    })
+            ),
         ])
     }
 

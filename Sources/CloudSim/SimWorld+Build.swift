@@ -209,8 +209,33 @@ public struct SimWorld: Sendable {
                 heartbeats: hosts[h].heartbeat.count(now: now, interval: interval),
                 failedGPUs: hosts[h].gpus.count(where: { $0.health == .failed }))
         }
-        return SimulationSummary(
+        var s = SimulationSummary(
             hosts: hostRows,
             instanceCounts: InstanceStatus.allCases.map { ($0.rawValue, counts[$0] ?? 0) })
+        s.gpuPlacements = instances.indices.compactMap { v in
+            let gpus = placedGPUs(v)
+            guard !gpus.isEmpty, let h = instances[v].host else { return nil }
+            return GPUPlacementSummary(instance: instances[v].instance.name, host: hosts[h].name, gpus: gpus)
+        }
+        return s
+    }
+
+    /// The GPU resources instance `v` holds under its live claim (empty without one).
+    public func placedGPUs(_ v: Int) -> [PlacedGPU] {
+        guard let id = claims[v], let claim = scheduler.claim(id) else { return [] }
+        let hw = hosts[claim.host].node.hardware.gpus
+        return claim.gpus.map { a in
+            let (mode, profile, count, start): (String, String, Int, Int?)
+            switch a {
+            case .passthrough: (mode, profile, count, start) = ("passthrough", "", 1, nil)
+            case .vfs(_, let n): (mode, profile, count, start) = ("sriov", "", n, nil)
+            case .vgpu(_, let t, let n): (mode, profile, count, start) = ("vgpu", t, n, nil)
+            case .vgpuMixed(_, let t, let n, _): (mode, profile, count, start) = ("vgpu_mixed", t, n, nil)
+            case .mig(_, let p, let s): (mode, profile, count, start) = ("mig", p, 1, s)
+            }
+            return PlacedGPU(
+                gpu: a.gpu, uuid: hw[a.gpu].uuid, model: hw[a.gpu].model, mode: mode, profile: profile, count: count,
+                migStart: start)
+        }
     }
 }

@@ -90,12 +90,16 @@ extension Simulation {
                     receiveBytes: (busy * cores * 4_000_000).rounded(),
                     transmitBytes: (busy * cores * 3_000_000).rounded())
             }
-            return VMSample(
+            var sample = VMSample(
                 id: inst.instance.id.rawValue, name: inst.instance.name, tenant: tenantName(inst),
                 flavor: inst.instance.flavor, haPriority: inst.instance.haPriority.rawValue,
                 host: inst.host.map { world.hosts[$0].name } ?? "", state: inst.status.rawValue,
                 vcpus: Double(inst.instance.cpu.cores), memoryBytes: Double(inst.instance.memory) * 1_048_576,
                 usage: usage)
+            sample.gpus = world.placedGPUs(v).map {
+                VMGPU(gpu: $0.gpu, uuid: $0.uuid, mode: $0.mode, profile: $0.profile, count: $0.count, migStart: $0.migStart)
+            }
+            return sample
         }
         let byStatus = InstanceStatus.allCases.map { status in
             LabeledValue(status.rawValue, Double(world.instances.count(where: { $0.status == status })))

@@ -36,6 +36,28 @@ public struct VMSummary: Sendable, Equatable {
     public let runningOn: [String]
 }
 
+/// One GPU resource an instance holds: which GPU, in which mode, and for MIG where.
+public struct PlacedGPU: Sendable, Equatable {
+    public let gpu: Int
+    public let uuid: String
+    public let model: String
+    /// passthrough, sriov, vgpu, vgpu_mixed, mig.
+    public let mode: String
+    /// The MIG profile or vGPU type ("" for passthrough and SR-IOV).
+    public let profile: String
+    /// VFs or vGPUs held on this GPU (1 for passthrough and MIG).
+    public let count: Int
+    /// The MIG start slice, nil outside MIG.
+    public let migStart: Int?
+}
+
+/// The GPUs one instance holds on its host.
+public struct GPUPlacementSummary: Sendable, Equatable {
+    public let instance: String
+    public let host: String
+    public let gpus: [PlacedGPU]
+}
+
 /// End state of a run, for reports.
 public struct SimulationSummary: Sendable {
     public let hosts: [HostSummary]
@@ -43,6 +65,8 @@ public struct SimulationSummary: Sendable {
     public let instanceCounts: [(String, Int)]
     /// Every HA VM's end state, in record order.
     public var vms: [VMSummary] = []
+    /// The GPUs of every instance that holds some, in instance order.
+    public var gpuPlacements: [GPUPlacementSummary] = []
 }
 
 /// What a run produced.
