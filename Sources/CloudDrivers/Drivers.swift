@@ -110,11 +110,14 @@ package struct GPUDevice: Sendable, Equatable {
     /// Xid errors reported so far, and the last code (nil: none).
     package var xidErrors: Int
     package var lastXid: Int?
+    /// Xid errors per `XidClass`, in `XidClass.allCases` order.
+    package var xidByClass: [Int]
 
     package init(
         uuid: String, model: String, pciAddress: String, numaNode: Int, vramMB: Int, health: GPUHealth,
-        xidErrors: Int, lastXid: Int?
+        xidErrors: Int, lastXid: Int?, xidByClass: [Int] = Array(repeating: 0, count: XidClass.allCases.count)
     ) {
+        self.xidByClass = xidByClass
         (self.uuid, self.model, self.pciAddress, self.numaNode, self.vramMB) = (
             uuid, model, pciAddress, numaNode, vramMB
         )

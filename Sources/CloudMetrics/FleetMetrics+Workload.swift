@@ -8,7 +8,7 @@ extension FleetMetrics {
         var memory = FamilyBuilder("cloudplane_vm_memory_bytes", "Memory configured for the VM.", unit: "bytes")
         var memUsed = FamilyBuilder("cloudplane_vm_memory_used_bytes", "Guest memory in use.", unit: "bytes")
         var cpu = FamilyBuilder(
-            "cloudplane_vm_cpu_seconds", "CPU time the VM used since it started.", .counter,
+            "cloudplane_vm_cpu_seconds", "CPU time the VM used since it was created (over every start).", .counter,
             unit: "seconds")
         var rd = FamilyBuilder(
             "cloudplane_vm_disk_read_bytes", "Bytes the VM read from its disks.", .counter,
@@ -41,7 +41,7 @@ extension FleetMetrics {
             vcpus.add(l, vm.vcpus)
             memory.add(l, vm.memoryBytes)
             guard let u = vm.usage else { continue }
-            memUsed.add(l, u.memoryUsedBytes)
+            if vm.state == "running" { memUsed.add(l, u.memoryUsedBytes) }
             cpu.add(l, u.cpuSeconds)
             rd.add(l, u.diskReadBytes)
             wr.add(l, u.diskWrittenBytes)

@@ -1,3 +1,4 @@
+import CloudModel
 import CloudTelemetry
 
 /// Builds one family of per-entity samples.
@@ -89,7 +90,9 @@ public enum FleetMetrics {
     }
 
     static func gpuFamilies(_ gpus: [GPUSample]) -> [MetricFamily] {
-        var info = FamilyBuilder("cloudplane_gpu", "GPU identity: host, index, model, PCI address.", .info)
+        var info = FamilyBuilder(
+            "cloudplane_gpu", "GPU identity (DCGM label names): index, UUID, host, modelName, pci_bus_id, device.",
+            .info)
         var healthy = FamilyBuilder("cloudplane_gpu_healthy", "1 when the GPU is healthy.")
         var util = FamilyBuilder(
             "cloudplane_gpu_utilization_ratio", "Share of time the GPU's engines were busy.",
@@ -99,14 +102,19 @@ public enum FleetMetrics {
         var temp = FamilyBuilder("cloudplane_gpu_temperature_celsius", "GPU core temperature.", unit: "celsius")
         var watts = FamilyBuilder("cloudplane_gpu_power_watts", "GPU board power draw.", unit: "watts")
         var energy = FamilyBuilder("cloudplane_gpu_energy_joules", "Energy the GPU used.", .counter, unit: "joules")
-        var xid = FamilyBuilder("cloudplane_gpu_xid_errors", "Xid errors reported by the GPU.", .counter)
+        var xid = FamilyBuilder(
+            "cloudplane_gpu_xid_errors", "Xid errors reported by the GPU, by class (fatal, degrading, application).",
+            .counter)
         var lastXid = FamilyBuilder("cloudplane_gpu_last_xid", "The last Xid code (0: none).")
         var mig = FamilyBuilder("cloudplane_gpu_mig_slices_used", "MIG memory slices in use.")
         var vgpu = FamilyBuilder("cloudplane_gpu_vgpu_instances", "vGPU instances (or SR-IOV VFs) in use.")
         var mode = FamilyBuilder("cloudplane_gpu_mode", "1 for the GPU's current sharing mode.")
         for gpu in gpus {
-            let l = [("gpu", gpu.uuid), ("host", gpu.host)]
-            info.add(l + [("index", String(gpu.index)), ("model", gpu.model), ("pci", gpu.pciAddress)], 1)
+            // DCGM's names (gpu: the index, UUID, Hostname), so DCGM dashboards join ours; host as
+            // on every other cloudplane family
+            let l = [("gpu", String(gpu.index)), ("UUID", gpu.uuid), ("Hostname", gpu.host), ("host", gpu.host)]
+            info.add(
+                l + [("modelName", gpu.model), ("pci_bus_id", gpu.pciAddress), ("device", "nvidia\(gpu.index)")], 1)
             healthy.add(l, gpu.healthy ? 1 : 0)
             util.add(l, gpu.utilizationRatio)
             fbUsed.add(l, gpu.framebufferUsedBytes)
@@ -114,7 +122,9 @@ public enum FleetMetrics {
             temp.add(l, gpu.temperatureCelsius)
             watts.add(l, gpu.powerWatts)
             energy.add(l, gpu.energyJoules)
-            xid.add(l, Double(gpu.xidErrors))
+            let classes =
+                gpu.xidByClass.isEmpty ? XidClass.allCases.map { LabeledValue($0.rawValue, 0) } : gpu.xidByClass
+            for c in classes { xid.add(l + [("class", c.label)], c.value) }
             lastXid.add(l, Double(gpu.lastXid))
             mig.add(l, Double(gpu.migSlicesUsed))
             vgpu.add(l, Double(gpu.vgpuInstances))

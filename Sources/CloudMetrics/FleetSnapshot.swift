@@ -69,6 +69,8 @@ public struct GPUSample: Sendable, Equatable {
     public var xidErrors, lastXid, migSlicesUsed, vgpuInstances: Int
     /// `free`, `passthrough`, `sriov`, `vgpu`, `vgpu_mixed` or `mig`.
     public var mode: String
+    /// Xid errors per class: (`fatal`, `degrading`, `application`) and count.
+    public var xidByClass: [LabeledValue] = []
 
     public init(
         uuid: String, host: String, model: String, pciAddress: String, index: Int, healthy: Bool,

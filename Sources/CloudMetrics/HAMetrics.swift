@@ -14,23 +14,28 @@ public enum HAMetrics {
         var hostState = MetricFamily(
             name: "cloudplane_ha_host_state",
             help: "1 for the HA manager's current state of the host.", kind: .gauge)
+        var requests = MetricFamily(
+            name: "cloudplane_ha_fence_requests", help: "Fence requests sent, by host and method.", kind: .counter)
         var fences = MetricFamily(
-            name: "cloudplane_ha_fences",
-            help: "Fence requests by host, method and outcome (verified, failed, unanswered: timed out or in flight).",
+            name: "cloudplane_ha_fences", help: "Fence answers by host, method and outcome (verified, failed).",
             kind: .counter)
+        var inFlight = MetricFamily(
+            name: "cloudplane_ha_fences_in_flight",
+            help: "Fence requests sent but not answered yet (in flight or timed out), by host and method.",
+            kind: .gauge)
         for record in s.hosts {
             let name = record.name
             hostState.samples.append(Sample([("host", name), ("state", record.state.rawValue)], 1))
             guard let h = control.handles.host(record.id) else { continue }
-            for (m, method) in FenceMethod.allCases.enumerated() {
+            // series appear with a host's first fence request (every outcome at zero then, so
+            // `increase()` sees the first failure); a fleet without fences exports none
+            for (m, method) in FenceMethod.allCases.enumerated() where control.fenceTally[h][m].sent > 0 {
                 let t = control.fenceTally[h][m]
-                let unanswered = max(0, t.sent - t.verified - t.failed)
-                for (outcome, n) in [("verified", t.verified), ("failed", t.failed), ("unanswered", unanswered)] {
-                    fences.samples.append(
-                        Sample(
-                            [("host", name), ("method", method.rawValue), ("outcome", outcome)],
-                            Double(n)))
-                }
+                let l = [("host", name), ("method", method.rawValue)]
+                requests.samples.append(Sample(l, Double(t.sent)))
+                fences.samples.append(Sample(l + [("outcome", "verified")], Double(t.verified)))
+                fences.samples.append(Sample(l + [("outcome", "failed")], Double(t.failed)))
+                inFlight.samples.append(Sample(l, Double(max(0, t.sent - t.verified - t.failed))))
             }
         }
         var vms = MetricFamily(name: "cloudplane_ha_vms", help: "HA-managed VMs by HA state.", kind: .gauge)
@@ -38,7 +43,7 @@ public enum HAMetrics {
             vms.samples.append(Sample([("state", state.rawValue)], Double(s.vms.count { $0.state == state })))
         }
         return [
-            hostState, fences, vms,
+            hostState, requests, fences, inFlight, vms,
             MetricFamily(
                 name: "cloudplane_ha_vms_blocked", help: "HA VMs waiting with a reason (fence failed, no capacity).",
                 kind: .gauge, samples: [Sample([], Double(s.vms.count { $0.blocked != nil }))]),

@@ -136,11 +136,21 @@ struct RemoteWriteStats: Sendable {
         registry.declare(
             p + "requests_retried", help: "Requests retried, by status.", kind: .counter,
             labelNames: ["status"])
+        // the refusals a receiver sends are known in advance: their series start at zero, so
+        // `increase()` sees the first refused batch
+        for status in Self.knownRefusals {
+            _ = registry.counter(
+                p + "samples_failed", help: "Samples the receiver refused for good, by status.",
+                labels: [("status", status)])
+        }
         registry.gauge(p + "shards", help: "Shards sending in parallel.").set(Double(config.shards))
         registry.gauge(p + "capacity_samples", help: "Samples the buffer holds.").set(Double(config.capacity))
         registry.gauge(p + "max_samples_per_send", help: "Samples per request, at most.")
             .set(Double(config.maxSamplesPerSend))
     }
+
+    /// HTTP statuses that refuse a batch for good (Prometheus, Mimir, Thanos, VictoriaMetrics).
+    static let knownRefusals = ["400", "401", "403", "404", "409", "413", "415", "422"]
 
     func queued(_ n: Int, dropped: Int, timestamp: Int64, pending: Int) {
         if dropped > 0 { droppedFull.increment(by: Double(dropped)) }

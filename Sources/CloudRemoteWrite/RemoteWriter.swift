@@ -31,6 +31,19 @@ public final class RemoteWriter: Sendable {
         self.stats = RemoteWriteStats(registry: registry, config: config)
     }
 
+    /// Sets (or replaces) an external label such as `instance` once it is known (the port a
+    /// listener bound). Only before the first push: a series keeps the labels it was first
+    /// sent with. Returns false, changing nothing, after the first push.
+    @discardableResult
+    public func setExtraLabel(_ name: String, _ value: String) -> Bool {
+        tracker.withLock { t in
+            guard t.encoder.seriesCount == 0 else { return false }
+            t.extraLabels.removeAll { $0.0 == name }
+            t.extraLabels.append((name, value))
+            return true
+        }
+    }
+
     /// The version in use (2.0 becomes 1.0 after a fallback).
     public var currentVersion: RemoteWriteVersion { version.withLock { $0 } }
 
@@ -53,6 +66,7 @@ public final class RemoteWriter: Sendable {
             }
             return (samples, known)
         }
+        ensureRoom(samples, shards)
         var queued = 0
         var dropped = 0
         for s in samples {
@@ -76,6 +90,27 @@ public final class RemoteWriter: Sendable {
         }
         stats.queued(queued, dropped: dropped, timestamp: timestamp, pending: pending)
         return queued
+    }
+
+    /// Raises a shard's capacity when it cannot hold a batch in flight plus two snapshots (the one
+    /// arriving and the rest of the last), and says so: a healthy receiver never sees drops.
+    func ensureRoom(_ samples: [PendingSample], _ shards: [UInt8]) {
+        var perShard = [Int](repeating: 0, count: queues.count)
+        for s in samples { perShard[Int(shards[Int(s.series)])] += 1 }
+        for (i, n) in perShard.enumerated() {
+            let raised = queues[i].queue.withLock { q -> Int? in
+                let needed = 2 * n + config.maxSamplesPerSend
+                guard needed > q.capacity else { return nil }
+                q.capacity = needed
+                return q.capacity
+            }
+            if let raised {
+                config.log(
+                    "remote-write: shard \(i) gets \(n) samples per snapshot; its buffer grows to \(raised) "
+                        + "(a batch in flight and two snapshots) from --remote-write-capacity \(config.capacityPerShard)"
+                )
+            }
+        }
     }
 
     /// Runs the shard senders until `stop()`; queued samples are sent before it returns.

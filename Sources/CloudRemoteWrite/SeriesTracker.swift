@@ -12,7 +12,7 @@ public struct SeriesTracker: Sendable {
     var index: [String: Int32] = [:]
     var previous: [Int32] = []
     /// Labels added to every series (e.g. `job`, `instance`).
-    public let extraLabels: [(String, String)]
+    public internal(set) var extraLabels: [(String, String)]
 
     public init(extraLabels: [(String, String)] = []) { self.extraLabels = extraLabels }
 

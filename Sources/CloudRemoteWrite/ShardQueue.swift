@@ -5,7 +5,10 @@ import Synchronization
 struct ShardQueue {
     var items: [PendingSample] = []
     var head = 0
-    let capacity: Int
+    /// Samples it holds at most: the configured capacity, raised to two snapshots' worth when
+    /// one snapshot needs more than half of it (else the batch in flight and the next snapshot
+    /// could not both fit, and a healthy receiver would still see drops).
+    var capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 

@@ -15,6 +15,8 @@ public struct NetworkAttachment: Sendable, Equatable {
 public struct SimGPU: Sendable, Equatable {
     public var health: GPUHealth = .healthy
     public var xidErrors: Int = 0
+    /// Xid errors per `XidClass`, in `XidClass.allCases` order.
+    public var xidByClass: [Int] = Array(repeating: 0, count: XidClass.allCases.count)
     public var lastXid: Int? = nil
     /// Instances using the GPU (one for passthrough; several for MIG, vGPU and SR-IOV).
     public var holders: [Int] = []
@@ -133,6 +135,9 @@ public struct SimInstance: Sendable {
     public var request: ResourceRequest
     /// Memory dirtied per second while running, in MB (drives live-migration convergence).
     public var dirtyRateMB: Int = 50
-    /// Virtual time the current incarnation started running (its CPU and I/O counters start here).
+    /// Virtual time the current incarnation started running.
     public var startedAt: UInt64 = 0
+    /// Load-seconds of the incarnations that ended (the usage counters carry on from here, so
+    /// they never decrease across restarts and relocations).
+    public var priorBusySeconds: Double = 0
 }

@@ -150,7 +150,8 @@ extension Simulation: ControlPlaneHost {
             let hw = h.node.hardware.gpus[g]
             return GPUDevice(
                 uuid: hw.uuid, model: hw.model, pciAddress: hw.pciAddress, numaNode: hw.numaNode, vramMB: hw.vramMB,
-                health: h.gpus[g].health, xidErrors: h.gpus[g].xidErrors, lastXid: h.gpus[g].lastXid)
+                health: h.gpus[g].health, xidErrors: h.gpus[g].xidErrors, lastXid: h.gpus[g].lastXid,
+                xidByClass: h.gpus[g].xidByClass)
         }
     }
 

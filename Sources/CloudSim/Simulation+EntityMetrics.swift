@@ -48,15 +48,16 @@ extension Simulation {
                 let total = Double(hw.vramMB) * 1_048_576
                 let used = gpu.holders.isEmpty || host.power != .on ? 0 : total * min(0.95, 0.3 + 0.6 * u)
                 let (mode, migUsed, instances) = Self.gpuUse(world.scheduler.hosts[h].gpus[g].use)
-                out.append(
-                    GPUSample(
-                        uuid: hw.uuid, host: host.name, model: hw.model, pciAddress: hw.pciAddress, index: g,
-                        healthy: hw.health == .healthy, utilizationRatio: u, framebufferUsedBytes: used.rounded(),
-                        framebufferFreeBytes: (total - used).rounded(),
-                        temperatureCelsius: host.power == .on ? (32 + 48 * u).rounded() : 0,
-                        powerWatts: (gpuWatts(h, g) * 10).rounded() / 10, energyJoules: gpu.energyJoules.rounded(),
-                        xidErrors: hw.xidErrors, lastXid: hw.lastXid ?? 0, migSlicesUsed: migUsed,
-                        vgpuInstances: instances, mode: mode))
+                var sample = GPUSample(
+                    uuid: hw.uuid, host: host.name, model: hw.model, pciAddress: hw.pciAddress, index: g,
+                    healthy: hw.health == .healthy, utilizationRatio: u, framebufferUsedBytes: used.rounded(),
+                    framebufferFreeBytes: (total - used).rounded(),
+                    temperatureCelsius: host.power == .on ? (32 + 48 * u).rounded() : 0,
+                    powerWatts: (gpuWatts(h, g) * 10).rounded() / 10, energyJoules: gpu.energyJoules.rounded(),
+                    xidErrors: hw.xidErrors, lastXid: hw.lastXid ?? 0, migSlicesUsed: migUsed,
+                    vgpuInstances: instances, mode: mode)
+                sample.xidByClass = XidClass.allCases.map { LabeledValue($0.rawValue, Double(hw.xidByClass[$0.index])) }
+                out.append(sample)
             }
         }
         return out
@@ -77,9 +78,12 @@ extension Simulation {
         let t = virtualSeconds
         let vms = world.instances.enumerated().map { v, inst in
             var usage: VMUsage?
-            if inst.status == .running {
+            if inst.status == .running || inst.priorBusySeconds > 0 {
                 let shape = vmLoad(v)
-                let busy = shape.integral(t) - shape.integral(Double(inst.startedAt) / 1e9)
+                // counters carry on across incarnations: they never decrease
+                let current =
+                    inst.status == .running ? shape.integral(t) - shape.integral(Double(inst.startedAt) / 1e9) : 0
+                let busy = inst.priorBusySeconds + current
                 let cores = Double(inst.instance.cpu.cores)
                 usage = VMUsage(
                     memoryUsedBytes: (Double(inst.instance.memory) * 1_048_576 * (0.35 + 0.5 * shape.value(t)))
@@ -97,7 +101,9 @@ extension Simulation {
                 vcpus: Double(inst.instance.cpu.cores), memoryBytes: Double(inst.instance.memory) * 1_048_576,
                 usage: usage)
             sample.gpus = world.placedGPUs(v).map {
-                VMGPU(gpu: $0.gpu, uuid: $0.uuid, mode: $0.mode, profile: $0.profile, count: $0.count, migStart: $0.migStart)
+                VMGPU(
+                    gpu: $0.gpu, uuid: $0.uuid, mode: $0.mode, profile: $0.profile, count: $0.count,
+                    migStart: $0.migStart)
             }
             return sample
         }

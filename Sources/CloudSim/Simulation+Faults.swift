@@ -119,6 +119,7 @@ extension Simulation {
         g.xidErrors += 1
         g.lastXid = xid
         let cls = XidClass.of(xid)
+        g.xidByClass[cls.index] += 1
         switch cls {
         case .fatal: g.health = .failed
         case .degrading: if g.health == .healthy { g.health = .degraded }

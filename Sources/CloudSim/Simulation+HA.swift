@@ -81,6 +81,13 @@ extension Simulation {
         schedule(.ha(.processBack(host: l, process: .manager)), after: restartAfter)
     }
 
+    /// Adds the incarnation that ends now to the instance's usage counters.
+    mutating func endIncarnation(_ v: Int) {
+        let shape = vmLoad(v)
+        world.instances[v].priorBusySeconds +=
+            shape.integral(virtualSeconds) - shape.integral(Double(world.instances[v].startedAt) / 1e9)
+    }
+
     /// Observed status of an instance from its processes and the HA state (CloudControl's
     /// status reconciler).
     mutating func syncStatus(_ v: Int) {
@@ -89,6 +96,7 @@ extension Simulation {
         let status = InstanceStatusReconciler.observed(
             running: !ha.procs[v].isEmpty, haState: haState, previous: previous)
         if status == .running && previous != .running { world.instances[v].startedAt = kernel.now }
+        if previous == .running && status != .running { endIncarnation(v) }
         world.instances[v].status = status
         world.instances[v].instance.state = status == .running ? .running : (status == .error ? .error : .stopped)
     }

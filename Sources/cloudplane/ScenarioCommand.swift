@@ -15,8 +15,11 @@ func loadScenarios(_ files: [String]) throws -> [(String, ScenarioSpec)] {
     var specs: [(String, ScenarioSpec)] = []
     var errors: [String] = []
     for file in files {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            errors.append("\(file): cannot read the file")
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: file))
+        } catch {
+            errors.append("\(file): cannot read the file: \(readFailure(file))")
             continue
         }
         guard let text = String(data: data, encoding: .utf8) else {
@@ -34,6 +37,17 @@ func loadScenarios(_ files: [String]) throws -> [(String, ScenarioSpec)] {
         throw ExitCode(2)
     }
     return specs
+}
+
+/// Why `path` cannot be read, in the system's words (`No such file or directory`, `Is a
+/// directory`, `Permission denied`).
+func readFailure(_ path: String) -> String {
+    let fd = open(path, O_RDONLY)
+    if fd < 0 { return String(cString: strerror(errno)) }
+    defer { close(fd) }
+    var byte: UInt8 = 0
+    if read(fd, &byte, 1) < 0 { return String(cString: strerror(errno)) }
+    return "unreadable"
 }
 
 func printError(_ s: String) {

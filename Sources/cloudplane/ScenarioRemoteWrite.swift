@@ -16,7 +16,9 @@ extension ScenarioRun {
         guard
             let writer = remoteWrite.makeWriter(
                 registry: registry,
-                labels: [("job", "cloudplane-scenario"), ("scenario", spec.name)])
+                labels: [
+                    ("job", "cloudplane-scenario"), ("instance", "scenario:\(spec.name)"), ("scenario", spec.name),
+                ])
         else { return }
         let step = UInt64(remoteWriteStep * 1e9)
         let end = spec.duration

@@ -8,6 +8,7 @@ import Foundation
 import Logging
 import Metrics
 import ServiceLifecycle
+import Synchronization
 import UnixSignals
 
 /// Owns the running simulation; the HTTP handlers and the clock ask it, one at a time.
@@ -88,19 +89,18 @@ struct ServeCommand: AsyncParsableCommand {
         let source = StatusSource(
             metrics: { await driver.metrics() }, healthy: { await driver.healthy() },
             registry: registry)
+        let writer = remoteWrite.makeWriter(registry: registry, labels: [("job", "cloudplane")])
+        let bound = Mutex<Int?>(nil)
         var services: [any Service] = [
             SimulationClockService(driver: driver, speed: speed),
-            StatusServer.service(host: host, port: port, source: source) { bound in
-                printError("listening on http://\(host):\(bound) (GET /metrics, /healthz)")
+            StatusServer.service(host: host, port: port, source: source) { port in
+                // the pushed series name the port really bound (not 0)
+                writer?.setExtraLabel("instance", "\(host):\(port)")
+                bound.withLock { $0 = port }
+                printError("listening on http://\(host):\(port) (GET /metrics, /healthz)")
             },
         ]
-        if let writer = remoteWrite.makeWriter(
-            registry: registry,
-            labels: [
-                ("job", "cloudplane"),
-                ("instance", "\(host):\(port)"),
-            ])
-        {
+        if let writer {
             printError(
                 "remote-write: \(writer.config.url) (protocol \(writer.config.version.rawValue), "
                     + "\(writer.config.shards) shards, buffer \(writer.config.capacity) samples)")
@@ -109,13 +109,28 @@ struct ServeCommand: AsyncParsableCommand {
                 RemoteWriteService(
                     writer: writer, snapshot: { await driver.metrics() + registry.snapshot() },
                     interval: .milliseconds(Int64(remoteWriteInterval * 1000)),
-                    shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000))))
+                    shutdownTimeout: .milliseconds(Int64(shutdownTimeout * 1000)),
+                    labelsFinal: { bound.withLock { $0 != nil } }))
         }
         var config = ServiceGroupConfiguration(
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
             logger: .serve)
         config.maximumGracefulShutdownDuration = .milliseconds(Int64((shutdownTimeout + 5) * 1000))
-        try await ServiceGroup(configuration: config).run()
+        do {
+            try await ServiceGroup(configuration: config).run()
+        } catch {
+            // a busy or forbidden port is the operator's to fix: say which flag and why
+            let text = "\(error)"
+            for (needle, reason) in [
+                ("Address already in use", "the address is already in use"),
+                ("Permission denied", "permission denied (ports below 1024 need privileges)"),
+                ("Cannot assign requested address", "no interface has that address"),
+            ] where text.contains(needle) {
+                printError("error: --listen \(listen): cannot listen: \(reason)")
+                throw ExitCode(2)
+            }
+            throw error
+        }
         printError("cloudplane serve: stopped")
     }
 }

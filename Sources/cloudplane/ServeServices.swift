@@ -34,8 +34,11 @@ struct RemoteWriteService: Service {
     let snapshot: @Sendable () async -> [MetricFamily]
     let interval: Duration
     let shutdownTimeout: Duration
+    /// True once the external labels are final (the listener's bound port is known).
+    var labelsFinal: @Sendable () -> Bool = { true }
 
     func run() async throws {
+        while !labelsFinal() && !Task.isCancelled { try? await Task.sleep(for: .milliseconds(10)) }
         let shards = Task { await writer.run() }
         try? await cancelWhenGracefulShutdown {
             while !Task.isCancelled {

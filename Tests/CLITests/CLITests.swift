@@ -237,10 +237,16 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         (#"{"vcpus": 8, "memory_mb": 1024, "numa": "sideways"}"#, "field 'numa'"),
         (#"{"vcpus": 8, "memory_mb": 1024, "cluster": "moon"}"#, "field 'cluster'"),
         (#"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "passthrough", "count": 9}}"#, "field 'gpu.count'"),
-        (#"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "vgpu", "profile": "X100-8Q"}}"#, "unknown vGPU type 'X100-8Q'"),
+        (
+            #"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "vgpu", "profile": "X100-8Q"}}"#,
+            "unknown vGPU type 'X100-8Q'"
+        ),
         (#"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "mig", "profile": "H100XM-1-10C"}}"#, "field 'gpu.profile'"),
         (#"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "passthrough", "profile": "3g.40gb"}}"#, "takes no profile"),
-        (#"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "passthrough", "model": "H200-NVL"}}"#, "unknown GPU model 'H200-NVL'"),
+        (
+            #"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "passthrough", "model": "H200-NVL"}}"#,
+            "unknown GPU model 'H200-NVL'"
+        ),
         (#"{"vcpus": true, "memory_mb": 1024}"#, "expected an integer, found a boolean"),
         (#"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "sriov", "count": 65}}"#, "65 is outside 1...64"),
     ])
@@ -265,7 +271,9 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
             #"{"vcpus": 8, "memory_mb": 1024, "gpu": {"mode": "passthrough", "count": 4, "nvlink": "required"}}"#,
         ])
         #expect(o.status == 0, "\(o.stderr)")
-        #expect(o.stdout.contains("NVLink: NVSwitch partition {1,2,3,4} of HGX H100 8-GPU (shared_nvswitch)"), "\(o.stdout)")
+        #expect(
+            o.stdout.contains("NVLink: NVSwitch partition {1,2,3,4} of HGX H100 8-GPU (shared_nvswitch)"), "\(o.stdout)"
+        )
     }
 
     @Test func benchSchedulerReportsTheContractFields() throws {

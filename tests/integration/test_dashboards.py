@@ -42,6 +42,25 @@ def test_panels_have_titles_descriptions_units_and_the_datasource_variable():
             assert p["targets"], (name, p["title"])
 
 
+def thresholds(title):
+    for _, b in BOARDS:
+        for p in panels(b):
+            if p["title"] == title:
+                return [s["value"] for s in p["fieldConfig"]["defaults"]["thresholds"]["steps"]]
+    raise AssertionError(f"no panel {title}")
+
+
+def test_key_panels_colour_at_the_alert_thresholds():
+    # the red step of each panel is the value its alert fires at (Alerts/cloudplane.rules.yml)
+    assert thresholds("Temperature")[-1] == 85
+    assert thresholds("Quota used")[-1] == 0.9
+    assert thresholds("Scrape duration p90")[-1] == 2
+    assert thresholds("Lag")[-1] == 120
+    assert thresholds("RTO p99")[-1] == 120
+    for title in ["Hosts down", "HA VMs blocked", "Unhealthy GPUs", "VMs blocked"]:
+        assert thresholds(title) == [None, 1], title
+
+
 def test_targets_filter_by_job_and_use_grafana_intervals():
     for name, p, t in targets():
         e = t["expr"]
