@@ -20,12 +20,15 @@ public struct WorkloadRNG: IDEntropySource, Sendable {
 /// 8-GPU NVLink gangs.
 public enum ReferenceWorkload {
     /// A scheduler over `hosts` hosts in two clusters (`cpu` spread, `gpu` pack).
-    public static func fleet(hosts: Int, seed: UInt64, maxCandidates: Int = 8) -> Scheduler {
+    public static func fleet(
+        hosts: Int, seed: UInt64, maxCandidates: Int = 8, gangPlacement: ClusterPolicy.GangPlacement = .keepBoardsWhole
+    ) -> Scheduler {
         var rng = WorkloadRNG(seed: seed)
-        let policies = [
+        var policies = [
             ClusterPolicy(name: "cpu", zone: "az-1", strategy: .spread),
             ClusterPolicy(name: "gpu", zone: "az-1", strategy: .pack),
         ]
+        for i in policies.indices { policies[i].gangPlacement = gangPlacement }
         var states: [HostState] = []
         states.reserveCapacity(hosts)
         for i in 0..<hosts {

@@ -74,6 +74,7 @@ extension ScenarioParser {
     static func parsePolicy(_ f: Field, cluster: String, zone: String) throws(ScenarioError) -> ClusterPolicy {
         let m = try f.mapping(allowed: [
             "strategy", "cpu_overcommit", "ram_overcommit", "prefer_first", "vgpu_mixed", "nvswitch_model",
+            "gang_placement",
         ])
         var p = ClusterPolicy(name: cluster, zone: zone)
         if let v = m["strategy"] { p.strategy = try enumValue(v, ClusterPolicy.Strategy.self) }
@@ -82,6 +83,7 @@ extension ScenarioParser {
         if let v = m["ram_overcommit"] { p.ramOvercommitPercent = try v.percent(in: 100...400) }
         if let v = m["vgpu_mixed"] { p.vgpuMixed = try v.bool() }
         if let v = m["nvswitch_model"] { p.nvswitchModel = try enumValue(v, NVSwitchModel.self) }
+        if let v = m["gang_placement"] { p.gangPlacement = try enumValue(v, ClusterPolicy.GangPlacement.self) }
         return p
     }
 

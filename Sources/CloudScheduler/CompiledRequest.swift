@@ -36,6 +36,7 @@ struct PolicyNumbers: Sendable {
     let pack: Bool
     let modelFirst: Bool
     let vgpuMixed: Bool
+    let keepBoardsWhole: Bool
 
     init(_ p: ClusterPolicy) {
         cpu = p.cpuOvercommitPercent
@@ -43,5 +44,6 @@ struct PolicyNumbers: Sendable {
         pack = p.strategy == .pack
         modelFirst = p.priority == .gpuModel
         vgpuMixed = p.vgpuMixed
+        keepBoardsWhole = p.gangPlacement == .keepBoardsWhole
     }
 }

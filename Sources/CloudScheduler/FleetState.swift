@@ -3,6 +3,15 @@ import CloudModel
 /// Placement policy of a cluster.
 public struct ClusterPolicy: Sendable, Equatable {
     public enum Strategy: String, Sendable, CaseIterable { case pack, spread }
+    /// Where a multi-GPU request that prefers NVLink goes when a free NVSwitch board could give
+    /// it a partition and a weaker topology could take it too.
+    public enum GangPlacement: String, Sendable, CaseIterable {
+        /// The NVLink partition first, even on a whole free board (the request's preference wins).
+        case partitionFirst = "partition_first"
+        /// Whole free boards are kept for whole-board gangs; a smaller request takes a partition
+        /// only on a board already broken, else the weaker topology (fleet packing wins).
+        case keepBoardsWhole = "keep_boards_whole"
+    }
     /// Which preference wins when a host can give only one of them.
     public enum Priority: String, Sendable, CaseIterable {
         case gpuModel = "gpu_model"
@@ -21,6 +30,8 @@ public struct ClusterPolicy: Sendable, Equatable {
     public var vgpuMixed: Bool
     /// How the NVSwitch boards of this cluster are shared among VMs.
     public var nvswitchModel: NVSwitchModel
+    /// Partition first or whole boards kept, for NVLink-preferring multi-GPU requests.
+    public var gangPlacement: GangPlacement = .keepBoardsWhole
 
     public init(
         name: String, zone: String, cpuOvercommitPercent: Int = 400, ramOvercommitPercent: Int = 100,
@@ -141,6 +152,8 @@ public struct HostState: Sendable {
     public var groupMembers: [String: Int] = [:]
     /// Claims live on this host.
     public var claimCount = 0
+    /// The distinct vGPU types the host's GPUs offer (hardware facts, listed once).
+    public let vgpuTypes: [VGPUType]
 
     /// Builds the scheduler state of a host from its hardware.
     public init(name: String, cluster: Int, labels: [String] = [], hardware: HostTopology) {
@@ -169,6 +182,9 @@ public struct HostState: Sendable {
         nvlinkPeers = hardware.gpuLinks.map { row in
             row.enumerated().reduce(UInt8(0)) { acc, e in e.element.isNVLink ? acc | UInt8(1 << e.offset) : acc }
         }
+        var types: [VGPUType] = []
+        for g in gpus { for t in g.vgpuTypes where !types.contains(where: { $0.key == t.key }) { types.append(t) } }
+        vgpuTypes = types
         nvswitchFabric = hardware.nvswitchFabric
         moduleIDs = hardware.gpus.map { $0.moduleID ?? $0.index + 1 }
     }

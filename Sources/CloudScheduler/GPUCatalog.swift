@@ -30,7 +30,7 @@ public struct MIGProfile: Sendable, Equatable {
     /// (`H100XM-3-40C` → `3g.40gb`).
     public static func named(_ name: String) -> MIGProfile? {
         if let p = a100h100.first(where: { $0.name == name }) { return p }
-        return VGPUType(name)?.migProfile.flatMap { p in a100h100.first { $0.name == p } }
+        return VGPUType(name)?.mig
     }
 
     /// True when some allowed start is free in `occupied` (and, for a `+me` profile, the media
@@ -117,6 +117,8 @@ public struct VGPUType: Sendable, Equatable {
     /// The MIG profile behind a MIG-backed type (`H100XM-3-40C` → `3g.40gb`); nil for a
     /// time-sliced type.
     public let migProfile: String?
+    /// The MIG profile itself, for a MIG-backed type.
+    public let mig: MIGProfile?
 
     /// Parses `<board>-<GB><series letter>`, e.g. `H100XM-10C` → 10 GB, and the MIG-backed
     /// `<board>-<g>-<GB>C`, e.g. `H100XM-3-40C` (MIG 3g.40gb); nil when malformed.
@@ -131,6 +133,7 @@ public struct VGPUType: Sendable, Equatable {
             mig = "\(g)g.\(name[name.index(after: dash)...].dropLast())gb"
         }
         migProfile = mig
+        self.mig = mig.flatMap { m in MIGProfile.a100h100.first { $0.name == m } }
         let tail = name.utf8[name.utf8.index(after: dash)...]
         let digits = tail.prefix { $0 >= 0x30 && $0 <= 0x39 }
         guard let gb = Int(String(decoding: digits, as: UTF8.self)), gb > 0 else { return nil }

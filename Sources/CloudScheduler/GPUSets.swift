@@ -19,7 +19,10 @@ struct GPUTopologyKey: Equatable, Sendable {
 /// board exactly one of its Fabric Manager partitions; on bridged or directly linked GPUs a
 /// clique of NVLink peers. The *room* of a free mask is Σ |S|² over the NVLink sets it still holds
 /// whole: what a choice leaves for later gangs.
-struct GPUTopology: Sendable {
+///
+/// A class, so a fit passes one reference instead of copying its tables; immutable once `init`
+/// has filled the table (hence `@unchecked Sendable`).
+final class GPUTopology: @unchecked Sendable {
     let key: GPUTopologyKey
     var gpuCount: Int { key.peers.count }
     /// Per mask: it is an NVLink set.

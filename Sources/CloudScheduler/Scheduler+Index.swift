@@ -23,6 +23,9 @@ struct SchedulerIndex: Sendable {
     /// nvlinkFree[k - 2]: hosts with a free NVLink set of exactly k GPUs (k = 2...8), visited
     /// first by gangs that want NVLink.
     var nvlinkFree: [HostBitset]
+    /// nvlinkPartial[k - 2]: the hosts of nvlinkFree[k - 2] that are not a whole free NVSwitch
+    /// board (what keep_boards_whole visits first).
+    var nvlinkPartial: [HostBitset]
     /// migFit[p]: hosts where MIG profile p fits on some GPU.
     var migFit: [HostBitset]
     var sriovFree: HostBitset
@@ -40,6 +43,7 @@ struct SchedulerIndex: Sendable {
         gpuHosts.appendHost()
         for k in freeGPUs.indices { freeGPUs[k].appendHost() }
         for k in nvlinkFree.indices { nvlinkFree[k].appendHost() }
+        for k in nvlinkPartial.indices { nvlinkPartial[k].appendHost() }
         for p in migFit.indices { migFit[p].appendHost() }
         sriovFree.appendHost()
         for name in vgpuFit.keys.sorted() { vgpuFit[name]?.appendHost() }
@@ -52,6 +56,7 @@ struct SchedulerIndex: Sendable {
         gpuHosts = HostBitset(count: hostCount)
         freeGPUs = Array(repeating: HostBitset(count: hostCount), count: 8)
         nvlinkFree = Array(repeating: HostBitset(count: hostCount), count: 7)
+        nvlinkPartial = Array(repeating: HostBitset(count: hostCount), count: 7)
         migFit = Array(repeating: HostBitset(count: hostCount), count: MIGProfile.a100h100.count)
         sriovFree = HostBitset(count: hostCount)
     }
@@ -61,7 +66,7 @@ extension Scheduler {
     /// True when some healthy GPU of `host` takes one more vGPU of `type`: time-sliced within
     /// its equal-size or mixed-size maximum, MIG-backed where its MIG profile still fits.
     static func vgpuFits(_ host: borrowing HostState, _ type: VGPUType) -> Bool {
-        let profile = type.migProfile != nil ? MIGProfile.named(type.name) : nil
+        let profile = type.mig
         for g in host.gpus where g.healthy && g.vgpuKeys.contains(type.key) {
             switch g.use {
             case .free: if profile == nil || g.migCapable { return true }
@@ -97,8 +102,13 @@ extension Scheduler {
         index.gpuHosts[h] = usable && !host.gpus.isEmpty
         let free = usable ? host.freeGPUMask.nonzeroBitCount : 0
         for k in 1...8 { index.freeGPUs[k - 1][h] = free >= k }
-        let sizes = usable ? topologies[topologyOf[h]].setSizes[Int(host.freeGPUMask)] : 0
-        for k in 2...8 { index.nvlinkFree[k - 2][h] = sizes & UInt16(1 << k) != 0 }
+        let topology = topologies[topologyOf[h]]
+        let sizes = usable ? topology.setSizes[Int(host.freeGPUMask)] : 0
+        let wholeBoard = topology.key.partitions != nil && free == host.gpus.count
+        for k in 2...8 {
+            index.nvlinkFree[k - 2][h] = sizes & UInt16(1 << k) != 0
+            index.nvlinkPartial[k - 2][h] = sizes & UInt16(1 << k) != 0 && !wholeBoard
+        }
         for (p, profile) in MIGProfile.a100h100.enumerated() {
             index.migFit[p][h] =
                 usable
@@ -129,28 +139,41 @@ extension Scheduler {
         }
         for g in host.gpus where g.healthy { sums.freeVFs += Int32(g.freeVFs) }
         index.sums[h] = sums
-        var types: [VGPUType] = []
-        for g in host.gpus { for t in g.vgpuTypes where !types.contains(t) { types.append(t) } }
-        for type in types {
+        for type in host.vgpuTypes {
             let fits = usable && Self.vgpuFits(host, type)
             if index.vgpuFit[type.name] == nil { index.vgpuFit[type.name] = HostBitset(count: hosts.count) }
             index.vgpuFit[type.name]?[h] = fits
         }
     }
 
-    /// The hosts worth visiting first for `r`; the rest can only reject it.
-    func candidateSets(for r: ResourceRequest) -> [HostBitset] {
-        guard let g = r.gpu else { return [index.cpuHosts, index.gpuHosts] }
+    /// The hosts worth visiting for `r`, in order; the rest can only reject it. Without
+    /// `fillUp` a later set is visited only when no host of the earlier ones fits (CPU requests
+    /// go to GPU hosts last); with it, later sets fill the candidate list up to the limit after
+    /// the earlier ones (gangs that want NVLink meet the hosts that have a free NVLink set first,
+    /// and are still compared with the rest by score).
+    func candidateSets(for r: ResourceRequest, _ c: CompiledRequest) -> (sets: [HostBitset], fillUp: Bool) {
+        guard let g = r.gpu else { return ([index.cpuHosts, index.gpuHosts], false) }
         switch g.mode {
         case .passthrough:
             let k = min(max(g.count, 1), 8)
-            if k >= 2 && g.nvlink != .none { return [index.nvlinkFree[k - 2], index.freeGPUs[k - 1]] }
-            return [index.freeGPUs[k - 1]]
+            let keepWhole =
+                c.cluster.map { numbers.indices.contains($0) && numbers[$0].keepBoardsWhole }
+                ?? numbers.allSatisfy(\.keepBoardsWhole)
+            // NVLink required: only a host with a free NVLink set of k can take it
+            if k >= 2 && g.nvlink == .required { return ([index.nvlinkFree[k - 2]], false) }
+            if k >= 2 && g.nvlink == .preferred {
+                // keep_boards_whole meets whole free boards only with the rest, by score, unless
+                // a preferred model may make one worth halving
+                let partialOnly = keepWhole && k < 8 && g.model == nil
+                let first = partialOnly ? index.nvlinkPartial[k - 2] : index.nvlinkFree[k - 2]
+                return ([first, index.freeGPUs[k - 1]], true)
+            }
+            return ([index.freeGPUs[k - 1]], false)
         case .mig:
             let p = MIGProfile.a100h100.firstIndex { $0.name == g.profile } ?? 0
-            return [index.migFit[p]]
-        case .vgpu: return [index.vgpuFit[g.profile ?? ""] ?? HostBitset(count: hosts.count)]
-        case .sriov: return [index.sriovFree]
+            return ([index.migFit[p]], false)
+        case .vgpu: return ([index.vgpuFit[g.profile ?? ""] ?? HostBitset(count: hosts.count)], false)
+        case .sriov: return ([index.sriovFree], false)
         }
     }
 }

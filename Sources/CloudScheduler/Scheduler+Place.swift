@@ -8,10 +8,14 @@ extension Scheduler {
         var feasible = 0
         let limit = maxCandidates <= 0 ? Int.max : maxCandidates
         var lastVisited = cursor
-        for set in candidateSets(for: r) {
+        let (sets, fillUp) = candidateSets(for: r, c)
+        for (n, set) in sets.enumerated() {
+            if n > 0 && feasible >= limit { break }
             set.forEach(from: cursor) { h in
                 // excluded hosts are skipped as cordoned ones are (the index sets leave those out)
                 if c.excludes(h) { return true }
+                // a host of an earlier set was visited already
+                if fillUp && n > 0 && sets[0][h] { return true }
                 lastVisited = h
                 if self.quickReject(h, c) != nil { return true }
                 guard case .success(let fit) = self.fit(h, c) else { return true }
@@ -20,7 +24,7 @@ extension Scheduler {
                 if best == nil || total > best?.total ?? .min { best = (h, fit, total) }
                 return feasible < limit
             }
-            if best != nil { break }
+            if best != nil && !fillUp { break }
         }
         cursor = hosts.isEmpty ? 0 : (lastVisited + 1) % hosts.count
         guard let b = best else { return .rejected(explainRejection(r)) }
@@ -135,14 +139,20 @@ extension Scheduler {
         let gang = g.count > 1 && g.mode == .passthrough && g.nvlink != .none
         if gang { add("nvlink_bandwidth", fit.gpuBandwidth) }
         // a gang that gets a whole NVLink set (an NVSwitch partition, a bridged pair) goes there
-        // before any weaker topology, whatever the model preference
-        if gang && topology.isNVLinkSet(taken) { add("nvlink_partition", 5000) }
-        // keep large NVLink sets whole for gangs: the largest free set shrinking by more than
-        // the request itself uses costs 150 × k², so breaking 4 or more outweighs a soft NUMA
-        // preference; a gang that takes a whole set breaks nothing (a request that does not want
-        // NVLink still counts what it takes, so it leaves NVSwitch boards to gangs)
-        let loss = Int(topology.largestSet[Int(free)]) - Int(topology.largestSet[Int(free & ~taken)])
-        let wasted = loss - (gang && topology.isNVLinkSet(taken) ? taken.nonzeroBitCount : 0)
+        // before a weaker topology: the bonus outweighs halving a free NVSwitch board (2,400)
+        // plus any packing difference (1,320) and a preferred GPU model (4,000); with
+        // keep_boards_whole it is not given for breaking a whole free board
+        let nvlinkSet = topology.isNVLinkSet(taken)
+        let largest = Int(topology.largestSet[Int(free)])
+        let wholeBoard = topology.key.partitions != nil && largest == topology.gpuCount
+        if gang && nvlinkSet && !(p.keepBoardsWhole && wholeBoard && taken.nonzeroBitCount < largest) {
+            add("nvlink_partition", 5000)
+        }
+        // keep large NVLink sets whole for gangs: the largest free set shrinking by k costs
+        // 150 × k², so breaking 4 or more outweighs a soft NUMA preference; a gang that takes
+        // the largest free set whole breaks nothing
+        let loss = largest - Int(topology.largestSet[Int(free & ~taken)])
+        let wasted = loss - (gang && nvlinkSet && taken.nonzeroBitCount == largest ? largest : 0)
         if wasted > 0 { add("nvlink_island_broken", -150 * wasted * wasted) }
         // keep MIG-capable GPUs for MIG when a GPU without MIG can serve
         if g.mode != .mig && migGPUs > 0 { add("mig_capable_gpu_used", -300 * migGPUs) }

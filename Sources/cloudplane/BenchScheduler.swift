@@ -13,16 +13,24 @@ struct BenchScheduler: ParsableCommand {
     @Option(help: "Feasible hosts evaluated per decision.") var maxCandidates: Int = 8
     @Option(help: "Target fleet utilization kept by departures, percent.") var targetPercent: Int = 80
     @Option(help: "Seed of the fleet and the request stream.") var seed: UInt64 = 1
+    @Option(help: "Gang placement of the GPU cluster: partition_first or keep_boards_whole.")
+    var gangPlacement: String = ClusterPolicy.GangPlacement.keepBoardsWhole.rawValue
     @Option(help: "text or json.") var format: OutputFormat = .text
 
     func validate() throws {
+        guard ClusterPolicy.GangPlacement(rawValue: gangPlacement) != nil else {
+            throw ValidationError(
+                "--gang-placement must be partition_first or keep_boards_whole, got '\(gangPlacement)'")
+        }
         guard (1...200_000).contains(hosts) else { throw ValidationError("--hosts must be 1...200000") }
         guard requests >= 1 else { throw ValidationError("--requests must be at least 1") }
         guard (1...99).contains(targetPercent) else { throw ValidationError("--target-percent must be 1...99") }
     }
 
     func run() throws {
-        var s = ReferenceWorkload.fleet(hosts: hosts, seed: seed, maxCandidates: maxCandidates)
+        var s = ReferenceWorkload.fleet(
+            hosts: hosts, seed: seed, maxCandidates: maxCandidates,
+            gangPlacement: ClusterPolicy.GangPlacement(rawValue: gangPlacement) ?? .keepBoardsWhole)
         var rng = WorkloadRNG(seed: seed &+ 1)
         var load = FleetLoad(s)
         // warm-up: fill to the target without measuring
@@ -61,7 +69,7 @@ struct BenchScheduler: ParsableCommand {
         let report = JSON.object([
             ("benchmark", .string("scheduler")),
             ("hosts", .int(Int64(hosts))), ("requests", .int(Int64(requests))),
-            ("max_candidates", .int(Int64(maxCandidates))),
+            ("max_candidates", .int(Int64(maxCandidates))), ("gang_placement", .string(gangPlacement)),
             ("p50_us", JSON.rounded(pct(sorted, 50), 2)), ("p99_us", JSON.rounded(pct(sorted, 99), 2)),
             ("max_us", JSON.rounded(Double(sorted.last ?? 0) / 1000, 2)),
             ("decisions_per_second", .int(Int64(Double(requests) / seconds(total)))),
@@ -189,6 +197,7 @@ struct BenchSchedulerQuality: ParsableCommand {
 
     func run() throws {
         var heuristic = 0
+        var partitionFirst = 0
         var exact = 0
         var complete = true
         var nodes = 0
@@ -208,6 +217,7 @@ struct BenchSchedulerQuality: ParsableCommand {
                 }
             }
             let best = ExactPlacer.optimum(base, reqs)
+            partitionFirst += Self.placedWeight(base, reqs, gangPlacement: .partitionFirst)
             heuristic += placed
             exact += best.weight
             nodes += best.nodes
@@ -226,9 +236,25 @@ struct BenchSchedulerQuality: ParsableCommand {
             ("hosts", .int(Int64(hosts))), ("requests", .int(Int64(requests))),
             ("heuristic_weight", .int(Int64(heuristic))), ("exact_weight", .int(Int64(exact))),
             ("ratio", JSON.rounded(exact > 0 ? Double(heuristic) / Double(exact) : 1, 4)),
+            ("partition_first_weight", .int(Int64(partitionFirst))),
+            ("partition_first_ratio", JSON.rounded(exact > 0 ? Double(partitionFirst) / Double(exact) : 1, 4)),
             ("worst_case_ratio", JSON.rounded(worst, 4)),
             ("exact_complete", .bool(complete)), ("exact_nodes", .int(Int64(nodes))),
         ])
         print(format == .json ? report.serialized() : report.pretty())
+    }
+
+    /// The weight the heuristic places on `base` with the cluster's gang placement set to `mode`.
+    static func placedWeight(
+        _ base: Scheduler, _ reqs: [ResourceRequest], gangPlacement mode: ClusterPolicy.GangPlacement
+    )
+        -> Int
+    {
+        var policies = base.policies
+        for i in policies.indices { policies[i].gangPlacement = mode }
+        var s = Scheduler(hosts: base.hosts, policies: policies, maxCandidates: base.maxCandidates)
+        var placed = 0
+        for r in reqs where s.place(r).1 != nil { placed += r.gpuWeightedSize }
+        return placed
     }
 }

@@ -116,10 +116,16 @@ struct ServeCommand: AsyncParsableCommand {
             services: services.map { .init(service: $0) }, gracefulShutdownSignals: [.sigterm, .sigint],
             logger: .serve)
         config.maximumGracefulShutdownDuration = .milliseconds(Int64((shutdownTimeout + 5) * 1000))
+        try await runGroup(config)
+        printError("cloudplane serve: stopped")
+    }
+
+    /// Runs the services; a busy or forbidden port is the operator's to fix, so it says which
+    /// flag and why, and exits 2.
+    func runGroup(_ config: ServiceGroupConfiguration) async throws {
         do {
             try await ServiceGroup(configuration: config).run()
         } catch {
-            // a busy or forbidden port is the operator's to fix: say which flag and why
             let text = "\(error)"
             for (needle, reason) in [
                 ("Address already in use", "the address is already in use"),
@@ -131,6 +137,5 @@ struct ServeCommand: AsyncParsableCommand {
             }
             throw error
         }
-        printError("cloudplane serve: stopped")
     }
 }

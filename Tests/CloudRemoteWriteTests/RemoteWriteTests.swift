@@ -207,10 +207,24 @@ func send(_ w: RemoteWriter, _ snapshots: [[MetricFamily]]) async {
 
     @Test func aFullBufferDropsAndCountsWithoutBlocking() async {
         var c = config()
+        c.capacityPerShard = 10_000
+        let w = RemoteWriter(config: c, transport: ScriptedTransport([]), registry: MetricRegistry())
+        // nothing is sent (no run()): four snapshots of 2,500 fill 10,000, the fifth is dropped
+        var queued = 0
+        for t in 1...5 { queued += await w.push(family(2500), timestamp: Int64(t), block: false) }
+        #expect(queued == 10_000 && w.stats.droppedFull.value == 2500 && w.pending == 10_000)
+    }
+
+    @Test func aBufferTooSmallForTwoSnapshotsGrowsToABatchAndTwoSnapshots() async {
+        var c = config()
         c.capacityPerShard = 2000
         let w = RemoteWriter(config: c, transport: ScriptedTransport([]), registry: MetricRegistry())
-        let queued = await w.push(family(2500), timestamp: 1, block: false)
-        #expect(queued == 2000 && w.stats.droppedFull.value == 500 && w.pending == 2000)
+        #expect(await w.push(family(2500), timestamp: 1, block: false) == 2500)
+        #expect(await w.push(family(2500), timestamp: 2, block: false) == 2500)
+        // a batch in flight (maxSamplesPerSend) and two snapshots fit; beyond that it drops
+        let room = 2 * 2500 + c.maxSamplesPerSend
+        #expect(await w.push(family(2500), timestamp: 3, block: false) == room - 5000)
+        #expect(w.stats.droppedFull.value == Double(7500 - room) && w.pending == room)
     }
 
     @Test func retryAfterIsParsedAndCapped() {

@@ -76,6 +76,11 @@ struct PassthroughOracle {
         return best
     }
 
+    /// An NVSwitch board with every GPU free.
+    func wholeFreeBoard(_ free: Int) -> Bool {
+        hardware.nvswitchFabric != nil && free == (1 << hardware.gpus.count) - 1
+    }
+
     func canGiveNVLink(free: Int, k: Int) -> Bool {
         k >= 2 && nvlinkSets.contains { $0 & free == $0 && $0.nonzeroBitCount == k }
     }
@@ -108,10 +113,12 @@ struct PassthroughOracle {
             hosts.append(HostState(name: "\(template.name)-\(n)", cluster: model == .shared ? 0 : 1, hardware: hw))
             oracles.append(PassthroughOracle(hardware: hw, model: model))
         }
-        let policies = [
+        var policies = [
             ClusterPolicy(name: "c0", zone: "z0"),
             ClusterPolicy(name: "c1", zone: "z0", nvswitchModel: .fullPassthrough),
         ]
+        let mode = ClusterPolicy.GangPlacement.allCases[Int(rng.next() % 2)]
+        for i in policies.indices { policies[i].gangPlacement = mode }
         var s = Scheduler(hosts: hosts, policies: policies, maxCandidates: rng.next() % 2 == 0 ? 0 : 8)
         var live: [ClaimID] = []
         var checked = 0
@@ -140,11 +147,16 @@ struct PassthroughOracle {
             #expect(
                 o.objective(frees[h], chosen, rule, sets) == bests[h],
                 "\(p.hostName) free \(String(frees[h], radix: 2)): \(p.claim.gpus) not the best for \(k) \(rule)")
-            if rule != .none && k >= 2
-                && oracles.indices.contains(where: { oracles[$0].canGiveNVLink(free: frees[$0], k: k) })
-            {
+            // partition_first: NVLink whenever some host can give it; keep_boards_whole: whenever
+            // some host can without halving a whole free NVSwitch board
+            let could = oracles.indices.contains { i in
+                oracles[i].canGiveNVLink(free: frees[i], k: k)
+                    && (mode == .partitionFirst || !oracles[i].wholeFreeBoard(frees[i])
+                        || k == oracles[i].hardware.gpus.count)
+            }
+            if rule != .none && k >= 2 && could {
                 #expect(
-                    sets.contains(chosen), "\(k) GPUs \(rule): \(p.hostName) gave no NVLink set although a host could")
+                    sets.contains(chosen), "\(mode) \(k) \(rule): \(p.hostName) gave no NVLink set though a host could")
             }
         }
         #expect(s.accountingViolation() == nil)

@@ -64,23 +64,55 @@ import Testing
         #expect([[1, 2], [3, 4], [5, 6], [7, 8]].contains(modules(a, s)))
     }
 
-    /// (request, fleet) → the template that must win.
+    /// (request, fleet) → the template that must win, in each gang placement mode.
     @Test(arguments: [
-        (8, NVLinkRequirement.preferred, Optional(h100), "gpu-h100-sxm8"),
-        (8, .preferred, nil, "gpu-h100-sxm8"),
-        (4, .preferred, Optional(h100), "gpu-h100-sxm8"),
-        (4, .preferred, nil, "gpu-h100-sxm8"),
-        (8, .preferred, Optional("A100-PCIE-80GB"), "gpu-h100-sxm8"),
-        (2, .preferred, nil, "gpu-a100-pcie8"),
-        (8, .none, nil, "gpu-a100-pcie8"),
+        (8, NVLinkRequirement.preferred, Optional(h100), "gpu-h100-sxm8", "gpu-h100-sxm8"),
+        (8, .preferred, nil, "gpu-h100-sxm8", "gpu-h100-sxm8"),
+        (4, .preferred, Optional(h100), "gpu-h100-sxm8", "gpu-h100-sxm8"),
+        // no model preference: a free board is halved only with partition_first (a weaker
+        // host takes it otherwise: either PCIe host)
+        (4, .preferred, nil, "gpu-h100-sxm8", "!gpu-h100-sxm8"),
+        // an NVLink set outranks a preferred model (both are soft)
+        (8, .preferred, Optional("A100-PCIE-80GB"), "gpu-h100-sxm8", "gpu-h100-sxm8"),
+        (2, .preferred, nil, "gpu-a100-pcie8", "gpu-a100-pcie8"),
+        (8, .none, nil, "gpu-a100-pcie8", "gpu-a100-pcie8"),
     ])
-    func gangsGoToTheStrongestTopology(count: Int, nvlink: NVLinkRequirement, model: String?, winner: String) throws {
-        // the weaker hosts come first, so the cursor meets them first
-        for maxCandidates in [0, 1, 8] {
-            var s = fleet([(.a100PCIe8, 6), (.l40s4, 2), (.h100SXM8, 1)], maxCandidates: maxCandidates)
-            let p = try #require(s.place(passthrough(count, nvlink: nvlink, model: model)).0.placement)
-            #expect(p.hostName.hasPrefix(winner), "\(count) GPUs nvlink \(nvlink) → \(p.hostName) (\(p.score))")
+    func gangsGoToTheStrongestTopology(
+        count: Int, nvlink: NVLinkRequirement, model: String?, partitionFirst: String, keepWhole: String
+    ) throws {
+        for mode in ClusterPolicy.GangPlacement.allCases {
+            let winner = mode == .partitionFirst ? partitionFirst : keepWhole
+            // the weaker hosts come first, so the cursor meets them first
+            for maxCandidates in [0, 1, 8] {
+                var policy = ClusterPolicy(name: "c0", zone: "z0")
+                policy.gangPlacement = mode
+                var s = fleet(
+                    [(.a100PCIe8, 6), (.l40s4, 2), (.h100SXM8, 1)], policy: policy, maxCandidates: maxCandidates)
+                let p = try #require(s.place(passthrough(count, nvlink: nvlink, model: model)).0.placement)
+                let won =
+                    winner.hasPrefix("!") ? !p.hostName.hasPrefix(winner.dropFirst()) : p.hostName.hasPrefix(winner)
+                #expect(won, "\(mode) \(count) GPUs \(nvlink) → \(p.hostName) (\(p.score))")
+            }
         }
+    }
+
+    @Test func aGangTakesAPartitionOfABoardInUseBeforeAWeakerTopology() throws {
+        var s = fleet([(.a100PCIe8, 2), (.h100SXM8, 1)])
+        _ = try #require(s.place(passthrough(4, nvlink: .required)).0.placement)
+        let p = try #require(s.place(passthrough(4, nvlink: .preferred)).0.placement)
+        #expect(p.hostName.hasPrefix("gpu-h100") && p.nvswitchPartition == [5, 6, 7, 8], "\(p.score)")
+    }
+
+    @Test(arguments: ClusterPolicy.GangPlacement.allCases)
+    func gangPlacementDecidesWhetherAFreeBoardIsHalved(mode: ClusterPolicy.GangPlacement) throws {
+        var policy = ClusterPolicy(name: "c0", zone: "z0")
+        policy.gangPlacement = mode
+        var s = fleet([(.a100PCIe8, 2), (.h100SXM8, 1)], policy: policy)
+        let p = try #require(s.place(passthrough(4, nvlink: .preferred)).0.placement)
+        #expect(p.hostName.hasPrefix(mode == .partitionFirst ? "gpu-h100" : "gpu-a100"), "\(p.score)")
+        // the whole board goes to a whole-board gang in both modes
+        let g = try #require(s.place(passthrough(8, nvlink: .preferred)).0.placement)
+        #expect(g.hostName.hasPrefix(mode == .partitionFirst ? "gpu-a100" : "gpu-h100"), "\(g.score)")
     }
 
     @Test func singleGPUsAndGangsWithoutNVLinkLeaveNVSwitchBoardsAlone() throws {
