@@ -23,9 +23,6 @@ struct SchedulerIndex: Sendable {
     /// nvlinkFree[k - 2]: hosts with a free NVLink set of exactly k GPUs (k = 2...8), visited
     /// first by gangs that want NVLink.
     var nvlinkFree: [HostBitset]
-    /// nvlinkPartial[k - 2]: the hosts of nvlinkFree[k - 2] that are not a whole free NVSwitch
-    /// board (what keep_boards_whole visits first).
-    var nvlinkPartial: [HostBitset]
     /// migFit[p]: hosts where MIG profile p fits on some GPU.
     var migFit: [HostBitset]
     var sriovFree: HostBitset
@@ -43,7 +40,6 @@ struct SchedulerIndex: Sendable {
         gpuHosts.appendHost()
         for k in freeGPUs.indices { freeGPUs[k].appendHost() }
         for k in nvlinkFree.indices { nvlinkFree[k].appendHost() }
-        for k in nvlinkPartial.indices { nvlinkPartial[k].appendHost() }
         for p in migFit.indices { migFit[p].appendHost() }
         sriovFree.appendHost()
         for name in vgpuFit.keys.sorted() { vgpuFit[name]?.appendHost() }
@@ -56,7 +52,6 @@ struct SchedulerIndex: Sendable {
         gpuHosts = HostBitset(count: hostCount)
         freeGPUs = Array(repeating: HostBitset(count: hostCount), count: 8)
         nvlinkFree = Array(repeating: HostBitset(count: hostCount), count: 7)
-        nvlinkPartial = Array(repeating: HostBitset(count: hostCount), count: 7)
         migFit = Array(repeating: HostBitset(count: hostCount), count: MIGProfile.a100h100.count)
         sriovFree = HostBitset(count: hostCount)
     }
@@ -102,13 +97,8 @@ extension Scheduler {
         index.gpuHosts[h] = usable && !host.gpus.isEmpty
         let free = usable ? host.freeGPUMask.nonzeroBitCount : 0
         for k in 1...8 { index.freeGPUs[k - 1][h] = free >= k }
-        let topology = topologies[topologyOf[h]]
-        let sizes = usable ? topology.setSizes[Int(host.freeGPUMask)] : 0
-        let wholeBoard = topology.key.partitions != nil && free == host.gpus.count
-        for k in 2...8 {
-            index.nvlinkFree[k - 2][h] = sizes & UInt16(1 << k) != 0
-            index.nvlinkPartial[k - 2][h] = sizes & UInt16(1 << k) != 0 && !wholeBoard
-        }
+        let sizes = usable ? topologies[topologyOf[h]].setSizes[Int(host.freeGPUMask)] : 0
+        for k in 2...8 { index.nvlinkFree[k - 2][h] = sizes & UInt16(1 << k) != 0 }
         for (p, profile) in MIGProfile.a100h100.enumerated() {
             index.migFit[p][h] =
                 usable
@@ -162,11 +152,11 @@ extension Scheduler {
             // NVLink required: only a host with a free NVLink set of k can take it
             if k >= 2 && g.nvlink == .required { return ([index.nvlinkFree[k - 2]], false) }
             if k >= 2 && g.nvlink == .preferred {
-                // keep_boards_whole meets whole free boards only with the rest, by score, unless
-                // a preferred model may make one worth halving
-                let partialOnly = keepWhole && k < 8 && g.model == nil
-                let first = partialOnly ? index.nvlinkPartial[k - 2] : index.nvlinkFree[k - 2]
-                return ([first, index.freeGPUs[k - 1]], true)
+                // keep_boards_whole visits hosts in cursor order and lets the score decide
+                // (measured: visiting NVLink hosts first there packs the fleet worse), unless the
+                // gang takes a whole board or prefers a model that may make one worth halving
+                if keepWhole && k < 8 && g.model == nil { return ([index.freeGPUs[k - 1]], false) }
+                return ([index.nvlinkFree[k - 2], index.freeGPUs[k - 1]], true)
             }
             return ([index.freeGPUs[k - 1]], false)
         case .mig:

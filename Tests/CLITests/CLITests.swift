@@ -321,8 +321,10 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         let l = "Hostname=\"h100-01\",UUID=\"\(uuid)\",gpu=\"0\",host=\"h100-01\""
         #expect(text.contains("cloudplane_gpu_healthy{\(l)} 0\n"), "\(l)")
         // Xid 79 is fatal: one in that class, none in the others
-        #expect(text.contains("cloudplane_gpu_xid_errors_total{\(l),class=\"fatal\"} 1\n"))
-        #expect(text.contains("cloudplane_gpu_xid_errors_total{\(l),class=\"application\"} 0\n"))
+        // labels render sorted: class between UUID and gpu
+        let xid = { (c: String) in "Hostname=\"h100-01\",UUID=\"\(uuid)\",class=\"\(c)\",gpu=\"0\",host=\"h100-01\"" }
+        #expect(text.contains("cloudplane_gpu_xid_errors_total{\(xid("fatal"))} 1\n"))
+        #expect(text.contains("cloudplane_gpu_xid_errors_total{\(xid("application"))} 0\n"))
         #expect(lines.filter { $0.hasPrefix("cloudplane_gpu_xid_errors_total{") && $0.hasSuffix(" 1") }.count == 1)
         let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first {
             FileManager.default.isExecutableFile(atPath: $0)
