@@ -114,6 +114,24 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         }
     }
 
+    @Test func anUnreadableScenarioSaysWhy() throws {
+        let o = try CLI.run(["scenario", "run", "/nonexistent/cloudplane.yaml", "Scenarios"])
+        #expect(o.status == 2)
+        #expect(o.stderr.contains("/nonexistent/cloudplane.yaml: cannot read the file: No such file or directory"))
+        #expect(o.stderr.contains("Scenarios: cannot read the file: Is a directory"), "\(o.stderr)")
+    }
+
+    @Test func aPassthroughProfileIsRefusedNamingTheLine() throws {
+        let text = try String(contentsOfFile: "Scenarios/gpu-sharing.yaml", encoding: .utf8)
+        // the first MIG group becomes a passthrough group that still names a profile
+        let bad = text.replacingOccurrences(of: "gpu_mode: mig", with: "gpu_mode: passthrough")
+        #expect(bad != text)
+        let path = try tempFile("passthrough-profile.yaml", bad)
+        let o = try CLI.run(["scenario", "check", path])
+        #expect(o.status == 2)
+        #expect(o.stderr.contains("passthrough takes no gpu_profile"), "\(o.stderr)")
+    }
+
     @Test func unknownOptionExitsTwo() throws {
         let o = try CLI.run(["scenario", "run", "Scenarios/demo.yaml", "--no-such-option"])
         #expect(o.status == 2)

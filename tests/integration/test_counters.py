@@ -87,3 +87,14 @@ def test_pushed_series_name_the_bound_port_and_refusals_start_at_zero():
         assert scrape(port)[1]['cloudplane_remote_write_samples_dropped_total{reason="buffer_full"}'] == 0
     finally:
         s.close()
+
+
+def test_a_busy_port_is_a_clear_error():
+    import socket, subprocess
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert f"error: --listen 127.0.0.1:{port}: cannot listen: the address is already in use" in r.stderr, r.stderr
