@@ -23,13 +23,16 @@ public enum HAMetrics {
             name: "cloudplane_ha_fences_in_flight",
             help: "Fence requests sent but not answered yet (in flight or timed out), by host and method.",
             kind: .gauge)
+        let configured = control.config.fenceLevels.flatMap { $0 }
         for record in s.hosts {
             let name = record.name
             hostState.samples.append(Sample([("host", name), ("state", record.state.rawValue)], 1))
             guard let h = control.handles.host(record.id) else { continue }
-            // series appear with a host's first fence request (every outcome at zero then, so
-            // `increase()` sees the first failure); a fleet without fences exports none
-            for (m, method) in FenceMethod.allCases.enumerated() where control.fenceTally[h][m].sent > 0 {
+            // the configured fence levels' methods start at zero, so `increase()` sees the
+            // first fence even when it completes within one scrape; other methods (lease,
+            // manual, an unconfigured one) appear with their first request
+            for (m, method) in FenceMethod.allCases.enumerated()
+            where configured.contains(method) || control.fenceTally[h][m].sent > 0 {
                 let t = control.fenceTally[h][m]
                 let l = [("host", name), ("method", method.rawValue)]
                 requests.samples.append(Sample(l, Double(t.sent)))

@@ -58,8 +58,11 @@ def test_counters_never_decrease_over_a_run_with_a_fence():
         assert values['cloudplane_ha_fence_requests_total{host="cpu-03",method="ipmi"}'] >= 1
         assert values['cloudplane_ha_fences_in_flight{host="cpu-03",method="ipmi"}'] == 0
         assert 'cloudplane_ha_fences_total{host="cpu-03",method="ipmi",outcome="failed"}' in values
-        # hosts never fenced export no fence series at all
-        assert not any(k.startswith("cloudplane_ha_fences_total{host=\"cpu-01\"") for k in values)
+        # the configured levels' methods (IPMI, storage) start at zero on every host; methods
+        # no level names appear only with a request
+        assert values['cloudplane_ha_fences_total{host="cpu-01",method="ipmi",outcome="failed"}'] == 0
+        assert values['cloudplane_ha_fences_total{host="cpu-01",method="storage",outcome="verified"}'] == 0
+        assert not any(k.startswith("cloudplane_ha_fences_total{host=\"cpu-01\",method=\"pdu\"") for k in values)
         assert not any("unanswered" in k for k in values)
     finally:
         s.close()
