@@ -283,6 +283,27 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
         #expect((o.json?["gpus"] as? [Any])?.count == 1)
     }
 
+    @Test func theNVSwitchScenarioReportsEachInstancesGPUs() throws {
+        let o = try CLI.run(["scenario", "run", "Scenarios/gpu-nvswitch-partitions.yaml", "--format", "json"])
+        #expect(o.status == 0, "\(o.stderr)")
+        let run = (o.json?["scenarios"] as? [[String: Any]])?.first
+        let placements = run?["gpu_placements"] as? [[String: Any]] ?? []
+        func gpus(_ name: String) -> Set<Int> {
+            let p = placements.first { $0["instance"] as? String == name }
+            return Set((p?["gpus"] as? [[String: Any]] ?? []).compactMap { $0["gpu"] as? Int })
+        }
+        // the two halves of the H100 board are the partitions {1-4} and {5-8} (indices 0-3, 4-7)
+        #expect(Set([gpus("half-01"), gpus("half-02")]) == Set([Set(0...3), Set(4...7)]))
+        #expect(gpus("board-01") == Set(0...7))
+        // every 2-GPU gang on the A100 PCIe host got a bridged pair
+        for i in 1...4 {
+            let g = gpus("pair-0\(i)")
+            #expect(g.count == 2 && Set(g.map { $0 / 2 }).count == 1, "pair-0\(i): \(g)")
+        }
+        let log = (run?["log"] as? [String] ?? []).joined(separator: "\n")
+        #expect(log.contains("full-passthrough NVSwitch model has no 2-GPU VMs"))
+    }
+
     @Test func explainNamesTheNVSwitchPartitionItChose() throws {
         let o = try CLI.run([
             "scheduler", "explain", "--scenario", "Scenarios/demo.yaml", "--empty", "--request",
