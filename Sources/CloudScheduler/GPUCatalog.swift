@@ -116,24 +116,27 @@ public struct VGPUType: Sendable, Equatable {
     public let name: String
     /// The MIG profile behind a MIG-backed type (`H100XM-3-40C` → `3g.40gb`); nil for a
     /// time-sliced type.
-    public let migProfile: String?
-    /// The MIG profile itself, for a MIG-backed type.
     public let mig: MIGProfile?
 
+    /// The name of the MIG profile behind a MIG-backed type; nil for a time-sliced type.
+    public var migProfile: String? { mig?.name }
+
     /// Parses `<board>-<GB><series letter>`, e.g. `H100XM-10C` → 10 GB, and the MIG-backed
-    /// `<board>-<g>-<GB>C`, e.g. `H100XM-3-40C` (MIG 3g.40gb); nil when malformed.
+    /// `<board>-<g>-<GB>C`, e.g. `H100XM-3-40C` (MIG 3g.40gb); nil when malformed or when no MIG
+    /// profile has that geometry.
     public init?(_ name: String) {
         guard let dash = name.lastIndex(of: "-") else { return nil }
-        var mig: String?
+        var mig: MIGProfile?
         // the board digest covers `<board>-<g>`, so a MIG-backed type never shares a key with
         // the time-sliced type of the same size
         if let inner = name[..<dash].lastIndex(of: "-"),
             let g = Int(name[name.index(after: inner)..<dash]), (1...7).contains(g)
         {
-            mig = "\(g)g.\(name[name.index(after: dash)...].dropLast())gb"
+            let profile = "\(g)g.\(name[name.index(after: dash)...].dropLast())gb"
+            guard let p = MIGProfile.a100h100.first(where: { $0.name == profile }) else { return nil }
+            mig = p
         }
-        migProfile = mig
-        self.mig = mig.flatMap { m in MIGProfile.a100h100.first { $0.name == m } }
+        self.mig = mig
         let tail = name.utf8[name.utf8.index(after: dash)...]
         let digits = tail.prefix { $0 >= 0x30 && $0 <= 0x39 }
         guard let gb = Int(String(decoding: digits, as: UTF8.self)), gb > 0 else { return nil }

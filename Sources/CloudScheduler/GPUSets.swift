@@ -99,13 +99,6 @@ final class GPUTopology: @unchecked Sendable {
         !key.partitionsOnly || k == 1 || key.partitions?.contains { $0.nonzeroBitCount == k } == true
     }
 
-    /// The multi-GPU partition sizes of the fabric, largest first (empty without one).
-    var partitionSizes: [Int] {
-        var sizes: [Int] = []
-        for p in key.partitions ?? [] where !sizes.contains(p.nonzeroBitCount) { sizes.append(p.nonzeroBitCount) }
-        return sizes.sorted(by: >)
-    }
-
     /// The weakest link inside `s` in GB/s (0 for one GPU): NVLink inside an NVLink set, PCIe
     /// otherwise (on an NVSwitch board GPUs outside one partition talk over PCIe).
     func bandwidth(_ s: UInt8) -> Int {

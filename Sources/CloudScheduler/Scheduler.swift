@@ -150,15 +150,13 @@ public struct Scheduler: Sendable {
                     field: "gpu.profile", message: "unknown MIG profile '\(g.profile ?? "")' (allowed: \(known))")
             }
         case .vgpu:
-            var known: [String] = []
-            for h in hosts {
-                for gpu in h.gpus { for t in gpu.vgpuTypes where !known.contains(t.name) { known.append(t.name) } }
-            }
-            guard let p = g.profile, VGPUType(p) != nil, known.contains(p) else {
+            // the index already knows which types the fleet offers
+            let known = index.vgpuSupported.keys.sorted()
+            guard let p = g.profile, VGPUType(p) != nil, index.vgpuSupported[p] != nil else {
                 throw SchedulerError(
                     field: "gpu.profile",
                     message:
-                        "unknown vGPU type '\(g.profile ?? "")' (allowed: \(known.sorted().joined(separator: ", ")))")
+                        "unknown vGPU type '\(g.profile ?? "")' (allowed: \(known.joined(separator: ", ")))")
             }
         case .passthrough, .sriov:
             if let p = g.profile {

@@ -74,6 +74,8 @@ import Testing
         #expect(t.framebufferGB == 40)
         #expect(t.key != VGPUType("H100XM-40C")?.key)
         #expect(VGPUType("H100XM-40C")?.migProfile == nil)
+        // a MIG-backed name whose geometry no MIG profile has is malformed, not time-sliced
+        #expect(VGPUType("H100XM-5-50C") == nil)
         #expect(MIGProfile.named("A100D-7-80C")?.name == "7g.80gb")
     }
 
