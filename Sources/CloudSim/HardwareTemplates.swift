@@ -112,15 +112,9 @@ extension HardwareTemplate {
                 passthrough: true, sriovVFs: 32,
                 migProfiles: ["1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
                 vgpuTypes: ["H100XM-4C", "H100XM-10C", "H100XM-20C", "H100XM-40C", "H100XM-80C"] + migBacked("H100XM"))
-            return HostTopology(
-                template: "gpu-h100-sxm8", sockets: sockets("Intel Xeon Platinum 8480+", count: 2, cores: 56, smt: 2),
-                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 112, memoryMB: 1_048_576, huge1G: 128),
-                gpus: gpus(
-                    8, model: "H100-SXM5-80GB", vramMB: 81_559, perNUMA: 4, busBase: 0x18, caps: caps,
-                    words: words, modules: true),
-                gpuLinks: links(8) { _, _ in .nvswitch(links: 18) },
-                nics: nics(vmSpeed: 200, numaNodes: 2),
-                bmc: BMCInfo(address: bmcAddress(host), vendor: "Supermicro BMC"), nvswitchFabric: .hgxH100)
+            return hgx8(
+                "gpu-h100-sxm8", host: host, words: words, cpu: ("Intel Xeon Platinum 8480+", 56, 112),
+                gpu: ("H100-SXM5-80GB", 81_559, 0x18, 18), caps: caps, bmcVendor: "Supermicro BMC", fabric: .hgxH100)
         }, randomWordsPerHost: 16)
 
     /// 8 × A100 PCIe 80 GB with NVLink bridges joining pairs (0-1, 2-3, 4-5, 6-7), 2 × EPYC 7763.
@@ -174,16 +168,29 @@ extension HardwareTemplate {
                 passthrough: true, sriovVFs: 20,
                 migProfiles: ["1g.10gb", "1g.10gb+me", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"],
                 vgpuTypes: ["A100DX-4C", "A100DX-10C", "A100DX-20C", "A100DX-40C", "A100DX-80C"] + migBacked("A100DX"))
-            return HostTopology(
-                template: "gpu-a100-sxm8", sockets: sockets("AMD EPYC 7763", count: 2, cores: 64, smt: 2),
-                numaNodes: numa(perSocket: 1, sockets: 2, cpusPerNode: 128, memoryMB: 1_048_576, huge1G: 128),
-                gpus: gpus(
-                    8, model: "A100-SXM4-80GB", vramMB: 81_920, perNUMA: 4, busBase: 0x07, caps: caps, words: words,
-                    modules: true),
-                gpuLinks: links(8) { _, _ in .nvswitch(links: 12) },
-                nics: nics(vmSpeed: 200, numaNodes: 2),
-                bmc: BMCInfo(address: bmcAddress(host), vendor: "Dell iDRAC9"), nvswitchFabric: .hgxA100)
+            return hgx8(
+                "gpu-a100-sxm8", host: host, words: words, cpu: ("AMD EPYC 7763", 64, 128),
+                gpu: ("A100-SXM4-80GB", 81_920, 0x07, 12), caps: caps, bmcVendor: "Dell iDRAC9", fabric: .hgxA100)
         }, randomWordsPerHost: 16)
+
+    /// An HGX 8-GPU host: two sockets (one NUMA node each, 1 TiB per node), eight SXM GPUs with
+    /// module IDs on one NVSwitch fabric (`links` NVLinks per GPU), 200 Gb/s NICs.
+    static func hgx8(
+        _ template: String, host: Int, words: [UInt64], cpu: (model: String, cores: Int, threadsPerNode: Int),
+        gpu: (model: String, vramMB: Int, busBase: Int, links: Int), caps: GPUCapabilities, bmcVendor: String,
+        fabric: NVSwitchFabric
+    ) -> HostTopology {
+        HostTopology(
+            template: template, sockets: sockets(cpu.model, count: 2, cores: cpu.cores, smt: 2),
+            numaNodes: numa(
+                perSocket: 1, sockets: 2, cpusPerNode: cpu.threadsPerNode, memoryMB: 1_048_576, huge1G: 128),
+            gpus: gpus(
+                8, model: gpu.model, vramMB: gpu.vramMB, perNUMA: 4, busBase: gpu.busBase, caps: caps, words: words,
+                modules: true),
+            gpuLinks: links(8) { _, _ in .nvswitch(links: gpu.links) },
+            nics: nics(vmSpeed: 200, numaNodes: 2),
+            bmc: BMCInfo(address: bmcAddress(host), vendor: bmcVendor), nvswitchFabric: fabric)
+    }
 
     /// The MIG-backed vGPU types of an 80 GB board: `<board>-<g>-<GB>C`, one per MIG profile.
     static func migBacked(_ board: String) -> [String] {
