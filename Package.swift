@@ -37,6 +37,10 @@ let package = Package(
         // The Store protocol (serializable transactions, version preconditions, lease rows, change
         // feed) and the in-memory store; every backend passes CloudTestKit's conformance suite.
         .target(name: "CloudStore"),
+        // SQLite from Debian's libsqlite3-dev, for the embedded store.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // The embedded default store: one SQLite file in WAL mode, one writer.
+        .target(name: "CloudStoreSQLite", dependencies: ["CloudStore", "CSQLite"]),
         // Shipped test support: manual clock, HA harness, fake placement, store conformance suite.
         .target(name: "CloudTestKit", dependencies: ["CloudControl", "CloudModel", "CloudStore"]),
         // Metric families and their exposition (Prometheus text 0.0.4, OpenMetrics 1.0); no I/O.
@@ -97,7 +101,8 @@ let package = Package(
         .testTarget(name: "CloudSchedulerTests", dependencies: ["CloudScheduler", "CloudSim"]),
         .testTarget(name: "CloudControlTests", dependencies: ["CloudControl", "CloudModel", "CloudTestKit"]),
         .testTarget(
-            name: "CloudStoreTests", dependencies: ["CloudStore", "CloudTestKit", "CloudRuntime", "CloudControl"]),
+            name: "CloudStoreTests",
+            dependencies: ["CloudStore", "CloudStoreSQLite", "CloudTestKit", "CloudRuntime", "CloudControl"]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim", "CloudBench"]),
         .testTarget(
             name: "CloudTelemetryTests",

@@ -6,7 +6,7 @@ set -euo pipefail
 PACKAGES=(
   # Swift toolchain runtime and build dependencies (Debian 12)
   binutils git gnupg2 libc6-dev libcurl4-openssl-dev libedit2 libgcc-12-dev libpython3-dev
-  libsqlite3-0 libstdc++-12-dev libxml2-dev libncurses-dev libz3-dev pkg-config tzdata zlib1g-dev
+  libsqlite3-0 libsqlite3-dev libstdc++-12-dev libxml2-dev libncurses-dev libz3-dev pkg-config tzdata zlib1g-dev
   # the C reference radix heap of `bench sim`
   gcc make
   # Snappy (block format) for remote-write bodies, through the CSnappy system-library target

@@ -26,6 +26,7 @@ public final class MemoryStore: Store {
         self.maxAttempts = maxAttempts
     }
 
+    @discardableResult
     public func transaction<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
         for _ in 0..<maxAttempts {
             let txn = MemoryTransaction(snapshot: state.withLock { $0 })
@@ -135,6 +136,14 @@ final class MemoryTransaction: StoreTransaction {
         var keys = Set(snapshot.rows.keys.filter { $0.table == table })
         for k in writeOrder where k.table == table { keys.insert(k) }
         return keys.sorted().compactMap { current($0) }
+    }
+
+    func scan(table: String, after: String?, limit: Int) async throws -> [StoredRow] {
+        precondition(limit > 0, "a page holds at least one row")
+        // a page read validates like a scan: any write to the table since invalidates it
+        let rows = try await scan(table: table)
+        guard let after else { return Array(rows.prefix(limit)) }
+        return Array(rows.lazy.filter { $0.key.id > after }.prefix(limit))
     }
 
     func check(_ key: StoreKey, _ expect: WritePrecondition) throws {

@@ -111,6 +111,9 @@ public protocol StoreTransaction: AnyObject {
     func read(_ key: StoreKey) async throws -> StoredRow?
     /// Every row of `table`, ordered by ID (byte order).
     func scan(table: String) async throws -> [StoredRow]
+    /// Up to `limit` rows of `table` whose IDs sort after `after` (nil: from the first), ordered
+    /// by ID: one page of a list, resumed from the last ID of the previous page.
+    func scan(table: String, after: String?, limit: Int) async throws -> [StoredRow]
     /// Writes `value` at `key` if `expect` holds; returns the row's new version.
     @discardableResult
     func put(_ key: StoreKey, _ value: [UInt8], expect: WritePrecondition) async throws -> UInt64
@@ -125,6 +128,7 @@ public protocol StoreTransaction: AnyObject {
 public protocol Store: Sendable {
     /// Runs `body` as one serializable transaction: all of its writes commit together, or none
     /// (when `body` throws, or a precondition fails).
+    @discardableResult
     func transaction<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T
 
     /// Takes lease `name` for `holder` when it is free, expired or already `holder`'s. A new
@@ -143,4 +147,28 @@ public protocol Store: Sendable {
 
     /// Changes committed after `sequence`, oldest first, at most `limit`.
     func changes(after sequence: UInt64, limit: Int) async throws -> [StoreChange]
+}
+
+/// One versioned schema migration of a database backend.
+public struct MigrationStatus: Sendable, Equatable, Codable {
+    public let version: Int
+    public let name: String
+    /// When it was applied (ISO 8601, UTC); nil while pending.
+    public let appliedAt: String?
+
+    public init(version: Int, name: String, appliedAt: String?) {
+        self.version = version
+        self.name = name
+        self.appliedAt = appliedAt
+    }
+}
+
+/// A store whose schema is versioned: migrations are applied in order, once, each in its own
+/// transaction, and the applied ones are recorded in the database.
+public protocol MigratingStore: Store {
+    /// Every migration this build knows, applied or pending, in version order.
+    func migrationStatus() async throws -> [MigrationStatus]
+    /// Applies the pending migrations; returns the versions applied now.
+    @discardableResult
+    func migrate() async throws -> [Int]
 }

@@ -18,7 +18,7 @@ public struct StoreConformanceCase: Sendable, CustomStringConvertible {
 /// A backend's tests run every case against a fresh, empty store:
 /// `@Test(arguments: StoreConformance.cases) func conforms(_ c: StoreConformanceCase)`.
 public enum StoreConformance {
-    public static let cases: [StoreConformanceCase] = rowCases + feedCases + leaseCases + concurrencyCases
+    public static let cases: [StoreConformanceCase] = rowCases + feedCases + leaseCases + concurrencyCases + pageCases
 
     static func require(_ ok: Bool, _ what: @autoclosure () -> String) throws {
         if !ok { throw ConformanceFailure(what()) }
@@ -194,4 +194,32 @@ public enum StoreConformance {
             }
         }
     }
+}
+
+extension StoreConformance {
+    static let pageCases: [StoreConformanceCase] = [
+        StoreConformanceCase(name: "a paged scan resumes after the last ID and sees the page's own writes") { store in
+            let ids = (0..<25).map { "inst-\(String($0 + 100))" }
+            try await store.transaction { t in
+                for id in ids.reversed() { try await t.put(StoreKey("instances", id), bytes(id), expect: .absent) }
+                try await t.put(StoreKey("instancesx", "a"), bytes("other table"), expect: .absent)
+            }
+            var seen: [String] = []
+            var cursor: String?
+            while true {
+                let page = try await store.transaction {
+                    try await $0.scan(table: "instances", after: cursor, limit: 10)
+                }
+                seen += page.map(\.key.id)
+                guard page.count == 10, let last = page.last else { break }
+                cursor = last.key.id
+            }
+            try require(seen == ids, "pages gave \(seen.count) IDs: \(seen.prefix(3))…")
+            let own = try await store.transaction { t -> [String] in
+                try await t.put(StoreKey("instances", "inst-099"), bytes("new"), expect: .absent)
+                return try await t.scan(table: "instances", after: nil, limit: 2).map(\.key.id)
+            }
+            try require(own == ["inst-099", "inst-100"], "first page inside the writing transaction: \(own)")
+        }
+    ]
 }

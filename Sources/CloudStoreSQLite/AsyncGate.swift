@@ -1,0 +1,52 @@
+import Synchronization
+
+/// A first-come, first-served lock for async code: one holder at a time, waiters resumed in
+/// arrival order. It guards the store's one connection (SQLite has one writer).
+final class AsyncGate: Sendable {
+    private struct State {
+        var held = false
+        var waiters: [CheckedContinuation<Void, Never>] = []
+        var head = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Waits until the gate is free and takes it.
+    func acquire() async {
+        await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
+            let now = state.withLock { s -> Bool in
+                if !s.held {
+                    s.held = true
+                    return true
+                }
+                s.waiters.append(c)
+                return false
+            }
+            if now { c.resume() }
+        }
+    }
+
+    /// Hands the gate to the next waiter, or frees it.
+    func release() {
+        let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
+            precondition(s.held, "a gate released that nobody holds")
+            guard s.head < s.waiters.count else {
+                s.held = false
+                s.waiters.removeAll(keepingCapacity: true)
+                s.head = 0
+                return nil
+            }
+            let c = s.waiters[s.head]
+            s.head += 1
+            return c
+        }
+        next?.resume()
+    }
+
+    /// Runs `body` holding the gate.
+    func withGate<T>(_ body: () async throws -> T) async throws -> T {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+}
