@@ -27,6 +27,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         // Bench-only: the exposition baseline of `cloudplane bench exposition`.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -42,7 +44,7 @@ let package = Package(
         // The embedded default store: one SQLite file in WAL mode, one writer.
         .target(name: "CloudStoreSQLite", dependencies: ["CloudStore", "CSQLite"]),
         // Shipped test support: manual clock, HA harness, fake placement, store conformance suite.
-        .target(name: "CloudTestKit", dependencies: ["CloudControl", "CloudModel", "CloudStore"]),
+        .target(name: "CloudTestKit", dependencies: ["CloudControl", "CloudModel", "CloudStore", "CloudService"]),
         // Metric families and their exposition (Prometheus text 0.0.4, OpenMetrics 1.0); no I/O.
         // Also the swift-metrics backend of the project's own instrumentation.
         .target(name: "CloudTelemetry", dependencies: [.product(name: "CoreMetrics", package: "swift-metrics")]),
@@ -52,6 +54,11 @@ let package = Package(
         .target(name: "CloudRemoteWrite", dependencies: ["CloudTelemetry", "CSnappy"]),
         // Bench-only: swift-prometheus 2.4.1 as the baseline of `cloudplane bench exposition`.
         .target(name: "ExpositionBaseline", dependencies: [.product(name: "Prometheus", package: "swift-prometheus")]),
+        // The control-plane service over a Store: resources, validation, tasks, Idempotency-Keys,
+        // versions, and the lifecycle controller over an InstanceBackend. No HTTP.
+        .target(
+            name: "CloudService",
+            dependencies: ["CloudModel", "CloudStore", .product(name: "Crypto", package: "swift-crypto")]),
         // The seams of a runtime: hypervisor, fence transports, port bindings, membership, Env.
         .target(name: "CloudDrivers", dependencies: ["CloudControl", "CloudModel"]),
         // The one control-plane loop both runtimes run (the simulator now, a live node next).
@@ -76,7 +83,9 @@ let package = Package(
         .target(
             name: "CloudAPI",
             dependencies: [
-                "CloudTelemetry", .product(name: "Hummingbird", package: "hummingbird"),
+                "CloudTelemetry", "CloudService", "CloudStore", "CloudModel",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "CompressNIO", package: "compress-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -90,6 +99,7 @@ let package = Package(
             name: "cloudplane",
             dependencies: [
                 "CloudScenario", "CloudTelemetry", "CloudAPI", "CloudRemoteWrite", "CloudBench", "CRadixBaseline",
+                "CloudService", "CloudStore", "CloudStoreSQLite", "CloudModel", "CloudScheduler",
                 "ExpositionBaseline",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -109,7 +119,15 @@ let package = Package(
             dependencies: ["CloudTelemetry", .product(name: "Metrics", package: "swift-metrics")]),
         .testTarget(name: "CloudRemoteWriteTests", dependencies: ["CloudRemoteWrite", "CloudTelemetry"]),
         .testTarget(name: "CloudMetricsTests", dependencies: ["CloudMetrics", "CloudTelemetry"]),
-        .testTarget(name: "CloudAPITests", dependencies: ["CloudAPI"]),
+        .testTarget(
+            name: "CloudAPITests",
+            dependencies: [
+                "CloudAPI", "CloudService", "CloudStore", "CloudTestKit", "CloudModel", "CloudTelemetry",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]),
+        .testTarget(
+            name: "CloudServiceTests", dependencies: ["CloudService", "CloudStore", "CloudTestKit", "CloudModel"]),
         .testTarget(name: "CloudScenarioTests", dependencies: ["CloudScenario", "CloudScheduler", "CloudSim"]),
         .testTarget(name: "CLITests"),
         // House rules: function and file sizes, no clock or system RNG in the core, no public fault switch.

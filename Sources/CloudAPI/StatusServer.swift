@@ -56,6 +56,12 @@ public enum StatusServer {
     /// Builds the router; exposed so tests can drive it without a socket.
     public static func router(_ source: StatusSource) -> Router<BasicRequestContext> {
         let router = Router()
+        addRoutes(to: router, source: source)
+        return router
+    }
+
+    /// Adds `/metrics` and `/healthz` to `router` (the API's router carries them too).
+    public static func addRoutes<Context: RequestContext>(to router: Router<Context>, source: StatusSource) {
         router.get("/metrics") { request, _ -> Response in
             let format = ExpositionFormat.negotiate(accept: request.headers[.accept])
             var body = ByteBuffer(bytes: await source.scrape(format))
@@ -72,7 +78,6 @@ public enum StatusServer {
                 status: ok ? .ok : .serviceUnavailable, headers: [.contentType: "text/plain; charset=utf-8"],
                 body: .init(byteBuffer: ByteBuffer(string: ok ? "ok\n" : "unhealthy\n")))
         }
-        return router
     }
 
     /// True when an `Accept-Encoding` header allows gzip (present and not `q=0`).

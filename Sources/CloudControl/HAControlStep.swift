@@ -107,4 +107,19 @@ public struct HAStateRecord: Sendable, Equatable {
     /// Leaves an operator request for the next leader.
     public mutating func enqueue(_ request: AdminCommand) { operatorQueue.append(request) }
 
+    /// Records a VM put under HA between rounds (an API create), so a leader that takes over
+    /// before the next write finds it.
+    public mutating func insertVM(_ record: HAVMRecord) {
+        guard state.vm(record.id) == nil else { return }
+        state.insertVM(record)
+        resourceVersion += 1
+    }
+
+    /// Drops a VM taken out of HA between rounds (stopped or deleted through the API).
+    public mutating func removeVM(_ id: VMID) {
+        guard let v = state.vm(id) else { return }
+        state.removeVM(at: v)
+        resourceVersion += 1
+    }
+
 }

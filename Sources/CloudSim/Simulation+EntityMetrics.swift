@@ -76,7 +76,8 @@ extension Simulation {
 
     func vmSamples() -> ([VMSample], [LabeledValue]) {
         let t = virtualSeconds
-        let vms = world.instances.enumerated().map { v, inst in
+        // instances destroyed through the API keep their handle but leave the metrics
+        let vms = world.instances.enumerated().filter { $0.element.instance.state != .destroying }.map { v, inst in
             var usage: VMUsage?
             if inst.status == .running || inst.priorBusySeconds > 0 {
                 let shape = vmLoad(v)
@@ -108,7 +109,9 @@ extension Simulation {
             return sample
         }
         let byStatus = InstanceStatus.allCases.map { status in
-            LabeledValue(status.rawValue, Double(world.instances.count(where: { $0.status == status })))
+            LabeledValue(
+                status.rawValue,
+                Double(world.instances.count(where: { $0.status == status && $0.instance.state != .destroying })))
         }
         return (vms, byStatus)
     }

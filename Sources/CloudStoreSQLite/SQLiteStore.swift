@@ -26,12 +26,19 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     /// The database file.
     public let path: String
     public let durability: SQLiteDurability
+    /// The data directory's lock file, held while the store is open (-1: none).
+    let lockFD: Int32
 
     /// Opens (creating if needed) the database at `path` and, unless `migrate` is false,
     /// applies pending migrations.
-    public init(path: String, durability: SQLiteDurability = .full, migrate: Bool = true) async throws {
+    public convenience init(path: String, durability: SQLiteDurability = .full, migrate: Bool = true) async throws {
+        try await self.init(path: path, durability: durability, migrate: migrate, lockFD: -1)
+    }
+
+    init(path: String, durability: SQLiteDurability, migrate: Bool, lockFD: Int32) async throws {
         self.path = path
         self.durability = durability
+        self.lockFD = lockFD
         do {
             connection = try SQLiteConnection(path: path)
             try connection.exec("PRAGMA journal_mode=WAL")
@@ -54,8 +61,18 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
         } catch {
             throw StoreError.unavailable("cannot create data directory '\(dir)': \(error.localizedDescription)")
         }
-        try await self.init(path: dir + "/cloudplane.sqlite", durability: durability, migrate: migrate)
+        let fd = open(dir + "/lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else {
+            throw StoreError.unavailable("cannot open '\(dir)/lock': \(String(cString: strerror(errno)))")
+        }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw StoreError.unavailable("data directory '\(dir)' is in use by another cloudplane process")
+        }
+        try await self.init(path: dir + "/cloudplane.sqlite", durability: durability, migrate: migrate, lockFD: fd)
     }
+
+    deinit { if lockFD >= 0 { close(lockFD) } }
 
     /// Runs `body` on the connection inside `BEGIN IMMEDIATE … COMMIT`, rolling back on a throw.
     func write<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {

@@ -6,7 +6,8 @@ struct CloudplaneCommand: AsyncParsableCommand {
         commandName: "cloudplane",
         abstract: "CloudPlane: a private-cloud control plane with a deterministic simulator.",
         subcommands: [
-            ServeCommand.self, ScenarioCommand.self, SchedulerCommand.self, BenchCommand.self, MetricsCommand.self,
+            ServeCommand.self, CtlCommand.self, DBCommand.self, ScenarioCommand.self, SchedulerCommand.self,
+            BenchCommand.self, MetricsCommand.self,
         ])
 
     /// Runs the command line with the contract's exit codes: 0 success, 1 failure, 2 bad input

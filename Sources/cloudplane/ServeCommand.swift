@@ -2,6 +2,7 @@ import ArgumentParser
 import CloudAPI
 import CloudRemoteWrite
 import CloudScenario
+import CloudService
 import CloudSim
 import CloudTelemetry
 import Foundation
@@ -30,12 +31,19 @@ struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract:
-            "Run the control plane: the simulated backend in real time (or --speed N faster), /metrics and /healthz.")
+            "Run the control plane: the REST API under /api, /metrics and /healthz, the controllers, a store "
+            + "(SQLite in --data-dir) and the simulated backend in real time (or --speed N faster).")
 
     @Option(help: "Address to listen on, HOST:PORT (port 0 picks a free one).") var listen = "127.0.0.1:5007"
     @Option(help: "Scenario whose topology, workload and timeline the simulated backend runs.")
     var scenario = "Scenarios/demo.yaml"
     @Option(help: "Virtual seconds per wall-clock second.") var speed: Double = 1
+    @Option(help: "Directory of the embedded SQLite store (created if missing).") var dataDir = "./cloudplane-data"
+    @Option(
+        help: ArgumentHelp(
+            "Secret of the bootstrap admin token on first start, instead of a random one (automation, tests).",
+            valueName: "SECRET"))
+    var bootstrapToken: String?
     @Option(help: "Wall-clock seconds between remote-write snapshots.") var remoteWriteInterval: Double = 15
     @Option(
         help: "Seconds a graceful shutdown (SIGTERM, SIGINT) may take to drain remote-write before it drops the rest.")
@@ -52,6 +60,9 @@ struct ServeCommand: AsyncParsableCommand {
         }
         guard speed > 0 && speed <= 1_000_000 else { throw ValidationError("--speed must be in (0, 1000000]") }
         guard parseListen() != nil else { throw ValidationError("--listen must be HOST:PORT, got '\(listen)'") }
+        if let t = bootstrapToken, t.count < 16 || t.contains(where: { $0 == " " || $0 == "\n" }) {
+            throw ValidationError("--bootstrap-token must be at least 16 characters with no spaces")
+        }
     }
 
     func parseListen() -> (String, Int)? {
@@ -72,8 +83,11 @@ struct ServeCommand: AsyncParsableCommand {
         do {
             let clock = ContinuousClock()
             let origin = clock.now
+            // the workload is created through the API on first start (ServeBootstrap), not by the build
+            var fleet = spec
+            fleet.workload = []
             sim = try Simulation(
-                spec: spec,
+                spec: fleet,
                 wallClock: {
                     let c = (clock.now - origin).components
                     return UInt64(c.seconds) &* 1_000_000_000 &+ UInt64(c.attoseconds / 1_000_000_000)
@@ -83,21 +97,24 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let driver = SimulationDriver(sim)
+        let (plane, controller) = try await openControlPlane(driver: driver, spec: spec)
         printError(
             "cloudplane serve: simulated backend '\(spec.name)' (\(spec.hostNames.count) hosts) from \(file) "
-                + "at \(speed)× real time")
+                + "at \(speed)× real time; store: SQLite in \(dataDir)")
         let source = StatusSource(
             metrics: { await driver.metrics() }, healthy: { await driver.healthy() },
             registry: registry)
         let writer = remoteWrite.makeWriter(registry: registry, labels: [("job", "cloudplane")])
         let bound = Mutex<Int?>(nil)
+        let api = API(plane: plane, backend: controller.backend, version: ExporterMetrics.version)
         var services: [any Service] = [
             SimulationClockService(driver: driver, speed: speed),
-            StatusServer.service(host: host, port: port, source: source) { port in
+            ControllerService(controller: controller),
+            api.service(host: host, port: port, status: source) { port in
                 // the pushed series name the port really bound (not 0)
                 writer?.setExtraLabel("instance", "\(host):\(port)")
                 bound.withLock { $0 = port }
-                printError("listening on http://\(host):\(port) (GET /metrics, /healthz)")
+                printError("listening on http://\(host):\(port) (REST API under /api, GET /metrics, /healthz)")
             },
         ]
         if let writer {

@@ -411,7 +411,10 @@ func scenario(_ o: CLI.Output) -> [String: Any]? { (o.json?["scenarios"] as? [[S
     @Test func serveAnswersHealthzAndMetricsThenStopsOnSigterm() async throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLI.binary)
-        p.arguments = ["serve", "--listen", "127.0.0.1:0", "--speed", "100"]
+        let data = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "cloudplane-serve-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: data) }
+        p.arguments = ["serve", "--listen", "127.0.0.1:0", "--speed", "100", "--data-dir", data.path]
         p.currentDirectoryURL = CLI.packageRoot
         let err = Pipe()
         p.standardError = err

@@ -36,6 +36,10 @@ def http_get(url, headers=None, timeout=10):
         return r.status, dict(r.headers), r.read()
 
 
+# The bootstrap admin token every harness-started `serve` gets.
+TOKEN = "harness-token-0123456789abcdef"
+
+
 class Process:
     """A child process with its output in a file; stopped (TERM, then KILL) on close."""
 
@@ -92,9 +96,13 @@ class Services:
         self.procs.append(p)
         return p
 
-    def serve(self, *extra, speed=30):
+    def serve(self, *extra, speed=30, data_dir=None):
+        """Starts `serve` on a free port with its own data directory (or `data_dir`, to restart
+        on the same store) and the harness's bootstrap token; returns the process and port."""
         port = free_port()
-        p = self.start([BIN, "serve", "--listen", f"127.0.0.1:{port}", "--speed", str(speed), *extra], "serve")
+        data_dir = data_dir or os.path.join(self.dir, f"data-{port}")
+        p = self.start([BIN, "serve", "--listen", f"127.0.0.1:{port}", "--speed", str(speed), "--data-dir", data_dir,
+                        "--bootstrap-token", TOKEN, *extra], "serve")
         wait_until(lambda: http_get(f"http://127.0.0.1:{port}/healthz")[0] == 200, 30, "cloudplane serve")
         return p, port
 

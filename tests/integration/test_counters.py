@@ -1,7 +1,7 @@
 """Telemetry of a running `cloudplane serve`: every counter is monotone over a run with a fence,
 fence series exist only for fenced hosts, pushed series name the port really bound, refusal
 counters start at zero, and the smallest remote-write buffer drops nothing with a healthy receiver."""
-import re
+import os, re
 from harness import BIN, Services, http_get, query, wait_until
 
 SERIES = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+)$")
@@ -73,7 +73,8 @@ def test_pushed_series_name_the_bound_port_and_refusals_start_at_zero():
     try:
         _, prom = s.prometheus("global: {scrape_interval: 15s}\n")
         p = s.start([
-            BIN, "serve", "--listen", "127.0.0.1:0", "--speed", "10", "--remote-write",
+            BIN, "serve", "--listen", "127.0.0.1:0", "--speed", "10", "--data-dir", os.path.join(s.dir, "data"),
+            "--remote-write",
             f"http://127.0.0.1:{prom}/api/v1/write", "--remote-write-interval", "0.5", "--remote-write-shards", "1",
             "--remote-write-capacity", "2000"], "serve")
         port = int(wait_until(lambda: re.search(r"listening on http://127\.0\.0\.1:(\d+)", p.output()), 30,
@@ -92,12 +93,13 @@ def test_pushed_series_name_the_bound_port_and_refusals_start_at_zero():
         s.close()
 
 
-def test_a_busy_port_is_a_clear_error():
+def test_a_busy_port_is_a_clear_error(tmp_path):
     import socket, subprocess
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{port}"], capture_output=True, text=True, timeout=60)
+        r = subprocess.run([BIN, "serve", "--listen", f"127.0.0.1:{port}", "--data-dir", str(tmp_path / "data")],
+                           capture_output=True, text=True, timeout=60)
     assert r.returncode == 2, r.stderr
     assert f"error: --listen 127.0.0.1:{port}: cannot listen: the address is already in use" in r.stderr, r.stderr

@@ -1,0 +1,142 @@
+"""The control plane's REST API against a running `cloudplane serve` (SQLite, simulated backend):
+persistence across restarts, HA restarts of API-created instances, authentication, request IDs,
+and the `cloudplane ctl` client."""
+import json, os, subprocess, urllib.error, urllib.request
+from harness import BIN, TOKEN, Services, wait_until
+
+
+def api(port, method, path, body=None, token=TOKEN, headers=None):
+    """(status, headers, decoded JSON body) of one API call."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method)
+    req.add_header("Accept", "application/json")
+    if data is not None:
+        req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", f"Bearer {token}")
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, dict(r.headers), json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), json.loads(e.read() or b"null")
+
+
+def task_done(port, task_id):
+    _, _, t = api(port, "GET", f"/api/v1/tasks/{task_id}")
+    return t if t["status"] == "stopped" else None
+
+
+def node_named(port, name):
+    _, _, nodes = api(port, "GET", "/api/v1/nodes")
+    return next(n for n in nodes if n["name"] == name)
+
+
+def test_instances_tasks_and_history_survive_a_restart():
+    s = Services()
+    data = os.path.join(s.dir, "store")
+    try:
+        serve, port = s.serve(data_dir=data, speed=1)
+        assert "bootstrap admin token (shown once" in serve.output()
+        _, _, before = api(port, "GET", "/api/v1/instances")
+        demo = 2 + 8 + 4 + 16 + 8  # the demo's workload groups
+        assert len(before) == demo and all(i["state_name"] == "running" for i in before)
+        cluster = node_named(port, "cpu-01")["cluster_id"]
+        body = {"name": "kept-01", "destination": {"cluster_id": cluster}, "cpu": {"cores": 2}, "memory": 2048}
+        st, _, started = api(port, "POST", "/api/v2/instances/", body, headers={"Idempotency-Key": "kept-01"})
+        assert st == 200, started
+        done = wait_until(lambda: task_done(port, started["task_id"]), 30, "the deploy task")
+        assert done["exitstatus"] == "OK", done
+        _, _, orgs = api(port, "GET", "/api/v1/organizations")
+        assert serve.terminate(30) == 0, serve.output()
+
+        serve2, port2 = s.serve(data_dir=data, speed=1)
+        assert "bootstrap admin token" not in serve2.output()
+        assert "instance(s) adopted, 0 not" in serve2.output()
+        _, _, after = api(port2, "GET", "/api/v1/instances")
+        assert sorted(i["id"] for i in after) == sorted([i["id"] for i in before] + [started["instance_id"]])
+        assert all(i["state_name"] == "running" for i in after)
+        _, _, orgs2 = api(port2, "GET", "/api/v1/organizations")
+        assert orgs2 == orgs
+        _, _, t = api(port2, "GET", f"/api/v1/tasks/{started['task_id']}")
+        assert t["exitstatus"] == "OK" and [line["t"] for line in t["log"]][-1] == "TASK OK"
+        # the acknowledged create replays after the restart, and creates nothing new
+        st, hdrs, replay = api(port2, "POST", "/api/v2/instances", body, headers={"Idempotency-Key": "kept-01"})
+        assert st == 200 and replay == started and hdrs.get("Idempotent-Replayed") == "true"
+        assert len(api(port2, "GET", "/api/v1/instances")[2]) == demo + 1
+    finally:
+        s.close()
+
+
+def test_an_api_instance_on_a_failed_host_is_restarted_elsewhere():
+    s = Services()
+    try:
+        _, port = s.serve(speed=10)  # the demo powers cpu-03 off 120 virtual seconds in
+        doomed = node_named(port, "cpu-03")
+        body = {"name": "ha-api-01", "destination": {"node_id": doomed["id"]}, "cpu": {"cores": 2},
+                "memory": 2048, "ha_priority": "critical"}
+        st, _, started = api(port, "POST", "/api/v2/instances", body)
+        assert st == 200, started
+        done = wait_until(lambda: task_done(port, started["task_id"]), 30, "the deploy task")
+        assert done["exitstatus"] == "OK" and f"placed on node {doomed['id']}" in done["log"][2]["t"], done
+
+        def moved():
+            i = api(port, "GET", f"/api/v1/instances/{started['instance_id']}")[2]["instance"]
+            return i if i["node_id"] not in (None, doomed["id"]) and i["state_name"] == "running" else None
+        after = wait_until(moved, 60, "the HA restart on another node")
+        assert after["node_id"] in {n["id"] for n in api(port, "GET", "/api/v1/nodes")[2]}
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+        line = next(l for l in metrics.splitlines() if l.startswith("cloudplane_vm_info{") and 'name="ha-api-01"' in l)
+        assert 'host="cpu-03"' not in line
+    finally:
+        s.close()
+
+
+def test_every_route_but_the_health_check_needs_the_token_and_every_reply_has_a_request_id():
+    s = Services()
+    try:
+        _, port = s.serve()
+        st, hdrs, health = api(port, "GET", "/api/v1/healthcheck", token=None)
+        assert st == 200 and health["healthy"] is True and hdrs["X-Request-Id"].startswith("req-")
+        assert node_named(port, "cpu-01")  # the health check's node is a real one
+        assert api(port, "GET", f"/api/v1/nodes/{health['id']}")[0] == 200
+        for method, path in [("GET", "/api/v1/instances"), ("GET", "/api/v1/organizations"),
+                             ("POST", "/api/v2/instances"), ("GET", "/api/v1/tasks")]:
+            st, hdrs, problem = api(port, method, path, {} if method == "POST" else None, token=None)
+            assert st == 401 and problem["code"] == 401 and problem["status"] == 401, (path, problem)
+            assert hdrs["Content-Type"] == "application/problem+json" and hdrs["X-Request-Id"]
+            assert api(port, method, path, token="not-the-token")[0] == 401
+        st, hdrs, _ = api(port, "GET", "/api/v1/instances", headers={"X-Request-Id": "trace-42"})
+        assert st == 200 and hdrs["X-Request-Id"] == "trace-42"
+    finally:
+        s.close()
+
+
+def test_ctl_creates_waits_lists_stops_and_deletes():
+    s = Services()
+    try:
+        _, port = s.serve()
+        env = dict(os.environ, CLOUDPLANE_URL=f"http://127.0.0.1:{port}", CLOUDPLANE_TOKEN=TOKEN)
+
+        def ctl(*args):
+            r = subprocess.run([BIN, "ctl", *args], capture_output=True, text=True, env=env, timeout=60)
+            return r.returncode, r.stdout, r.stderr
+        cluster = node_named(port, "cpu-01")["cluster_id"]
+        rc, out, err = ctl("instances", "create", "ctl-01", "--cluster", cluster, "--vcpus", "2", "--memory", "1024",
+                           "--wait", "--format", "json")
+        assert rc == 0, err
+        assert json.loads(out)["state_name"] == "running" and "instance.deploy: stopped (100%)" in err
+        rc, out, _ = ctl("instances", "list", "--format", "json")
+        assert "ctl-01" in [i["name"] for i in json.loads(out)]
+        rc, out, err = ctl("instances", "stop", "ctl-01", "--wait")
+        assert rc == 0 and "stopped" in out, err
+        rc, _, err = ctl("instances", "stop", "ctl-01")
+        assert rc == 1 and "409" in err and "while it is stopped" in err
+        assert ctl("instances", "delete", "ctl-01", "--wait")[0] == 0
+        rc, _, err = ctl("instances", "show", "ctl-01")
+        assert rc == 1 and "no instance is named 'ctl-01'" in err
+        rc, out, _ = ctl("nodes", "list")
+        assert out.splitlines()[0].split()[:2] == ["ID", "NAME"] and "cpu-03" in out
+    finally:
+        s.close()
