@@ -34,10 +34,13 @@ fi
 
 # Python packages of the integration tests: pytest, PyYAML and prometheus-client (its strict
 # OpenMetrics parser). Installed for the python3 on PATH only when one is missing.
-if ! python3 -c "import pytest, yaml, prometheus_client" >/dev/null 2>&1; then
-  echo "installing Python packages: pytest pyyaml prometheus-client" >&2
-  python3 -m pip install --quiet pytest pyyaml prometheus-client 2>/dev/null \
-    || python3 -m pip install --quiet --break-system-packages pytest pyyaml prometheus-client
+# The API tests add openapi-spec-validator and schemathesis (the fuzzer of the OpenAPI document).
+PIP_PACKAGES=(pytest pyyaml prometheus-client openapi-spec-validator schemathesis==4.32.5)
+if ! python3 -c "import pytest, yaml, prometheus_client, openapi_spec_validator, schemathesis" >/dev/null 2>&1 \
+  || ! command -v schemathesis >/dev/null 2>&1; then
+  echo "installing Python packages: ${PIP_PACKAGES[*]}" >&2
+  python3 -m pip install --quiet "${PIP_PACKAGES[@]}" 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages "${PIP_PACKAGES[@]}"
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

@@ -6,6 +6,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import ServiceLifecycle
+import Synchronization
 
 /// The REST API of the control plane under `/api`: the reference API's core routes with its wire
 /// names, plus CloudPlane's additions under the same prefix.
@@ -15,6 +16,8 @@ public struct API: Sendable {
     public let backend: (any InstanceBackend)?
     /// This control-plane node's software version (`pce_version`).
     public let version: String
+    /// Every route registered, `METHOD /path/{param}` (what the OpenAPI document must list).
+    public let routes = RouteRecorder()
 
     public init(plane: ControlPlane, backend: (any InstanceBackend)?, version: String) {
         self.plane = plane
@@ -40,6 +43,11 @@ public struct API: Sendable {
         addInstanceRoutes(router)
         addTaskRoutes(router)
         addStorageAndNetworkRoutes(router)
+        on(router, .get, "/api/openapi.json") { _, _ in
+            Response(
+                status: .ok, headers: [.contentType: "application/json"],
+                body: .init(byteBuffer: ByteBuffer(string: OpenAPIDocument.json)))
+        }
     }
 
     /// Registers `handler` for `path` with and without a trailing slash (the reference API's
@@ -49,7 +57,17 @@ public struct API: Sendable {
         _ handler: @escaping @Sendable (Request, APIContext) async throws -> Response
     ) {
         router.on(RouterPath(path), method: method, use: handler)
+        let documented = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
+        routes.add("\(method.rawValue) /" + documented.joined(separator: "/"))
     }
+}
+
+/// The routes an `API` registered.
+public final class RouteRecorder: Sendable {
+    let state = Mutex<[String]>([])
+    /// `METHOD /path/{param}`, in registration order.
+    public var all: [String] { state.withLock { $0 } }
+    func add(_ route: String) { state.withLock { $0.append(route) } }
 }
 
 /// Response and request helpers of the handlers.
