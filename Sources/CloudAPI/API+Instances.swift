@@ -9,6 +9,9 @@ extension API {
     func addInstanceRoutes(_ r: Router<APIContext>) {
         on(r, .get, "/api/v1/instances") { req, _ in
             let f = try InstanceFilter(req)
+            if f.isEmpty {
+                return HTTP.rawPage(try await plane.listRaw(Table.instances, try HTTP.pageRequest(req)), req)
+            }
             return HTTP.page(
                 try await plane.list(InstanceRecord.self, Table.instances, try HTTP.pageRequest(req), where: f.keep),
                 req)
@@ -23,8 +26,10 @@ extension API {
         }
         on(r, .get, "/api/v1/instances/:instance_id") { _, c in
             let id = try HTTP.pathID(c, "instance_id", .instance)
-            let i = try await plane.get(InstanceRecord.self, Table.instances, id, "instance")
-            return HTTP.json(InstanceDetail(instance: i.value), headers: HTTP.etag(i.version))
+            // the stored row is the wire shape: wrap its bytes, no decode and encode
+            let i = try await plane.getRaw(Table.instances, id, "instance")
+            let body = Array(#"{"instance":"#.utf8) + i.value + [UInt8(ascii: "}")]
+            return HTTP.reply(ServiceReply(body: body), extra: HTTP.etag(i.version))
         }
         on(r, .patch, "/api/v1/instances/:instance_id") { req, c in
             HTTP.reply(
@@ -130,6 +135,8 @@ struct InstanceFilter {
             state = n
         }
     }
+
+    var isEmpty: Bool { node == nil && cluster == nil && org == nil && state == nil && name == nil }
 
     func keep(_ i: InstanceRecord) -> Bool {
         (node == nil || i.nodeID == node) && (cluster == nil || i.clusterID == cluster)

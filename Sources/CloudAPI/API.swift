@@ -100,17 +100,32 @@ enum HTTP {
         }
     }
 
+    /// A list of stored rows (their JSON as is) with the paging headers.
+    static func rawPage(_ p: Page<[UInt8]>, _ request: Request) -> Response {
+        var body: [UInt8] = [UInt8(ascii: "[")]
+        for (i, row) in p.items.enumerated() {
+            if i > 0 { body.append(UInt8(ascii: ",")) }
+            body += row
+        }
+        body.append(UInt8(ascii: "]"))
+        return reply(ServiceReply(body: body), extra: pageHeaders(p.next, request))
+    }
+
     /// A JSON list with the paging headers: `X-Next-Cursor` and a `Link: rel="next"`.
     static func page<T: Encodable & Sendable>(_ p: Page<T>, _ request: Request) -> Response {
+        json(p.items, headers: pageHeaders(p.next, request))
+    }
+
+    static func pageHeaders(_ next: String?, _ request: Request) -> HTTPFields {
         var headers: HTTPFields = [:]
-        if let next = p.next {
+        if let next {
             headers[.xNextCursor] = next
             var q = request.uri.queryParameters.filter { $0.key != "cursor" }.map { "\($0.key)=\($0.value)" }
             q.append("cursor=\(next)")
             headers[.link] =
                 "<\(request.uri.path)?\(q.sorted().joined(separator: "&"))>; rel=\"next\""
         }
-        return json(p.items, headers: headers)
+        return headers
     }
 
     /// `limit` (1…1000, default 1000) and `cursor` from the query.

@@ -31,10 +31,17 @@ extension ControlPlane {
             } else {
                 throw ServiceError.invalid(["destination"], "must name node_id or cluster_id")
             }
-            let cluster = try await t.load(Cluster.self, Table.clusters, clusterID, "cluster").value
             draft.clusterID = clusterID
-            if draft.organizationID.isEmpty { draft.organizationID = cluster.organizationID.rawValue }
-            _ = try await t.load(Organization.self, Table.organizations, draft.organizationID, "organization")
+            // existence checks read the rows without decoding them when nothing else is needed
+            if draft.organizationID.isEmpty {
+                let cluster = try await t.load(Cluster.self, Table.clusters, clusterID, "cluster").value
+                draft.organizationID = cluster.organizationID.rawValue
+            } else if try await t.read(StoreKey(Table.clusters, clusterID)) == nil {
+                throw ServiceError.notFound("cluster", clusterID)
+            }
+            if try await t.read(StoreKey(Table.organizations, draft.organizationID)) == nil {
+                throw ServiceError.notFound("organization", draft.organizationID)
+            }
             let task = self.newTask("instance.deploy", instance: draft, principal: p)
             draft.taskID = task.id
             draft.taskState = "scheduling"

@@ -15,9 +15,27 @@ extension ControlPlane {
     )
         async throws -> Tagged<T>
     {
-        try await store.transaction { t in
+        try await store.snapshot { t in
             let v = try await t.load(T.self, table, id, what)
             return Tagged(value: v.value, version: v.version)
+        }
+    }
+
+    /// Row `id` of `table` as stored (its JSON is the wire shape) with its version, or a 404.
+    public func getRaw(_ table: String, _ id: String, _ what: String) async throws -> Tagged<[UInt8]> {
+        try await store.snapshot { t in
+            guard let row = try await t.read(StoreKey(table, id)) else { throw ServiceError.notFound(what, id) }
+            return Tagged(value: row.value, version: row.version)
+        }
+    }
+
+    /// One page of `table` as stored (JSON objects), unfiltered: no decode.
+    public func listRaw(_ table: String, _ page: PageRequest) async throws -> Page<[UInt8]> {
+        try await store.snapshot { t in
+            let rows = try await t.scan(table: table, after: page.cursor, limit: page.limit + 1)
+            let more = rows.count > page.limit
+            let kept = rows.prefix(page.limit)
+            return Page(items: kept.map(\.value), next: more ? kept.last?.key.id : nil)
         }
     }
 
@@ -25,12 +43,12 @@ extension ControlPlane {
     public func list<T: Decodable & Sendable>(
         _ type: T.Type, _ table: String, _ page: PageRequest, where keep: @escaping (T) -> Bool = { _ in true }
     ) async throws -> Page<T> {
-        try await store.transaction { try await $0.list(T.self, table, page, where: keep) }
+        try await store.snapshot { try await $0.list(T.self, table, page, where: keep) }
     }
 
     /// `GET /api/v1/organizations/{id}`: the organization with its datacenters, clusters, nodes.
     public func organizationDetail(_ id: String) async throws -> OrganizationDetail {
-        try await store.transaction { t in
+        try await store.snapshot { t in
             let org = try await t.load(Organization.self, Table.organizations, id, "organization").value
             let all = PageRequest(limit: 100_000)
             return OrganizationDetail(
@@ -44,7 +62,7 @@ extension ControlPlane {
 
     /// Clusters with their live node count.
     public func clusterWithNodes(_ id: String) async throws -> (Cluster, [NodeRecord]) {
-        try await store.transaction { t in
+        try await store.snapshot { t in
             var c = try await t.load(Cluster.self, Table.clusters, id, "cluster").value
             let nodes = try await t.list(NodeRecord.self, Table.nodes, PageRequest(limit: 100_000)) {
                 $0.node.clusterID.rawValue == id

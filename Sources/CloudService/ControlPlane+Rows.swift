@@ -24,7 +24,14 @@ public struct PageRequest: Sendable, Equatable {
 
 /// Hex SHA-256 of `text`.
 public func sha256Hex(_ text: String) -> String {
-    SHA256.hash(data: Array(text.utf8)).map { String(format: "%02x", $0) }.joined()
+    let digits = Array("0123456789abcdef".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(64)
+    for b in SHA256.hash(data: Array(text.utf8)) {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 15)])
+    }
+    return String(decoding: out, as: UTF8.self)
 }
 
 extension StoreTransaction {

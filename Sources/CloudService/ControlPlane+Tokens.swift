@@ -21,9 +21,13 @@ extension ControlPlane {
     }
 
     /// The principal of a bearer token, or nil when the store holds no such token.
+    /// Known tokens are cached (tokens are never deleted yet; revocation comes with tenancy).
     public func authenticate(bearer: String) async throws -> Principal? {
         let digest = sha256Hex(bearer)
-        let record = try await store.transaction { try await $0.read(TokenRecord.self, StoreKey(Table.tokens, digest)) }
-        return record.map { Principal("token:\($0.value.name)") }
+        if let p = tokenCache.withLock({ $0[digest] }) { return p }
+        let record = try await store.snapshot { try await $0.read(TokenRecord.self, StoreKey(Table.tokens, digest)) }
+        let principal = record.map { Principal("token:\($0.value.name)") }
+        if let principal { tokenCache.withLock { $0[digest] = principal } }
+        return principal
     }
 }

@@ -59,6 +59,8 @@ public final class ControlPlane: Sendable {
     let entropy: Mutex<SystemEntropy>
     /// Idempotency keys whose first request is still being served (a retry now gets 409).
     let inFlight = Mutex<Set<String>>([])
+    /// Principals of tokens seen, by the SHA-256 of the secret.
+    let tokenCache = Mutex<[String: Principal]>([:])
     let wake: AsyncStream<Void>.Continuation
     /// Fires when a task is queued (the controllers' wake-up).
     public let wakeups: AsyncStream<Void>

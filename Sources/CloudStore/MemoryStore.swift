@@ -36,6 +36,10 @@ public final class MemoryStore: Store {
         throw StoreError.serializationFailure
     }
 
+    public func snapshot<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
+        try await body(MemoryTransaction(snapshot: state.withLock { $0 }, readOnly: true))
+    }
+
     /// Applies the staged writes if the transaction's reads still hold; false on a conflict.
     func commit(_ txn: MemoryTransaction) throws -> Bool {
         try state.withLock { s in
@@ -116,8 +120,13 @@ final class MemoryTransaction: StoreTransaction {
     /// Staged writes (nil value: delete), and the order they were made in.
     var writes: [StoreKey: [UInt8]?] = [:]
     var writeOrder: [StoreKey] = []
+    /// True for a snapshot: writes throw.
+    let readOnly: Bool
 
-    init(snapshot: MemoryStore.State) { self.snapshot = snapshot }
+    init(snapshot: MemoryStore.State, readOnly: Bool = false) {
+        self.snapshot = snapshot
+        self.readOnly = readOnly
+    }
 
     /// The row as this transaction sees it (its own writes first).
     func current(_ key: StoreKey) -> StoredRow? {
@@ -147,6 +156,7 @@ final class MemoryTransaction: StoreTransaction {
     }
 
     func check(_ key: StoreKey, _ expect: WritePrecondition) throws {
+        if readOnly { throw StoreError.unavailable("a write inside a read-only snapshot") }
         let found = current(key)?.version
         switch expect {
         case .any: return

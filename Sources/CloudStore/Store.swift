@@ -147,6 +147,11 @@ public protocol Store: Sendable {
 
     /// Changes committed after `sequence`, oldest first, at most `limit`.
     func changes(after sequence: UInt64, limit: Int) async throws -> [StoreChange]
+
+    /// Runs `body` as a read-only transaction over one consistent snapshot; a write in it throws.
+    /// Backends may serve it beside the writer (SQLite's WAL readers, a PostgreSQL READ ONLY
+    /// transaction); it never waits for a write transaction to finish.
+    func snapshot<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T
 }
 
 /// One versioned schema migration of a database backend.

@@ -13,6 +13,16 @@ final class AsyncGate: Sendable {
 
     /// Waits until the gate is free and takes it.
     func acquire() async {
+        // uncontended: take it without suspending
+        if state.withLock({ s in
+            s.held
+                ? false
+                : {
+                    s.held = true; return true
+                }()
+        }) {
+            return
+        }
         await withCheckedContinuation { (c: CheckedContinuation<Void, Never>) in
             let now = state.withLock { s -> Bool in
                 if !s.held {
@@ -25,6 +35,9 @@ final class AsyncGate: Sendable {
             if now { c.resume() }
         }
     }
+
+    /// True while someone waits for the gate.
+    var hasWaiters: Bool { state.withLock { $0.head < $0.waiters.count } }
 
     /// Hands the gate to the next waiter, or frees it.
     func release() {

@@ -1,6 +1,7 @@
 import CSQLite
 import CloudStore
 import Foundation
+import Synchronization
 
 /// How much a power cut may lose.
 public enum SQLiteDurability: String, Sendable, CaseIterable {
@@ -28,6 +29,13 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     public let durability: SQLiteDurability
     /// The data directory's lock file, held while the store is open (-1: none).
     let lockFD: Int32
+    /// Reader connections for snapshots (WAL readers run beside the writer), each with its gate.
+    let readers: [(connection: SQLiteConnection, gate: AsyncGate)]
+    let nextReader = Atomic<Int>(0)
+    /// The open group-commit batch (touched only while holding `gate`).
+    var batch: CommitBatch?
+    /// Reader connections opened beside the writer.
+    public static let readerCount = 4
 
     /// Opens (creating if needed) the database at `path` and, unless `migrate` is false,
     /// applies pending migrations.
@@ -44,6 +52,11 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
             try connection.exec("PRAGMA journal_mode=WAL")
             try connection.exec("PRAGMA synchronous=\(durability == .full ? "FULL" : "NORMAL")")
             try connection.exec("PRAGMA foreign_keys=ON")
+            readers = try (0..<Self.readerCount).map { _ in
+                let r = try SQLiteConnection(path: path)
+                try r.exec("PRAGMA query_only=1")
+                return (r, AsyncGate())
+            }
         } catch let e as SQLiteError {
             throw StoreError.unavailable(e.description)
         }
@@ -74,25 +87,79 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
 
     deinit { if lockFD >= 0 { close(lockFD) } }
 
-    /// Runs `body` on the connection inside `BEGIN IMMEDIATE … COMMIT`, rolling back on a throw.
+    /// Runs `body` on the connection as one transaction, rolling its writes back on a throw.
+    ///
+    /// Group commit: a transaction runs inside its own savepoint of the open SQLite transaction;
+    /// when others are waiting for the connection it hands the connection on uncommitted, and the
+    /// last of the batch (no one waiting, or `maxBatch` reached) commits for all. Every member
+    /// returns only after that commit (a failed commit fails them all), so an acknowledged write
+    /// is durable as `durability` promises, and the order of the batch is a serial order.
     func write<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
-        try await gate.withGate {
+        await gate.acquire()
+        if batch == nil {
             do {
                 try connection.exec("BEGIN IMMEDIATE")
             } catch let e as SQLiteError {
+                gate.release()
                 throw StoreError.unavailable(e.description)
             }
+            batch = CommitBatch()
+        }
+        guard let current = batch else { preconditionFailure("no batch while holding the gate") }
+        var outcome: Result<T, any Error>
+        do {
+            try connection.exec("SAVEPOINT txn")
+            outcome = .success(try await body(connection))
+            try connection.exec("RELEASE txn")
+        } catch {
+            outcome = .failure(error)
             do {
-                let result = try await body(connection)
-                try connection.exec("COMMIT")
-                return result
+                try connection.exec("ROLLBACK TO txn")
+                try connection.exec("RELEASE txn")
             } catch {
-                try? connection.exec("ROLLBACK")
-                if let e = error as? SQLiteError { throw StoreError.unavailable(e.description) }
-                throw error
+                current.broken = true
             }
         }
+        current.size += 1
+        let committed: Result<Void, any Error>
+        if gate.hasWaiters && current.size < Self.maxBatch && !current.broken {
+            committed = await withCheckedContinuation { (k: CheckedContinuation<Result<Void, any Error>, Never>) in
+                current.members.append(k)
+                gate.release()
+            }
+        } else {
+            batch = nil
+            committed = commit(current)
+            gate.release()
+            for m in current.members { m.resume(returning: committed) }
+        }
+        if case .failure(let e) = committed { throw e }
+        switch outcome {
+        case .success(let v): return v
+        case .failure(let e as SQLiteError): throw StoreError.unavailable(e.description)
+        case .failure(let e): throw e
+        }
     }
+
+    /// Commits `b` (or rolls it back when a savepoint could not be undone).
+    func commit(_ b: CommitBatch) -> Result<Void, any Error> {
+        do {
+            if b.broken {
+                try? connection.exec("ROLLBACK")
+                return .failure(StoreError.unavailable("a transaction could not be rolled back; its batch was dropped"))
+            }
+            try connection.exec("COMMIT")
+            return .success(())
+        } catch let e as SQLiteError {
+            try? connection.exec("ROLLBACK")
+            return .failure(StoreError.unavailable(e.description))
+        } catch {
+            return .failure(error)
+        }
+    }
+
+    /// Transactions that share one SQLite commit at most.
+    static let maxBatch = 64
 
     @discardableResult
     public func transaction<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
@@ -100,6 +167,25 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
             let txn = SQLiteTransaction(c)
             defer { txn.open = false }
             return try await body(txn)
+        }
+    }
+
+    public func snapshot<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
+        let (c, gate) = readers[nextReader.add(1, ordering: .relaxed).oldValue % readers.count]
+        return try await gate.withGate {
+            do {
+                try c.exec("BEGIN")
+            } catch let e as SQLiteError {
+                throw StoreError.unavailable(e.description)
+            }
+            defer { try? c.exec("COMMIT") }
+            let txn = SQLiteTransaction(c, readOnly: true)
+            defer { txn.open = false }
+            do {
+                return try await body(txn)
+            } catch let e as SQLiteError {
+                throw StoreError.unavailable(e.description)
+            }
         }
     }
 
@@ -135,7 +221,21 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     }
 
     public func lease(_ name: String) async throws -> LeaseRecord? {
-        try await write { try Self.lease(name, $0) }
+        try await read { try Self.lease(name, $0) }
+    }
+
+    /// Runs `body` on a reader connection inside one snapshot (committed data only).
+    func read<T>(_ body: (SQLiteConnection) throws -> T) async throws -> T {
+        let (c, gate) = readers[nextReader.add(1, ordering: .relaxed).oldValue % readers.count]
+        return try await gate.withGate {
+            do {
+                try c.exec("BEGIN")
+                defer { try? c.exec("COMMIT") }
+                return try body(c)
+            } catch let e as SQLiteError {
+                throw StoreError.unavailable(e.description)
+            }
+        }
     }
 
     static func lease(_ name: String, _ c: SQLiteConnection) throws -> LeaseRecord? {
@@ -156,7 +256,7 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
 
     public func changes(after sequence: UInt64, limit: Int) async throws -> [StoreChange] {
         precondition(limit > 0, "a change feed page holds at least one change")
-        return try await write { c in
+        return try await read { c in
             try c.query(
                 "SELECT seq, tbl, id, version, kind FROM changes WHERE seq > ? ORDER BY seq LIMIT ?",
                 [.int(Int64(bitPattern: sequence)), .int(Int64(limit))]
@@ -169,15 +269,32 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     }
 }
 
+/// Transactions sharing one SQLite commit, and those waiting for it.
+final class CommitBatch {
+    var members: [CheckedContinuation<Result<Void, any Error>, Never>] = []
+    var size = 0
+    /// A savepoint could not be rolled back: the batch must not commit.
+    var broken = false
+}
+
 /// A transaction on the store's connection, valid only inside `transaction`'s body.
 final class SQLiteTransaction: StoreTransaction {
     let c: SQLiteConnection
+    let readOnly: Bool
     var open = true
 
-    init(_ c: SQLiteConnection) { self.c = c }
+    init(_ c: SQLiteConnection, readOnly: Bool = false) {
+        self.c = c
+        self.readOnly = readOnly
+    }
 
     func live() {
         precondition(open, "a store transaction used after its body returned")
+    }
+
+    func writable() throws {
+        live()
+        if readOnly { throw StoreError.unavailable("a write inside a read-only snapshot") }
     }
 
     func read(_ key: StoreKey) async throws -> StoredRow? {
@@ -229,7 +346,7 @@ final class SQLiteTransaction: StoreTransaction {
 
     @discardableResult
     func put(_ key: StoreKey, _ value: [UInt8], expect: WritePrecondition) async throws -> UInt64 {
-        live()
+        try writable()
         let version = (try check(key, expect) ?? 0) + 1
         try c.run(
             "INSERT INTO rows (tbl, id, version, value) VALUES (?, ?, ?, ?) "
@@ -240,9 +357,38 @@ final class SQLiteTransaction: StoreTransaction {
     }
 
     func delete(_ key: StoreKey, expect: WritePrecondition) async throws {
-        live()
+        try writable()
         guard let found = try check(key, expect) else { return }
         try c.run("DELETE FROM rows WHERE tbl = ? AND id = ?", [.text(key.table), .text(key.id)])
         try record(key, found, .delete)
+    }
+}
+
+extension SQLiteStore {
+    /// The baseline of `cloudplane bench api`: `count` transactions of one single-row INSERT each,
+    /// straight to this database (same connection, same durability), from `concurrency` tasks.
+    /// Returns the seconds they took.
+    public func baselineInserts(_ count: Int, concurrency: Int) async throws -> Double {
+        try await write { try $0.exec("CREATE TABLE IF NOT EXISTS bench_baseline (id INTEGER PRIMARY KEY, v BLOB)") }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<concurrency {
+                group.addTask {
+                    // one BEGIN IMMEDIATE / INSERT / COMMIT per row, no group commit
+                    for i in stride(from: w, to: count, by: concurrency) {
+                        try await self.gate.withGate {
+                            try self.connection.exec("BEGIN IMMEDIATE")
+                            try self.connection.run(
+                                "INSERT INTO bench_baseline (v) VALUES (?)", [.blob(Array("row \(i)".utf8))])
+                            try self.connection.exec("COMMIT")
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let d = (clock.now - start).components
+        return Double(d.seconds) + Double(d.attoseconds) / 1e18
     }
 }

@@ -220,6 +220,18 @@ extension StoreConformance {
                 return try await t.scan(table: "instances", after: nil, limit: 2).map(\.key.id)
             }
             try require(own == ["inst-099", "inst-100"], "first page inside the writing transaction: \(own)")
-        }
+        },
+        StoreConformanceCase(name: "a snapshot reads committed rows and refuses writes") { store in
+            let k = StoreKey("nodes", "node-1")
+            try await store.transaction { try await $0.put(k, bytes("a"), expect: .absent) }
+            let seen = try await store.snapshot { try await $0.read(k) }
+            try require(seen?.value == bytes("a") && seen?.version == 1, "snapshot read \(String(describing: seen))")
+            do {
+                try await store.snapshot { try await $0.put(StoreKey("nodes", "node-2"), bytes("b"), expect: .absent) }
+                throw ConformanceFailure("a snapshot wrote")
+            } catch is StoreError {}
+            let after = try await store.transaction { try await $0.scan(table: "nodes").map(\.key.id) }
+            try require(after == ["node-1"], "rows after a refused snapshot write: \(after)")
+        },
     ]
 }

@@ -4,11 +4,12 @@ import CloudBench
 import CloudScenario
 import CloudSim
 
-struct BenchCommand: ParsableCommand {
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Run the performance benchmarks.",
         subcommands: [
             BenchSim.self, BenchScheduler.self, BenchSchedulerQuality.self, BenchExposition.self, BenchRemoteWrite.self,
+            BenchAPI.self,
         ])
 }
 

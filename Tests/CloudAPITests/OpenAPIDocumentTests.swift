@@ -33,7 +33,8 @@ import Testing
         #expect(committed == OpenAPIDocument.json + "\n", "run python3 scripts/openapi.py")
         let f = try await ServiceFixture.make()
         let app = Application(
-            router: API(plane: f.plane, backend: nil, version: "t").router(status: StatusSource(metrics: { [] }, healthy: { true })))
+            router: API(plane: f.plane, backend: nil, version: "t").router(
+                status: StatusSource(metrics: { [] }, healthy: { true })))
         try await app.test(.router) { client in
             let r = try await client.execute(uri: "/api/openapi.json", method: .get)
             #expect(r.status == .ok && String(buffer: r.body) == OpenAPIDocument.json)

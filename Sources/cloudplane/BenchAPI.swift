@@ -1,0 +1,67 @@
+import ArgumentParser
+import CloudAPI
+import CloudModel
+import CloudScenario
+import CloudService
+import CloudSim
+import CloudStore
+import CloudStoreSQLite
+import Foundation
+import Hummingbird
+import Synchronization
+
+struct BenchAPI: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api",
+        abstract:
+            "Creates/s through HTTP with concurrent clients against a raw single-row-insert baseline on the same "
+            + "database, GET latency, and listing 10,000 instances page by page.")
+
+    @Option(help: "Concurrent HTTP clients.") var clients = 64
+    @Option(help: "Creates per measured run (and as many baseline inserts).") var creates = 2000
+    @Option(help: "Measured runs (the median is reported).") var runs = 3
+    @Option(help: "Store backend: sqlite.") var backend = "sqlite"
+    @Option(help: "text or json.") var format: OutputFormat = .json
+
+    func validate() throws {
+        guard (1...1024).contains(clients) else { throw ValidationError("--clients must be 1...1024") }
+        guard creates >= clients && creates <= 1_000_000 else {
+            throw ValidationError("--creates must be clients...1000000")
+        }
+        guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1...20") }
+        guard backend == "sqlite" else { throw ValidationError("--backend must be sqlite (postgres is not built yet)") }
+    }
+
+    func run() async throws {
+        let dir = NSTemporaryDirectory() + "cloudplane-bench-api-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try await SQLiteStore(directory: dir)
+        let rig = try await BenchAPIRig.start(store: store)
+        defer { rig.server.cancel() }
+        var rates: [Double] = []
+        var baselines: [Double] = []
+        var createLatencies: [Double] = []
+        var ids: [String] = []
+        for r in 0..<runs {
+            let (rate, lat, made) = try await rig.createRun(run: r, creates: creates, clients: clients)
+            rates.append(rate)
+            createLatencies += lat
+            ids += made
+            baselines.append(Double(creates) / (try await store.baselineInserts(creates, concurrency: clients)))
+        }
+        let gets = try await rig.getRun(ids: ids, count: creates, clients: clients)
+        let listSeconds = try await rig.listRun(total: 10_000, have: ids.count)
+        let median = { (v: [Double]) in quantile(v, 0.5) }
+        let o: [String: Any] = [
+            "backend": backend, "clients": clients, "creates": creates, "runs": runs,
+            "creates_per_second": median(rates), "creates_per_second_runs": rates,
+            "baseline_inserts_per_second": median(baselines), "baseline_inserts_per_second_runs": baselines,
+            "ratio": median(rates) / max(median(baselines), 1e-9),
+            "create_p50_ms": quantile(createLatencies, 0.5), "create_p99_ms": quantile(createLatencies, 0.99),
+            "get_p50_ms": quantile(gets, 0.5), "get_p99_ms": quantile(gets, 0.99), "list_10k_seconds": listSeconds,
+            "durability": store.durability.rawValue,
+        ]
+        let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    }
+}
