@@ -33,6 +33,7 @@ smoke: build
 	$(RELEASE_BIN) bench scheduler --hosts 10000 --requests 50000 --format json
 	$(RELEASE_BIN) bench exposition --series 100000 --runs 3 --format json
 	$(RELEASE_BIN) bench remote-write --samples 1000000 --format json
+	$(RELEASE_BIN) bench api --creates 640 --runs 1 --format json
 
 # Observability against real services on loopback: promtool, the OpenMetrics parser, Prometheus
 # scraping and receiving remote-write, Alertmanager, every dashboard query and alert rule.
@@ -62,6 +63,7 @@ bench: build
 	$(RELEASE_BIN) bench scheduler-quality --format json
 	$(RELEASE_BIN) bench exposition --series 1000000 --format json
 	$(RELEASE_BIN) bench remote-write --samples 10000000 --format json
+	$(RELEASE_BIN) bench api --format json
 
 clean:
 	rm -rf .build cloudplane-data

@@ -61,6 +61,13 @@ struct BenchAPI: AsyncParsableCommand {
             "get_p50_ms": quantile(gets, 0.5), "get_p99_ms": quantile(gets, 0.99), "list_10k_seconds": listSeconds,
             "durability": store.durability.rawValue,
         ]
+        if format == .text {
+            print(
+                "api (\(backend), \(clients) clients): \(Int(median(rates))) creates/s vs \(Int(median(baselines))) raw "
+                    + "inserts/s (ratio \(o["ratio"] ?? 0)); GET p50 \(o["get_p50_ms"] ?? 0) ms, p99 \(o["get_p99_ms"] ?? 0) ms; "
+                    + "10,000 listed in \(listSeconds) s")
+            return
+        }
         let data = try JSONSerialization.data(withJSONObject: o, options: [.sortedKeys])
         print(String(decoding: data, as: UTF8.self))
     }

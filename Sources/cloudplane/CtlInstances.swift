@@ -7,8 +7,8 @@ struct CtlInstances: AsyncParsableCommand {
         abstract: "Instances: list, show, create, start, stop, restart, kill, delete, migrate (by ID or name).")
     @Argument(help: "list | show X | create NAME | start X | stop X | restart X | kill X | delete X | migrate X")
     var words: [String] = ["list"]
-    @Option(help: "Cluster to place in (create), or to list.") var cluster: String?
-    @Option(help: "Node to place on (create), or to list.") var node: String?
+    @Option(help: "Cluster to place in (create; ID or name), or to list (ID).") var cluster: String?
+    @Option(help: "Node to place on (create; ID or name), or to list (ID).") var node: String?
     @Option(help: "Owning organization (create), or to list.") var organization: String?
     @Option(help: "Flavor, e.g. m1.large (create).") var flavor: String?
     @Option(help: "vCPUs (create, without --flavor).") var vcpus: Int?
@@ -69,14 +69,24 @@ struct CtlInstances: AsyncParsableCommand {
         return id
     }
 
+    /// The ID of the cluster or node named `text` (IDs pass through).
+    func lookup(_ c: CtlClient, _ text: String, prefix: String, in path: String) async throws -> String {
+        if text.hasPrefix(prefix) { return text }
+        let all = try await c.call("GET", path) as? [[String: Any]] ?? []
+        guard let id = all.first(where: { $0["name"] as? String == text })?["id"] as? String else {
+            throw CtlFailure(description: "no \(path.split(separator: "/").last ?? "") named '\(text)'")
+        }
+        return id
+    }
+
     func create(_ c: CtlClient, name: String) async throws {
         var body: [String: Any] = ["name": name]
         if let node {
-            body["destination"] = ["node_id": node]
+            body["destination"] = ["node_id": try await lookup(c, node, prefix: "node-", in: "/api/v1/nodes")]
         } else if let cluster {
-            body["destination"] = ["cluster_id": cluster]
+            body["destination"] = ["cluster_id": try await lookup(c, cluster, prefix: "cls-", in: "/api/v1/clusters")]
         } else {
-            throw ValidationError("create needs --cluster or --node")
+            throw ValidationError("create needs --cluster or --node (an ID or a name)")
         }
         if let flavor { body["flavor"] = flavor }
         if let vcpus { body["cpu"] = ["sockets": 1, "cores": vcpus, "threads": 1] }

@@ -122,8 +122,7 @@ def test_ctl_creates_waits_lists_stops_and_deletes():
         def ctl(*args):
             r = subprocess.run([BIN, "ctl", *args], capture_output=True, text=True, env=env, timeout=60)
             return r.returncode, r.stdout, r.stderr
-        cluster = node_named(port, "cpu-01")["cluster_id"]
-        rc, out, err = ctl("instances", "create", "ctl-01", "--cluster", cluster, "--vcpus", "2", "--memory", "1024",
+        rc, out, err = ctl("instances", "create", "ctl-01", "--cluster", "general", "--vcpus", "2", "--memory", "1024",
                            "--wait", "--format", "json")
         assert rc == 0, err
         assert json.loads(out)["state_name"] == "running" and "instance.deploy: stopped (100%)" in err
