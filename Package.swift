@@ -29,6 +29,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         // Bench-only: the exposition baseline of `cloudplane bench exposition`.
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
@@ -43,6 +44,13 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // The embedded default store: one SQLite file in WAL mode, one writer.
         .target(name: "CloudStoreSQLite", dependencies: ["CloudStore", "CSQLite"]),
+        // PostgreSQL and CockroachDB through postgres-nio: SERIALIZABLE, whole-transaction retries.
+        .target(
+            name: "CloudStorePostgres",
+            dependencies: [
+                "CloudStore", .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
         // Shipped test support: manual clock, HA harness, fake placement, store conformance suite.
         .target(name: "CloudTestKit", dependencies: ["CloudControl", "CloudModel", "CloudStore", "CloudService"]),
         // Metric families and their exposition (Prometheus text 0.0.4, OpenMetrics 1.0); no I/O.
@@ -99,7 +107,7 @@ let package = Package(
             name: "cloudplane",
             dependencies: [
                 "CloudScenario", "CloudTelemetry", "CloudAPI", "CloudRemoteWrite", "CloudBench", "CRadixBaseline",
-                "CloudService", "CloudStore", "CloudStoreSQLite", "CloudModel", "CloudScheduler",
+                "CloudService", "CloudStore", "CloudStoreSQLite", "CloudStorePostgres", "CloudModel", "CloudScheduler",
                 "ExpositionBaseline",
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,7 +120,9 @@ let package = Package(
         .testTarget(name: "CloudControlTests", dependencies: ["CloudControl", "CloudModel", "CloudTestKit"]),
         .testTarget(
             name: "CloudStoreTests",
-            dependencies: ["CloudStore", "CloudStoreSQLite", "CloudTestKit", "CloudRuntime", "CloudControl"]),
+            dependencies: [
+                "CloudStore", "CloudStoreSQLite", "CloudStorePostgres", "CloudTestKit", "CloudRuntime", "CloudControl",
+            ]),
         .testTarget(name: "CloudSimTests", dependencies: ["CloudSim", "CloudBench"]),
         .testTarget(
             name: "CloudTelemetryTests",

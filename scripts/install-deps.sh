@@ -13,6 +13,8 @@ PACKAGES=(
   libsnappy-dev
   # Prometheus, promtool and Alertmanager: the observability tests start them on loopback
   prometheus prometheus-alertmanager
+  # the PostgreSQL store is tested against a real server the tests start (initdb in a temp dir)
+  postgresql-15
   # the integration tests (tests/integration) run on Python 3
   python3
 )

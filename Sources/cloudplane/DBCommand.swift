@@ -13,15 +13,11 @@ struct DBCommand: AsyncParsableCommand {
 /// Which store a `db` command opens.
 struct DBOptions: ParsableArguments {
     @Option(help: "Directory of the embedded SQLite store.") var dataDir = "./cloudplane-data"
+    @Option(help: ArgumentHelp("PostgreSQL store URL instead of SQLite.", valueName: "URL")) var database: String?
     @Option(help: "Output: text or json.") var format: OutputFormat = .text
 
     func open(migrate: Bool) async throws -> any MigratingStore {
-        do {
-            return try await SQLiteStore(directory: dataDir, migrate: migrate)
-        } catch {
-            printError("error: --data-dir \(dataDir): \(error)")
-            throw ExitCode(2)
-        }
+        try await openStore(database: database, dataDir: dataDir, migrate: migrate)
     }
 }
 

@@ -41,6 +41,11 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Directory of the embedded SQLite store (created if missing).") var dataDir = "./cloudplane-data"
     @Option(
         help: ArgumentHelp(
+            "PostgreSQL (or CockroachDB) store instead of SQLite: postgres://user@host:port/db, or "
+                + "postgres://user@localhost/db?host=/socket/dir&port=5432.", valueName: "URL"))
+    var database: String?
+    @Option(
+        help: ArgumentHelp(
             "Secret of the bootstrap admin token on first start, instead of a random one (automation, tests).",
             valueName: "SECRET"))
     var bootstrapToken: String?
@@ -100,7 +105,7 @@ struct ServeCommand: AsyncParsableCommand {
         let (plane, controller) = try await openControlPlane(driver: driver, spec: spec)
         printError(
             "cloudplane serve: simulated backend '\(spec.name)' (\(spec.hostNames.count) hosts) from \(file) "
-                + "at \(speed)× real time; store: SQLite in \(dataDir)")
+                + "at \(speed)× real time; store: \(database.map { _ in "PostgreSQL" } ?? "SQLite in \(dataDir)")")
         let source = StatusSource(
             metrics: { await driver.metrics() }, healthy: { await driver.healthy() },
             registry: registry)

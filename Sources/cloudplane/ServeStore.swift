@@ -3,6 +3,7 @@ import CloudModel
 import CloudService
 import CloudSim
 import CloudStore
+import CloudStorePostgres
 import CloudStoreSQLite
 import Foundation
 import ServiceLifecycle
@@ -16,13 +17,7 @@ extension ServeCommand {
     ) async throws -> (
         ControlPlane, LifecycleController
     ) {
-        let store: SQLiteStore
-        do {
-            store = try await SQLiteStore(directory: dataDir)
-        } catch {
-            printError("error: --data-dir \(dataDir): \(error)")
-            throw ExitCode(2)
-        }
+        let store = try await openStore(database: database, dataDir: dataDir)
         let plane = ControlPlane(store: store)
         let (_, _, clusters, _) = await driver.inventory
         let backend = SimBackend(
@@ -35,6 +30,25 @@ extension ServeCommand {
         let line = try await ServeBootstrap(plane: plane, driver: driver, spec: spec, controller: controller).run()
         printError("cloudplane serve: \(line)")
         return (plane, controller)
+    }
+}
+
+/// The store `--database` names (a postgres:// URL), or SQLite in `--data-dir`; exits 2 naming
+/// the flag when it cannot be opened.
+func openStore(database: String?, dataDir: String, migrate: Bool = true) async throws -> any MigratingStore {
+    if let url = database {
+        do {
+            return try await PostgresStore(url: url, migrate: migrate)
+        } catch {
+            printError("error: --database: \(error)")
+            throw ExitCode(2)
+        }
+    }
+    do {
+        return try await SQLiteStore(directory: dataDir, migrate: migrate)
+    } catch {
+        printError("error: --data-dir \(dataDir): \(error)")
+        throw ExitCode(2)
     }
 }
 

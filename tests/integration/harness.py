@@ -84,12 +84,45 @@ class Services:
     def close(self):
         for p in reversed(self.procs):
             p.stop()
+        for stop in reversed(getattr(self, "pg_stops", [])):
+            stop()
         for e in self.hangs:
             e.set()
         for s in self.servers:
             s.shutdown()
             s.server_close()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+    def postgres(self):
+        """Starts a PostgreSQL server of its own (initdb in this harness's directory, a unix socket
+        only, as the `postgres` user when root) and returns a store URL of a fresh database."""
+        import glob, pwd
+        bins = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+        assert bins, "no PostgreSQL server binaries (install postgresql-15)"
+        bin_dir = os.path.dirname(bins[-1])
+        base = os.path.join(self.dir, "pg")
+        sock = os.path.join(base, "sock")
+        os.makedirs(sock)
+        prefix = []
+        if os.getuid() == 0:
+            pw = pwd.getpwnam("postgres")
+            os.chmod(self.dir, 0o755)
+            for d in (base, sock):
+                os.chown(d, pw.pw_uid, pw.pw_gid)
+            prefix = ["runuser", "-u", "postgres", "--"]
+        port = free_port()
+
+        def pg(*args):
+            subprocess.run(prefix + [os.path.join(bin_dir, args[0]), *args[1:]], check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+        pg("initdb", "-D", f"{base}/data", "-A", "trust", "-U", "cloudplane", "--no-sync", "-E", "UTF8")
+        pg("pg_ctl", "-D", f"{base}/data", "-l", f"{base}/server.log", "-w", "-o",
+           f"-c listen_addresses='' -k {sock} -p {port} -c max_connections=200", "start")
+        if not hasattr(self, "pg_stops"):
+            self.pg_stops = []
+        self.pg_stops.append(lambda: pg("pg_ctl", "-D", f"{base}/data", "-m", "fast", "-w", "stop"))
+        pg("createdb", "-h", sock, "-p", str(port), "-U", "cloudplane", "cloudplane")
+        return f"postgres://cloudplane@localhost/cloudplane?host={sock}&port={port}"
 
     def start(self, args, name):
         p = Process(args, name, self.dir)

@@ -2,6 +2,7 @@
 persistence across restarts, HA restarts of API-created instances, authentication, request IDs,
 and the `cloudplane ctl` client."""
 import json, os, subprocess, urllib.error, urllib.request
+import pytest
 from harness import BIN, TOKEN, Services, wait_until
 
 
@@ -33,11 +34,13 @@ def node_named(port, name):
     return next(n for n in nodes if n["name"] == name)
 
 
-def test_instances_tasks_and_history_survive_a_restart():
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_instances_tasks_and_history_survive_a_restart(backend):
     s = Services()
     data = os.path.join(s.dir, "store")
     try:
-        serve, port = s.serve(data_dir=data, speed=1)
+        extra = ["--database", s.postgres()] if backend == "postgres" else []
+        serve, port = s.serve(*extra, data_dir=data, speed=1)
         assert "bootstrap admin token (shown once" in serve.output()
         _, _, before = api(port, "GET", "/api/v1/instances")
         demo = 2 + 8 + 4 + 16 + 8  # the demo's workload groups
@@ -51,7 +54,7 @@ def test_instances_tasks_and_history_survive_a_restart():
         _, _, orgs = api(port, "GET", "/api/v1/organizations")
         assert serve.terminate(30) == 0, serve.output()
 
-        serve2, port2 = s.serve(data_dir=data, speed=1)
+        serve2, port2 = s.serve(*extra, data_dir=data, speed=1)
         assert "bootstrap admin token" not in serve2.output()
         assert "instance(s) adopted, 0 not" in serve2.output()
         _, _, after = api(port2, "GET", "/api/v1/instances")

@@ -2,6 +2,7 @@
 After a restart every acknowledged create exists exactly once, retries of every key converge, and
 `cloudplane db check` finds the store consistent (claims, capacity, tasks, acknowledged creates)."""
 import json, os, subprocess, threading, time, urllib.error, urllib.request
+import pytest
 from harness import BIN, TOKEN, Services, wait_until
 
 CLIENTS = 64
@@ -36,17 +37,19 @@ def all_instances(port):
         cursor = page[-1]["id"]
 
 
-def db_check(data):
-    r = subprocess.run([BIN, "db", "check", "--data-dir", data, "--format", "json"], capture_output=True, text=True,
-                       timeout=60)
+def db_check(store):
+    r = subprocess.run([BIN, "db", "check", *store, "--format", "json"], capture_output=True, text=True, timeout=60)
     return r.returncode, json.loads(r.stdout or "{}"), r.stderr
 
 
-def test_kill_9_under_64_concurrent_creates_loses_and_duplicates_nothing():
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_kill_9_under_64_concurrent_creates_loses_and_duplicates_nothing(backend):
     s = Services()
     data = os.path.join(s.dir, "store")
     try:
-        serve, port = s.serve(data_dir=data, speed=1)
+        store = ["--data-dir", data] if backend == "sqlite" else ["--database", s.postgres()]
+        extra = store if backend == "postgres" else []
+        serve, port = s.serve(*extra, data_dir=data, speed=1)
         cluster = next(n for n in get(port, "/api/v1/nodes") if n["name"] == "cpu-01")["cluster_id"]
         acked, attempted, lock, stop = {}, set(), threading.Lock(), threading.Event()
 
@@ -73,10 +76,10 @@ def test_kill_9_under_64_concurrent_creates_loses_and_duplicates_nothing():
             t.join(30)
         stop.set()
         assert len(acked) >= 400
-        rc, report, err = db_check(data)
+        rc, report, err = db_check(store)
         assert rc == 0 and report["consistent"], (report, err)
 
-        serve2, port2 = s.serve(data_dir=data, speed=1)
+        serve2, port2 = s.serve(*extra, data_dir=data, speed=1)
         by_name = {}
         for i in all_instances(port2):
             by_name.setdefault(i["name"], []).append(i["id"])
@@ -92,9 +95,9 @@ def test_kill_9_under_64_concurrent_creates_loses_and_duplicates_nothing():
         wait_until(lambda: all(i.get("task_id") is None for i in all_instances(port2)), 60,
                    "every deploy task finished")
         assert serve2.terminate(30) == 0
-        rc, report, err = db_check(data)
+        rc, report, err = db_check(store)
         assert rc == 0 and report["consistent"], (report, err)
-        print(f"crash test: {len(attempted)} creates attempted, {len(acked)} acknowledged before kill -9, "
+        print(f"crash test ({backend}): {len(attempted)} creates attempted, {len(acked)} acknowledged before kill -9, "
               f"{len(names)} instances after retries, db check consistent")
     finally:
         s.close()

@@ -1,8 +1,8 @@
 import Synchronization
 
 /// A first-come, first-served lock for async code: one holder at a time, waiters resumed in
-/// arrival order. It guards the store's one connection (SQLite has one writer).
-final class AsyncGate: Sendable {
+/// arrival order. It guards a backend's one writer (SQLite's connection, PostgreSQL's writes).
+package final class AsyncGate: Sendable {
     private struct State {
         var held = false
         var waiters: [CheckedContinuation<Void, Never>] = []
@@ -12,7 +12,9 @@ final class AsyncGate: Sendable {
     private let state = Mutex(State())
 
     /// Waits until the gate is free and takes it.
-    func acquire() async {
+    package init() {}
+
+    package func acquire() async {
         // uncontended: take it without suspending
         if state.withLock({ s in
             s.held
@@ -37,10 +39,10 @@ final class AsyncGate: Sendable {
     }
 
     /// True while someone waits for the gate.
-    var hasWaiters: Bool { state.withLock { $0.head < $0.waiters.count } }
+    package var hasWaiters: Bool { state.withLock { $0.head < $0.waiters.count } }
 
     /// Hands the gate to the next waiter, or frees it.
-    func release() {
+    package func release() {
         let next = state.withLock { s -> CheckedContinuation<Void, Never>? in
             precondition(s.held, "a gate released that nobody holds")
             guard s.head < s.waiters.count else {
@@ -57,7 +59,7 @@ final class AsyncGate: Sendable {
     }
 
     /// Runs `body` holding the gate.
-    func withGate<T>(_ body: () async throws -> T) async throws -> T {
+    package func withGate<T>(_ body: () async throws -> T) async throws -> T {
         await acquire()
         defer { release() }
         return try await body()

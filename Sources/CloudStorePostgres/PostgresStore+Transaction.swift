@@ -1,0 +1,141 @@
+import CloudStore
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import Synchronization
+
+extension PostgresStore {
+    @discardableResult
+    public func transaction<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
+        try await writers.withGate { try await retrying(body) }
+    }
+
+    /// Runs `body` until it commits, a non-retryable error, or `maxAttempts`.
+    func retrying<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
+        counters.withLock { $0.transactions += 1 }
+        for attempt in 0..<maxAttempts {
+            let marker = UUID().uuidString.lowercased()
+            do {
+                return try await attemptOnce(body, marker: marker)
+            } catch let e as AmbiguousCommit {
+                counters.withLock { $0.ambiguousCommits += 1 }
+                // the commit may or may not have happened: the marker row says which
+                if try await committed(marker) {
+                    counters.withLock { $0.ambiguousCommitted += 1 }
+                    guard let value = e.value as? T else {
+                        throw StoreError.unavailable("ambiguous commit lost its result")
+                    }
+                    return value
+                }
+            } catch {
+                guard let state = Self.sqlState(error), Self.retryable.contains(state) else { throw Self.mapped(error) }
+            }
+            counters.withLock { $0.retries += 1 }
+            await backoff(attempt)
+        }
+        throw StoreError.serializationFailure
+    }
+
+    /// A commit whose outcome is unknown, carrying the body's result in case it did commit.
+    struct AmbiguousCommit: Error, @unchecked Sendable {
+        let value: Any
+    }
+
+    func attemptOnce<T: Sendable>(_ body: (any StoreTransaction) async throws -> T, marker: String) async throws -> T {
+        try await client.withConnection { conn in
+            try await conn.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: logger)
+            let txn = PostgresTransaction(conn, logger: logger, readOnly: false)
+            do {
+                try await injectSerializationFailure(conn)
+                let value = try await body(txn)
+                try await txn.finish(marker: marker)
+                txn.open = false
+                do {
+                    try await conn.query("COMMIT", logger: logger)
+                } catch {
+                    // 40003, or the connection went away: the outcome is unknown
+                    if Self.sqlState(error) == "40003" || !(error is PSQLError)
+                        || (error as? PSQLError)?.serverInfo == nil
+                    {
+                        throw AmbiguousCommit(value: value)
+                    }
+                    throw error
+                }
+                if faults.withLock({ f in
+                    f.ambiguousCommits > 0
+                        ? {
+                            f.ambiguousCommits -= 1; return true
+                        }() : false
+                }) {
+                    throw AmbiguousCommit(value: value)
+                }
+                return value
+            } catch let e as AmbiguousCommit {
+                throw e
+            } catch {
+                txn.open = false
+                try? await conn.query("ROLLBACK", logger: logger)
+                throw error
+            }
+        }
+    }
+
+    /// Raises a real SQLSTATE 40001 on the server when a test asked for one.
+    func injectSerializationFailure(_ conn: PostgresConnection) async throws {
+        let inject = faults.withLock { f in
+            f.serializationFailures > 0
+                ? {
+                    f.serializationFailures -= 1; return true
+                }() : false
+        }
+        guard inject else { return }
+        try await conn.query(
+            "DO $$ BEGIN RAISE EXCEPTION 'injected serialization failure' USING ERRCODE = 'serialization_failure'; END $$",
+            logger: logger)
+    }
+
+    /// True when the transaction of `marker` committed.
+    func committed(_ marker: String) async throws -> Bool {
+        try await client.withConnection { conn in
+            let rows = try await conn.query("SELECT 1 FROM txn_markers WHERE id = \(marker)", logger: logger)
+            for try await _ in rows { return true }
+            return false
+        }
+    }
+
+    static func mapped(_ error: any Error) -> any Error {
+        if error is StoreError || !(error is PSQLError) { return error }
+        let e = error as? PSQLError
+        let text = e?.serverInfo?[.message] ?? "\(error)"
+        return StoreError.unavailable("postgres: \(text) (SQLSTATE \(e?.serverInfo?[.sqlState] ?? "none"))")
+    }
+
+    public func snapshot<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { conn in
+                try await conn.query("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+                let txn = PostgresTransaction(conn, logger: logger, readOnly: true)
+                defer { txn.open = false }
+                do {
+                    let v = try await body(txn)
+                    try await conn.query("COMMIT", logger: logger)
+                    return v
+                } catch {
+                    try? await conn.query("ROLLBACK", logger: logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    public func changes(after sequence: UInt64, limit: Int) async throws -> [StoreChange] {
+        precondition(limit > 0, "a change feed page holds at least one change")
+        return try await snapshot { t in
+            guard let txn = t as? PostgresTransaction else { return [] }
+            return try await txn.changes(after: sequence, limit: limit)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import CloudStore
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+
+/// One transaction on a leased connection. Writes are applied as they are made (the
+/// serializable transaction keeps them private); the change feed's entries are added at the end,
+/// numbered from the feed's head row, so feed order is commit order.
+final class PostgresTransaction: StoreTransaction {
+    let conn: PostgresConnection
+    let logger: Logger
+    let readOnly: Bool
+    var open = true
+    var pending: [(StoreKey, UInt64, StoreChange.Kind)] = []
+
+    init(_ conn: PostgresConnection, logger: Logger, readOnly: Bool) {
+        self.conn = conn
+        self.logger = logger
+        self.readOnly = readOnly
+    }
+
+    func live() { precondition(open, "a store transaction used after its body returned") }
+
+    func writable() throws {
+        live()
+        if readOnly { throw StoreError.unavailable("a write inside a read-only snapshot") }
+    }
+
+    static func bytes(_ b: ByteBuffer) -> [UInt8] { Array(b.readableBytesView) }
+
+    func read(_ key: StoreKey) async throws -> StoredRow? {
+        live()
+        let rows = try await conn.query(
+            "SELECT version, value FROM rows WHERE tbl = \(key.table) AND id = \(key.id)", logger: logger)
+        for try await (v, value) in rows.decode((Int64, ByteBuffer).self) {
+            return StoredRow(key: key, version: UInt64(v), value: Self.bytes(value))
+        }
+        return nil
+    }
+
+    func scan(table: String) async throws -> [StoredRow] {
+        live()
+        let rows = try await conn.query(
+            "SELECT id, version, value FROM rows WHERE tbl = \(table) ORDER BY id", logger: logger)
+        var out: [StoredRow] = []
+        for try await (id, v, value) in rows.decode((String, Int64, ByteBuffer).self) {
+            out.append(StoredRow(key: StoreKey(table, id), version: UInt64(v), value: Self.bytes(value)))
+        }
+        return out
+    }
+
+    func scan(table: String, after: String?, limit: Int) async throws -> [StoredRow] {
+        live()
+        precondition(limit > 0, "a page holds at least one row")
+        let rows = try await conn.query(
+            "SELECT id, version, value FROM rows WHERE tbl = \(table) AND id > \(after ?? "") ORDER BY id LIMIT \(limit)",
+            logger: logger)
+        var out: [StoredRow] = []
+        for try await (id, v, value) in rows.decode((String, Int64, ByteBuffer).self) {
+            out.append(StoredRow(key: StoreKey(table, id), version: UInt64(v), value: Self.bytes(value)))
+        }
+        return out
+    }
+
+    func version(_ key: StoreKey) async throws -> UInt64? {
+        let rows = try await conn.query(
+            "SELECT version FROM rows WHERE tbl = \(key.table) AND id = \(key.id)", logger: logger)
+        for try await v in rows.decode(Int64.self) { return UInt64(v) }
+        return nil
+    }
+
+    func check(_ key: StoreKey, _ expect: WritePrecondition) async throws -> UInt64? {
+        let found = try await version(key)
+        switch expect {
+        case .any: return found
+        case .absent: if found == nil { return found }
+        case .version(let v): if found == v { return found }
+        }
+        throw StoreError.conflict(key: key, expected: expect, found: found)
+    }
+
+    @discardableResult
+    func put(_ key: StoreKey, _ value: [UInt8], expect: WritePrecondition) async throws -> UInt64 {
+        try writable()
+        let version = (try await check(key, expect) ?? 0) + 1
+        try await conn.query(
+            """
+            INSERT INTO rows (tbl, id, version, value) VALUES (\(key.table), \(key.id), \(Int64(version)), \
+            \(ByteBuffer(bytes: value))) ON CONFLICT (tbl, id) DO UPDATE SET version = excluded.version, \
+            value = excluded.value
+            """, logger: logger)
+        pending.append((key, version, .put))
+        return version
+    }
+
+    func delete(_ key: StoreKey, expect: WritePrecondition) async throws {
+        try writable()
+        guard let found = try await check(key, expect) else { return }
+        try await conn.query("DELETE FROM rows WHERE tbl = \(key.table) AND id = \(key.id)", logger: logger)
+        pending.append((key, found, .delete))
+    }
+
+    /// Numbers this transaction's changes from the feed head and writes them, with the marker
+    /// row an ambiguous commit is read back by. A transaction that wrote nothing writes nothing.
+    func finish(marker: String) async throws {
+        guard !pending.isEmpty else { return }
+        let n = Int64(pending.count)
+        let rows = try await conn.query(
+            "UPDATE feed_head SET seq = seq + \(n) WHERE one = 1 RETURNING seq", logger: logger)
+        var end: Int64 = 0
+        for try await s in rows.decode(Int64.self) { end = s }
+        for (i, (key, version, kind)) in pending.enumerated() {
+            let seq = end - n + 1 + Int64(i)
+            try await conn.query(
+                """
+                INSERT INTO changes (seq, tbl, id, version, kind) VALUES (\(seq), \(key.table), \(key.id), \
+                \(Int64(version)), \(kind.rawValue))
+                """, logger: logger)
+        }
+        let now = Int64(Date().timeIntervalSince1970)
+        try await conn.query("INSERT INTO txn_markers (id, at) VALUES (\(marker), \(now))", logger: logger)
+    }
+
+    func changes(after sequence: UInt64, limit: Int) async throws -> [StoreChange] {
+        let rows = try await conn.query(
+            "SELECT seq, tbl, id, version, kind FROM changes WHERE seq > \(Int64(sequence)) ORDER BY seq LIMIT \(limit)",
+            logger: logger)
+        var out: [StoreChange] = []
+        for try await (seq, tbl, id, v, kind) in rows.decode((Int64, String, String, Int64, String).self) {
+            out.append(
+                StoreChange(
+                    sequence: UInt64(seq), key: StoreKey(tbl, id), version: UInt64(v),
+                    kind: kind == "delete" ? .delete : .put))
+        }
+        return out
+    }
+}
