@@ -1,6 +1,7 @@
 import CloudStore
 import Foundation
 import Logging
+import NIOCore
 import PostgresNIO
 
 extension PostgresStore {
@@ -138,5 +139,34 @@ extension PostgresStore {
             done.append(m.version)
         }
         return done
+    }
+}
+
+extension PostgresStore {
+    /// The baseline of `cloudplane bench api`: `count` single-row INSERT transactions (autocommit)
+    /// straight to this database from `concurrency` connections. Returns the seconds they took.
+    public func baselineInserts(_ count: Int, concurrency: Int) async throws -> Double {
+        try await client.withConnection { conn in
+            try await conn.query(
+                "CREATE TABLE IF NOT EXISTS bench_baseline (id BIGSERIAL PRIMARY KEY, v BYTEA NOT NULL)", logger: logger
+            )
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<concurrency {
+                group.addTask {
+                    try await self.client.withConnection { conn in
+                        for i in stride(from: w, to: count, by: concurrency) {
+                            let v = ByteBuffer(string: "row \(i)")
+                            try await conn.query("INSERT INTO bench_baseline (v) VALUES (\(v))", logger: self.logger)
+                        }
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let d = (clock.now - start).components
+        return Double(d.seconds) + Double(d.attoseconds) / 1e18
     }
 }

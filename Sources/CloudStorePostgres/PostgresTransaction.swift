@@ -80,18 +80,38 @@ final class PostgresTransaction: StoreTransaction {
         throw StoreError.conflict(key: key, expected: expect, found: found)
     }
 
+    /// One statement per write: the precondition is part of the upsert (`ON CONFLICT … WHERE`),
+    /// and only a refused write reads the row again to say what it found.
     @discardableResult
     func put(_ key: StoreKey, _ value: [UInt8], expect: WritePrecondition) async throws -> UInt64 {
         try writable()
-        let version = (try await check(key, expect) ?? 0) + 1
-        try await conn.query(
-            """
-            INSERT INTO rows (tbl, id, version, value) VALUES (\(key.table), \(key.id), \(Int64(version)), \
-            \(ByteBuffer(bytes: value))) ON CONFLICT (tbl, id) DO UPDATE SET version = excluded.version, \
-            value = excluded.value
-            """, logger: logger)
-        pending.append((key, version, .put))
-        return version
+        let bytes = ByteBuffer(bytes: value)
+        let rows: PostgresRowSequence
+        switch expect {
+        case .absent:
+            rows = try await conn.query(
+                """
+                INSERT INTO rows (tbl, id, version, value) VALUES (\(key.table), \(key.id), 1, \(bytes)) \
+                ON CONFLICT (tbl, id) DO NOTHING RETURNING version
+                """, logger: logger)
+        case .version(let v):
+            rows = try await conn.query(
+                """
+                UPDATE rows SET version = version + 1, value = \(bytes) WHERE tbl = \(key.table) AND id = \(key.id) \
+                AND version = \(Int64(v)) RETURNING version
+                """, logger: logger)
+        case .any:
+            rows = try await conn.query(
+                """
+                INSERT INTO rows (tbl, id, version, value) VALUES (\(key.table), \(key.id), 1, \(bytes)) \
+                ON CONFLICT (tbl, id) DO UPDATE SET version = rows.version + 1, value = excluded.value RETURNING version
+                """, logger: logger)
+        }
+        for try await v in rows.decode(Int64.self) {
+            pending.append((key, UInt64(v), .put))
+            return UInt64(v)
+        }
+        throw StoreError.conflict(key: key, expected: expect, found: try await version(key))
     }
 
     func delete(_ key: StoreKey, expect: WritePrecondition) async throws {
@@ -110,14 +130,17 @@ final class PostgresTransaction: StoreTransaction {
             "UPDATE feed_head SET seq = seq + \(n) WHERE one = 1 RETURNING seq", logger: logger)
         var end: Int64 = 0
         for try await s in rows.decode(Int64.self) { end = s }
-        for (i, (key, version, kind)) in pending.enumerated() {
-            let seq = end - n + 1 + Int64(i)
-            try await conn.query(
-                """
-                INSERT INTO changes (seq, tbl, id, version, kind) VALUES (\(seq), \(key.table), \(key.id), \
-                \(Int64(version)), \(kind.rawValue))
-                """, logger: logger)
-        }
+        // every change of the transaction in one statement
+        let seqs = (0..<pending.count).map { end - n + 1 + Int64($0) }
+        let tables = pending.map(\.0.table)
+        let ids = pending.map(\.0.id)
+        let versions = pending.map { Int64($0.1) }
+        let kinds = pending.map(\.2.rawValue)
+        try await conn.query(
+            """
+            INSERT INTO changes (seq, tbl, id, version, kind) SELECT * FROM unnest(\(seqs)::BIGINT[], \
+            \(tables)::TEXT[], \(ids)::TEXT[], \(versions)::BIGINT[], \(kinds)::TEXT[])
+            """, logger: logger)
         let now = Int64(Date().timeIntervalSince1970)
         try await conn.query("INSERT INTO txn_markers (id, at) VALUES (\(marker), \(now))", logger: logger)
     }

@@ -5,6 +5,7 @@ import CloudScenario
 import CloudService
 import CloudSim
 import CloudStore
+import CloudStorePostgres
 import CloudStoreSQLite
 import Foundation
 import Hummingbird
@@ -20,7 +21,9 @@ struct BenchAPI: AsyncParsableCommand {
     @Option(help: "Concurrent HTTP clients.") var clients = 64
     @Option(help: "Creates per measured run (and as many baseline inserts).") var creates = 2000
     @Option(help: "Measured runs (the median is reported).") var runs = 3
-    @Option(help: "Store backend: sqlite.") var backend = "sqlite"
+    @Option(help: "Store backend: sqlite (a fresh temporary file) or postgres (--database).") var backend = "sqlite"
+    @Option(help: ArgumentHelp("An empty PostgreSQL database for --backend postgres.", valueName: "URL"))
+    var database: String?
     @Option(help: "text or json.") var format: OutputFormat = .json
 
     func validate() throws {
@@ -29,13 +32,32 @@ struct BenchAPI: AsyncParsableCommand {
             throw ValidationError("--creates must be clients...1000000")
         }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1...20") }
-        guard backend == "sqlite" else { throw ValidationError("--backend must be sqlite (postgres is not built yet)") }
+        guard backend == "sqlite" || backend == "postgres" else {
+            throw ValidationError("--backend must be sqlite or postgres")
+        }
+        if backend == "postgres" && database == nil { throw ValidationError("--backend postgres needs --database URL") }
     }
 
     func run() async throws {
         let dir = NSTemporaryDirectory() + "cloudplane-bench-api-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let store = try await SQLiteStore(directory: dir)
+        let store: any MigratingStore
+        let baseline: @Sendable (Int, Int) async throws -> Double
+        var durability = "full"
+        if backend == "postgres", let url = database {
+            let pg = try await PostgresStore(url: url)
+            guard try await pg.snapshot({ try await $0.scan(table: Table.nodes, after: nil, limit: 1) }).isEmpty else {
+                throw ValidationError("--database must name an empty database (it holds nodes)")
+            }
+            store = pg
+            baseline = { try await pg.baselineInserts($0, concurrency: $1) }
+            durability = "postgres"
+        } else {
+            let lite = try await SQLiteStore(directory: dir)
+            store = lite
+            baseline = { try await lite.baselineInserts($0, concurrency: $1) }
+            durability = lite.durability.rawValue
+        }
         let rig = try await BenchAPIRig.start(store: store)
         defer { rig.server.cancel() }
         var rates: [Double] = []
@@ -47,7 +69,7 @@ struct BenchAPI: AsyncParsableCommand {
             rates.append(rate)
             createLatencies += lat
             ids += made
-            baselines.append(Double(creates) / (try await store.baselineInserts(creates, concurrency: clients)))
+            baselines.append(Double(creates) / (try await baseline(creates, clients)))
         }
         let gets = try await rig.getRun(ids: ids, count: creates, clients: clients)
         let listSeconds = try await rig.listRun(total: 10_000, have: ids.count)
@@ -59,7 +81,7 @@ struct BenchAPI: AsyncParsableCommand {
             "ratio": median(rates) / max(median(baselines), 1e-9),
             "create_p50_ms": quantile(createLatencies, 0.5), "create_p99_ms": quantile(createLatencies, 0.99),
             "get_p50_ms": quantile(gets, 0.5), "get_p99_ms": quantile(gets, 0.99), "list_10k_seconds": listSeconds,
-            "durability": store.durability.rawValue,
+            "durability": durability,
         ]
         if format == .text {
             print(
