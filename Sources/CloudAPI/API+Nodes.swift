@@ -54,10 +54,13 @@ extension API {
         }
         for action in ["cordon", "uncordon", "maintenance"] {
             on(r, .post, "/api/v1/nodes/:node_id/\(action)") { req, c in
-                HTTP.reply(
-                    try await plane.nodeAction(
-                        HTTP.principal(c), id: try HTTP.pathID(c, "node_id", .node), action: action,
-                        idempotencyKey: HTTP.idempotencyKey(req)))
+                let id = try HTTP.pathID(c, "node_id", .node)
+                let reply = try await plane.nodeAction(
+                    HTTP.principal(c), id: id, action: action, idempotencyKey: HTTP.idempotencyKey(req))
+                if let n = Wire.decode(NodeRecord.self, reply.body) {
+                    await backend?.setNode(id, schedulable: n.schedulable, maintenance: n.maintenance)
+                }
+                return HTTP.reply(reply)
             }
         }
     }

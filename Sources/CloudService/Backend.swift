@@ -54,4 +54,7 @@ public protocol InstanceBackend: Sendable {
     func migrate(_ id: String, to node: String?) async -> Result<BackendPlacement, BackendError>
     /// What runs where now, for the instances the backend knows.
     func observe(_ ids: [String]) async -> [ObservedInstance?]
+    /// Applies a node's state from the API: schedulable or cordoned; in maintenance (its HA
+    /// instances are moved away) or not.
+    func setNode(_ id: String, schedulable: Bool, maintenance: Bool) async
 }

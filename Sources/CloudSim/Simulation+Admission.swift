@@ -168,6 +168,18 @@ extension Simulation {
         }
     }
 
+    /// Cordons or uncordons node `id` in the scheduler, and asks HA to put it into maintenance
+    /// (its HA instances migrate away) or take it out, when that changes.
+    public mutating func setNode(_ id: ResourceID, schedulable: Bool, maintenance: Bool) {
+        guard let h = world.host(HostID(id)) else { return }
+        world.setSchedulable(h, schedulable && !maintenance)
+        let inMaintenance = control.store[host: HostID(id)]?.maintenanceRequested ?? false
+        if inMaintenance != maintenance { submit(.maintenance(host: HostID(id), enable: maintenance)) }
+        record(
+            "api: node '\(world.hosts[h].name)' \(schedulable ? "schedulable" : "cordoned")\(maintenance ? ", maintenance" : "")"
+        )
+    }
+
     /// Checks a request against what the fleet offers (clusters, zones, GPU profiles and
     /// models); the error names the field.
     public func validate(_ r: ResourceRequest) throws(SchedulerError) { try world.scheduler.validate(r) }

@@ -85,6 +85,10 @@ public final class FakeInstanceBackend: InstanceBackend {
         }
     }
 
+    public func setNode(_ id: String, schedulable: Bool, maintenance: Bool) async {
+        state.withLock { $0.calls.append("node \(id) schedulable=\(schedulable) maintenance=\(maintenance)") }
+    }
+
     public func observe(_ ids: [String]) async -> [ObservedInstance?] {
         state.withLock { s in ids.map { s.placed[$0] } }
     }

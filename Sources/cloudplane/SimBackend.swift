@@ -22,6 +22,9 @@ extension SimulationDriver {
         }
     }
     func register(_ o: Organization) { sim.registerOrganization(o) }
+    func setNode(_ id: ResourceID, schedulable: Bool, maintenance: Bool) {
+        sim.setNode(id, schedulable: schedulable, maintenance: maintenance)
+    }
     var inventory: ([Organization], [Datacenter], [Cluster], [Node]) {
         let i = sim.inventory
         return (i.organizations, i.datacenters, i.clusters, i.nodes)
@@ -106,6 +109,11 @@ struct SimBackend: InstanceBackend {
         if case .failure(let e) = await driver.migrate(rid, to: target) { return .failure(BackendError(e.description)) }
         let seen = await driver.observe([rid]).first ?? nil
         return .success(BackendPlacement(nodeID: seen?.nodeID?.rawValue ?? node, claim: "", gpus: seen?.gpuUUIDs ?? []))
+    }
+
+    func setNode(_ id: String, schedulable: Bool, maintenance: Bool) async {
+        guard let rid = try? ResourceID(parsing: id) else { return }
+        await driver.setNode(rid, schedulable: schedulable, maintenance: maintenance)
     }
 
     func observe(_ ids: [String]) async -> [ObservedInstance?] {

@@ -142,3 +142,24 @@ def test_ctl_creates_waits_lists_stops_and_deletes():
         assert out.splitlines()[0].split()[:2] == ["ID", "NAME"] and "cpu-03" in out
     finally:
         s.close()
+
+
+def test_a_cordoned_node_gets_no_new_instance_and_uncordon_restores_it():
+    s = Services()
+    try:
+        _, port = s.serve(speed=1)
+        node = node_named(port, "cpu-05")
+        st, _, n = api(port, "POST", f"/api/v1/nodes/{node['id']}/cordon")
+        assert st == 200 and n["schedulable"] is False
+        body = {"name": "pinned-01", "destination": {"node_id": node["id"]}, "cpu": {"cores": 1}, "memory": 512}
+        _, _, started = api(port, "POST", "/api/v2/instances", body)
+        done = wait_until(lambda: task_done(port, started["task_id"]), 30, "the deploy task")
+        assert done["exitstatus"].startswith("not placed"), done
+        assert api(port, "POST", f"/api/v1/nodes/{node['id']}/uncordon")[2]["schedulable"] is True
+        body["name"] = "pinned-02"
+        _, _, started = api(port, "POST", "/api/v2/instances", body)
+        done = wait_until(lambda: task_done(port, started["task_id"]), 30, "the second deploy task")
+        assert done["exitstatus"] == "OK", done
+        assert api(port, "GET", f"/api/v1/instances/{started['instance_id']}")[2]["instance"]["node_id"] == node["id"]
+    finally:
+        s.close()
