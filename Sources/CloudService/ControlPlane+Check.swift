@@ -5,7 +5,7 @@ import Foundation
 extension ControlPlane {
     /// Checks the store's invariants, read in one transaction: placed instances name a node that
     /// exists and hold a claim; no GPU is held twice; no node's memory is over-committed; every
-    /// instance's running action names an unfinished task and every unfinished task an instance;
+    /// instance's running action names an unfinished task and every unfinished task an instance and a queue row (and no other task one);
     /// every stored create reply names an instance that exists or a task that deleted it.
     /// Returns the problems found (empty: consistent).
     public func consistencyProblems() async throws -> [String] {
@@ -14,7 +14,12 @@ extension ControlPlane {
             let instances = try await t.scan(table: Table.instances).map { try $0.decode(InstanceRecord.self).value }
             let tasks = try await t.scan(table: Table.tasks).map { try $0.decode(TaskRecord.self).value }
             let keys = try await t.scan(table: Table.idempotency).map { try $0.decode(IdempotencyRecord.self).value }
-            return Self.problems(nodes: nodes, instances: instances, tasks: tasks, keys: keys)
+            let queued = Set(try await t.scan(table: Table.taskQueue).map(\.key.id))
+            var out = Self.problems(nodes: nodes, instances: instances, tasks: tasks, keys: keys)
+            let unfinished = Set(tasks.filter { !$0.finished }.map(\.id))
+            for id in unfinished.subtracting(queued).sorted() { out.append("unfinished task \(id) is not queued") }
+            for id in queued.subtracting(unfinished).sorted() { out.append("queued task \(id) is finished or missing") }
+            return out
         }
     }
 

@@ -46,12 +46,12 @@ extension ControlPlane {
             draft.taskID = task.id
             draft.taskState = "scheduling"
             try await t.put(StoreKey(Table.instances, draft.id), encoding: draft, expect: .absent)
-            try await t.put(StoreKey(Table.tasks, task.id), encoding: task, expect: .absent)
+            try await t.enqueue(task)
             return .json(TaskStarted(taskID: task.id, instanceID: draft.id))
         }
     }
 
-    /// A queued task of `type` for `instance`.
+    /// A queued task of `type` for `instance` (written with `StoreTransaction.enqueue`).
     func newTask(
         _ type: String, instance: InstanceRecord, principal: Principal, arguments: [String: String] = [:]
     )
@@ -98,7 +98,7 @@ extension ControlPlane {
             inst.taskState = taskState
             if let desired { inst.desiredPower = desired }
             try await t.put(StoreKey(Table.instances, id), encoding: inst, expect: .version(row.version))
-            try await t.put(StoreKey(Table.tasks, task.id), encoding: task, expect: .absent)
+            try await t.enqueue(task)
             return .json(TaskStarted(taskID: task.id, instanceID: id))
         }
     }
@@ -163,5 +163,13 @@ extension ControlPlane {
             reply.headers["ETag"] = "\"\(v)\""
             return reply
         }
+    }
+}
+
+extension StoreTransaction {
+    /// Writes a new task and its queue row.
+    func enqueue(_ task: TaskRecord) async throws {
+        try await put(StoreKey(Table.tasks, task.id), encoding: task, expect: .absent)
+        try await put(StoreKey(Table.taskQueue, task.id), Array(task.startTime.utf8), expect: .absent)
     }
 }

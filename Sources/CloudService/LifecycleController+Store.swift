@@ -12,7 +12,17 @@ extension LifecycleController {
             try await plane.store.transaction { t in
                 guard let instanceID = task.instanceID,
                     let row = try await t.read(InstanceRecord.self, StoreKey(Table.instances, instanceID))
-                else { return }
+                else {
+                    // nothing left to act on: the task leaves the queue, stopped with the reason
+                    var gone = try await t.read(TaskRecord.self, StoreKey(Table.tasks, task.id))?.value ?? task
+                    gone.status = "stopped"
+                    gone.progress = 100
+                    gone.endTime = now
+                    gone.exitstatus = "the instance no longer exists"
+                    try await t.put(StoreKey(Table.tasks, task.id), encoding: gone, expect: .any)
+                    try await t.delete(StoreKey(Table.taskQueue, task.id), expect: .any)
+                    return
+                }
                 var inst = row.value
                 var done = try await t.read(TaskRecord.self, StoreKey(Table.tasks, task.id))?.value ?? task
                 let ok = Self.apply(outcome, to: &inst, task: &done)
@@ -30,6 +40,7 @@ extension LifecycleController {
                         StoreKey(Table.instances, instanceID), encoding: inst, expect: .version(row.version))
                 }
                 try await t.put(StoreKey(Table.tasks, task.id), encoding: done, expect: .any)
+                try await t.delete(StoreKey(Table.taskQueue, task.id), expect: .any)
             }
         } catch {
             if case .placed = outcome, task.type == "instance.deploy", let id = task.instanceID {

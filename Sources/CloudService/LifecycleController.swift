@@ -56,25 +56,24 @@ public final class LifecycleController: Sendable {
 
     /// Carries out every unfinished task, oldest first.
     public func drain() async {
-        guard
-            let pending = try? await plane.list(
-                TaskRecord.self, Table.tasks, PageRequest(limit: 1_000_000),
-                where: {
-                    !$0.finished
-                }
-            ).items
-        else { return }
-        for task in pending.sorted(by: { ($0.startTime, $0.id) < ($1.startTime, $1.id) }) {
+        // the queue holds unfinished tasks only, so a drain costs what is pending, not history
+        guard let queued = try? await plane.store.snapshot({ try await $0.scan(table: Table.taskQueue) }) else {
+            return
+        }
+        let order = queued.map { (start: String(decoding: $0.value, as: UTF8.self), id: $0.key.id) }
+        for task in order.sorted(by: { ($0.start, $0.id) < ($1.start, $1.id) }) {
             await carryOut(task.id)
         }
     }
 
     /// Carries out task `id` (no-op once finished).
     public func carryOut(_ id: String) async {
-        guard let task = try? await plane.get(TaskRecord.self, Table.tasks, id, "task").value, !task.finished,
-            let instanceID = task.instanceID,
+        guard let task = try? await plane.get(TaskRecord.self, Table.tasks, id, "task").value, !task.finished else {
+            return
+        }
+        guard let instanceID = task.instanceID,
             let inst = try? await plane.get(InstanceRecord.self, Table.instances, instanceID, "instance").value
-        else { return }
+        else { return await finish(task, .failed("the instance no longer exists", state: nil)) }
         await markRunning(task)
         let outcome: Outcome
         switch task.type {

@@ -9,6 +9,9 @@ public enum Table {
     public static let nodes = "nodes"
     public static let instances = "instances"
     public static let tasks = "tasks"
+    /// Unfinished tasks only (a row per task, its start time as the value), written and removed
+    /// in the task's own transactions: what the controller reads instead of every task ever run.
+    public static let taskQueue = "task_queue"
     public static let idempotency = "idempotency_keys"
     public static let tokens = "api_tokens"
     public static let meta = "meta"

@@ -18,7 +18,11 @@ import Testing
             try await f.plane.deploy(.system, body: f.deployBody("web-1"), idempotencyKey: nil, admission: backend))
         let queued = try await f.plane.get(InstanceRecord.self, Table.instances, try #require(s.instanceID), "i")
         #expect(queued.value.instanceState == .creating && queued.value.taskID == s.taskID)
+        let queue = { try await f.plane.store.snapshot { try await $0.scan(table: Table.taskQueue).map(\.key.id) } }
+        #expect(try await queue() == [s.taskID])
         await controller.drain()
+        #expect(try await queue().isEmpty, "a finished task left the queue")
+        #expect(try await f.plane.consistencyProblems().isEmpty)
         let inst = try await f.plane.get(InstanceRecord.self, Table.instances, try #require(s.instanceID), "i").value
         #expect(inst.instanceState == .running && inst.nodeID == f.nodes[0] && inst.claim == "host=\(f.nodes[0])")
         #expect(inst.taskID == nil && inst.organizationID == f.org)
@@ -120,6 +124,19 @@ import Testing
             _ = try await f.plane.get(InstanceRecord.self, Table.instances, id, "instance")
         }
         #expect(backend.calls.suffix(2) == ["stop \(id)", "destroy \(id)"])
+    }
+
+    @Test func aTaskWhoseInstanceVanishedStopsAndLeavesTheQueue() async throws {
+        let f = try await ServiceFixture.make()
+        let s = try started(
+            try await f.plane.deploy(.system, body: f.deployBody("gone-1"), idempotencyKey: nil, admission: nil))
+        try await f.plane.store.transaction {
+            try await $0.delete(StoreKey(Table.instances, s.instanceID ?? ""), expect: .any)
+        }
+        await LifecycleController(plane: f.plane, backend: FakeInstanceBackend(nodes: f.nodes)).drain()
+        let task = try await f.plane.get(TaskRecord.self, Table.tasks, s.taskID, "task").value
+        #expect(task.finished && task.exitstatus == "the instance no longer exists")
+        #expect(try await f.plane.store.snapshot { try await $0.scan(table: Table.taskQueue) }.isEmpty)
     }
 
     @Test func anHARestartSeenByTheBackendIsReconciledIntoTheStore() async throws {
