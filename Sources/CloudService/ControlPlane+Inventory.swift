@@ -81,12 +81,7 @@ extension ControlPlane {
             Self.checkID($0, .organization, b, "organization_id")
         }
         let description = b.string("description", maxLength: 512)
-        var location: Location?
-        if let l = b.object("location") {
-            let lat = l.double("latitude", required: true, in: -90...90)
-            let lon = l.double("longitude", required: true, in: -180...180)
-            if let lat, let lon { location = Location(latitude: lat, longitude: lon) }
-        }
+        let location = Self.location(b)
         try b.finish()
         guard let org, let name else { throw ServiceError.badRequest("unreachable: fields checked above") }
         let dc = Datacenter(
@@ -110,12 +105,7 @@ extension ControlPlane {
         let name = b.string("name")
         checkName(b, "name", name)
         let description = b.string("description", maxLength: 512)
-        var location: Location?
-        if let l = b.object("location") {
-            let lat = l.double("latitude", required: true, in: -90...90)
-            let lon = l.double("longitude", required: true, in: -180...180)
-            if let lat, let lon { location = Location(latitude: lat, longitude: lon) }
-        }
+        let location = Self.location(b)
         try b.finish()
         return try await mutate(
             p, route: "PATCH /api/v1/datacenters/\(id)", idempotencyKey: idempotencyKey, request: bytes
@@ -147,6 +137,15 @@ extension ControlPlane {
             try await t.delete(StoreKey(Table.datacenters, id), expect: .version(row.version))
             return .json(Empty())
         }
+    }
+
+    /// The optional `location` object: latitude −90…90 and longitude −180…180, both required.
+    static func location(_ b: JSONBody) -> Location? {
+        guard let l = b.object("location") else { return nil }
+        let lat = l.double("latitude", required: true, in: -90...90)
+        let lon = l.double("longitude", required: true, in: -180...180)
+        guard let lat, let lon else { return nil }
+        return Location(latitude: lat, longitude: lon)
     }
 
     /// Node actions (CloudPlane's): `cordon`, `uncordon`, `maintenance` on or off.

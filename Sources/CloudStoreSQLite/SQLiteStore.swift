@@ -171,21 +171,10 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     }
 
     public func snapshot<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
-        let (c, gate) = readers[nextReader.add(1, ordering: .relaxed).oldValue % readers.count]
-        return try await gate.withGate {
-            do {
-                try c.exec("BEGIN")
-            } catch let e as SQLiteError {
-                throw StoreError.unavailable(e.description)
-            }
-            defer { try? c.exec("COMMIT") }
+        try await read { c in
             let txn = SQLiteTransaction(c, readOnly: true)
             defer { txn.open = false }
-            do {
-                return try await body(txn)
-            } catch let e as SQLiteError {
-                throw StoreError.unavailable(e.description)
-            }
+            return try await body(txn)
         }
     }
 
@@ -225,13 +214,13 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     }
 
     /// Runs `body` on a reader connection inside one snapshot (committed data only).
-    func read<T>(_ body: (SQLiteConnection) throws -> T) async throws -> T {
+    func read<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         let (c, gate) = readers[nextReader.add(1, ordering: .relaxed).oldValue % readers.count]
         return try await gate.withGate {
             do {
                 try c.exec("BEGIN")
                 defer { try? c.exec("COMMIT") }
-                return try body(c)
+                return try await body(c)
             } catch let e as SQLiteError {
                 throw StoreError.unavailable(e.description)
             }
