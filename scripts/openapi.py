@@ -28,7 +28,7 @@ def arr(item):
 
 ID = {"type": "string", "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$"}
 PREFIXES = {"organization_id": "org", "datacenter_id": "dc", "cluster_id": "cls", "node_id": "node",
-            "instance_id": "inst"}
+            "instance_id": "inst", "volume_id": "vol", "storage_pool_id": "pool", "svswitch_id": "svs"}
 
 
 def id_of(param):
@@ -141,6 +141,54 @@ SCHEMAS["NodeDetail"] = obj({"node": ref("Node"), "instances": arr(ref("Instance
                              "os": {"type": "object"}, "time": {"type": "object"}, "pce_version": {"type": "string"}},
                             ["node", "instances", "hostname", "os", "time", "pce_version"])
 SCHEMAS["InstanceDetail"] = obj({"instance": ref("Instance")}, ["instance"])
+VLAN = {"type": ["integer", "string"]}
+SCHEMAS.update({
+    "NodeStoragePool": obj({"id": ID, "type": {"type": "integer", "enum": [1, 3, 4, 5, 6, 7]}, "name": NAME,
+                            "initialized": {"type": "boolean"}, "available": {"type": "boolean"},
+                            "can_hold_images": {"type": "boolean"},
+                            "usage": obj({"capacity": {"type": "number"}, "allocated": {"type": "number"},
+                                          "available": {"type": "number"}, "percent_used": {"type": "number"}},
+                                         ["capacity", "allocated", "available", "percent_used"]),
+                            "volume_count": {"type": "integer"}},
+                           ["id", "type", "name", "initialized", "available", "can_hold_images", "usage",
+                            "volume_count"]),
+    "Image": obj({"name": {"type": "string"}, "size": {"type": "number"}, "creation": TIMESTAMP,
+                  "type": {"type": "integer", "enum": [0, 1, 2, 3]}, "storage_pool_id": opt("string"),
+                  "node_id": ID}, ["name", "size", "creation", "type", "storage_pool_id"]),
+    "Volume": obj({"id": ID, "storage_pool_id": ID, "node_id": ID, "name": {"type": "string"},
+                   "fq_name": {"type": "string"}, "description": opt("string"),
+                   "status": {"type": "integer", "minimum": 0, "maximum": 6}, "size": {"type": "number"},
+                   "metadata": obj({"driver": {"type": "string", "enum": ["qcow2", "vmdk", "raw"]}}, ["driver"]),
+                   "attached": {"type": "boolean"}, "attached_to": opt("string"), "creation": TIMESTAMP},
+                  ["id", "storage_pool_id", "node_id", "name", "fq_name", "status", "size", "metadata", "attached",
+                   "creation"]),
+    "VolumeCreate": obj({"name": NAME, "size": {"type": "number", "minimum": 0.001, "maximum": 1048576},
+                         "description": {"type": "string", "maxLength": 512},
+                         "driver": {"type": "string", "enum": ["qcow2", "vmdk", "raw"]}}, ["name", "size"]),
+    "VolumePatch": obj({"description": {"type": "string", "maxLength": 512}}),
+    "VolumeResize": obj({"size": {"type": "number", "minimum": 0.001, "maximum": 1048576}}, ["size"]),
+    "VolumeCreated": obj({"volume_id": ID}, ["volume_id"]),
+    "TaskOnly": obj({"task_id": {"type": "string", "format": "uuid"}}, ["task_id"]),
+    "VSwitch": obj({"id": ID, "type": {"type": "integer", "enum": [1, 2]}, "node_id": ID, "cluster_id": ID,
+                    "name": {"type": "string"}, "description": opt("string"), "config": {"type": "object"},
+                    "creation": TIMESTAMP, "port_group_count": {"type": "integer"},
+                    "uplinks": arr({"type": "string"}), "uplink_count": {"type": "integer"}},
+                   ["id", "type", "node_id", "name", "config", "creation", "port_group_count", "uplink_count"]),
+    "VSwitchCreate": obj({"name": {"type": "string", "pattern": "^svswitch[0-9]+$", "maxLength": 16},
+                          "description": {"type": "string", "maxLength": 512}, "config": {"type": "object"}},
+                         ["name"]),
+    "VSwitchPatch": obj({"description": {"type": "string", "maxLength": 512}, "config": {"type": "object"}}),
+    "PortGroupConfig": obj({"type": {"type": "integer", "enum": [1, 2, 3]},
+                            "data": obj({"_type": {"type": "integer", "enum": [1, 2, 3]}, "vlan_id": VLAN,
+                                         "trunk_vlans": arr(VLAN), "native_vlan_id": VLAN}, ["_type"])},
+                           ["type", "data"]),
+    "PortGroup": obj({"vswitch_id": ID, "node_id": ID, "name": {"type": "string"}, "description": opt("string"),
+                      "config": ref("PortGroupConfig"), "creation": TIMESTAMP},
+                     ["vswitch_id", "name", "config", "creation"]),
+    "PortGroupCreate": obj({"name": NAME, "description": {"type": "string", "maxLength": 512},
+                            "config": ref("PortGroupConfig")}, ["name", "config"]),
+    "PortGroupCreated": obj({"name": {"type": "string"}}, ["name"]),
+})
 SCHEMAS["InstanceState"] = obj({"id": ID, "state": {"type": "integer"}}, ["id", "state"])
 
 PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
@@ -152,7 +200,12 @@ def q(name, kind=None):
 
 
 def path_param(name):
-    schema = {"type": "string", "format": "uuid"} if name == "task_id" else id_of(name)
+    if name == "task_id":
+        schema = {"type": "string", "format": "uuid"}
+    elif name == "port_group_name":
+        schema = {"type": "string"}
+    else:
+        schema = id_of(name)
     return {"name": name, "in": "path", "required": True, "schema": schema}
 
 
@@ -215,18 +268,14 @@ def routes():
                                                                  arr({"type": "object"})),
         ("hardware/usb", "A node's USB devices", {"type": "object"}),
         ("capabilities", "A node's hypervisor capabilities", {"type": "object"}),
-        ("storage/pools", "A node's storage pools", arr({"type": "object"})),
-        ("images/images", "A node's images", arr({"type": "object"})),
+        ("storage/pools", "A node's storage pools with their usage", arr(ref("NodeStoragePool"))),
+        ("images/images", "A node's instance images", arr(ref("Image"))),
         ("tasks", "A node's tasks", arr(ref("Task")))]:
         add(f"/api/v1/nodes/{{node_id}}/{sub}", "get", op(summary, schema, tag="nodes"))
     for action in ["cordon", "uncordon", "maintenance"]:
         add(f"/api/v1/nodes/{{node_id}}/{action}", "post", op(f"{action.capitalize()} a node", ref("Node"),
                                                                tag="nodes", mutating=True))
-    for path, summary in [("/api/v1/volumes", "Volumes of a node"),
-                          ("/api/v1/networks/vswitches/standalone", "Standalone vSwitches of a node"),
-                          ("/api/v1/networks/vswitches/standalone/port_groups", "Port groups of a node")]:
-        add(path, "get", op(summary, arr({"type": "object"}),
-                            [dict(q("node_id", "node_id"), required=True)], tag="storage and networks"))
+    storage_routes(add)
     inst = [q("node_id", "node_id"), q("cluster_id", "cluster_id"), q("organization_id", "organization_id"),
             {"name": "state", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 12}},
             q("name")]
@@ -240,7 +289,11 @@ def routes():
                                                      tag="instances"))
     add("/api/v1/instances/{instance_id}", "patch", op("Rename, describe or re-tier an instance", ref("Instance"),
                                                        ifmatch, body="InstancePatch", tag="instances", mutating=True))
-    add("/api/v1/instances/{instance_id}", "delete", op("Destroy an instance (a task)", ref("TaskStarted"), ifmatch,
+    add("/api/v1/instances/{instance_id}", "delete", op("Destroy an instance (a task); its volumes are detached, or "
+                                                        "destroyed with destroy_volumes=true", ref("TaskStarted"),
+                                                        ifmatch + [{"name": "destroy_volumes", "in": "query",
+                                                                    "schema": {"type": "string",
+                                                                               "enum": ["true", "false"]}}],
                                                         tag="instances", mutating=True))
     add("/api/v1/instances/{instance_id}/power", "post", op("Start, stop, restart or kill (a task)",
                                                             ref("TaskStarted"), ifmatch, body="PowerRequest",
@@ -260,6 +313,46 @@ def routes():
                                                   {"name": "limit", "in": "query", "schema": {"type": "integer"}}],
                                                  tag="tasks"))
     return p
+
+
+def storage_routes(add):
+    tag = "storage and networks"
+    ifmatch = [{"name": "If-Match", "in": "header", "schema": {"type": "string"}}]
+    add("/api/v1/volumes", "get", op("Volumes of a node or a storage pool (one of the two is required)",
+                                     arr(ref("Volume")), [q("node_id", "node_id"),
+                                                          q("storage_pool_id", "storage_pool_id")],
+                                     tag=tag, paged=True))
+    add("/api/v1/volumes", "post", op("Create a volume in a node's pool", ref("VolumeCreated"),
+                                      [dict(q("node_id", "node_id"), required=True),
+                                       dict(q("storage_pool_id", "storage_pool_id"), required=True)],
+                                      body="VolumeCreate", tag=tag, mutating=True))
+    add("/api/v1/volumes/{volume_id}", "get", op("A volume (ETag: its version)", ref("Volume"), tag=tag))
+    add("/api/v1/volumes/{volume_id}", "patch", op("Describe a volume", ref("Empty"), ifmatch, body="VolumePatch",
+                                                   tag=tag, mutating=True))
+    add("/api/v1/volumes/{volume_id}", "delete", op("Destroy a volume that is not attached (a task)",
+                                                    ref("TaskOnly"), tag=tag, mutating=True))
+    add("/api/v1/volumes/{volume_id}/resize", "post", op("Grow a volume (a task)", ref("TaskOnly"),
+                                                         body="VolumeResize", tag=tag, mutating=True))
+    base = "/api/v1/networks/vswitches/standalone"
+    add(base, "get", op("Standalone vSwitches (of a node)", arr(ref("VSwitch")), [q("node_id", "node_id")], tag=tag,
+                        paged=True))
+    add(base, "post", op("Create a standalone vSwitch on a node", ref("Created"),
+                         [dict(q("node_id", "node_id"), required=True)], body="VSwitchCreate", tag=tag,
+                         mutating=True))
+    add(base + "/port_groups", "get", op("Port groups (of a node)", arr(ref("PortGroup")), [q("node_id", "node_id")],
+                                         tag=tag, paged=True))
+    add(base + "/{svswitch_id}", "get", op("A vSwitch (ETag: its version)", ref("VSwitch"), tag=tag))
+    add(base + "/{svswitch_id}", "patch", op("Describe or configure a vSwitch", ref("Empty"), ifmatch,
+                                             body="VSwitchPatch", tag=tag, mutating=True))
+    add(base + "/{svswitch_id}", "delete", op("Delete a vSwitch without port groups", ref("Empty"), tag=tag,
+                                              mutating=True))
+    add(base + "/{svswitch_id}/port_groups", "get", op("A vSwitch's port groups", arr(ref("PortGroup")), tag=tag,
+                                                       paged=True))
+    add(base + "/{svswitch_id}/port_groups", "post", op("Create a port group", ref("PortGroupCreated"),
+                                                        body="PortGroupCreate", tag=tag, mutating=True))
+    add(base + "/{svswitch_id}/port_groups/{port_group_name}", "get", op("A port group", ref("PortGroup"), tag=tag))
+    add(base + "/{svswitch_id}/port_groups/{port_group_name}", "delete", op("Delete a port group", ref("Empty"),
+                                                                           tag=tag, mutating=True))
 
 
 def document():

@@ -38,7 +38,13 @@ extension API {
                     ifMatch: try HTTP.ifMatch(req), idempotencyKey: HTTP.idempotencyKey(req)))
         }
         on(r, .delete, "/api/v1/instances/:instance_id") { req, c in
-            try await act(req, c, "destroy", body: [])
+            let flag = req.uri.queryParameters.get("destroy_volumes")
+            guard flag == nil || flag == "true" || flag == "false" else {
+                throw ServiceError.invalid(["destroy_volumes"], "must be true or false, got '\(flag ?? "")'")
+            }
+            return try await act(
+                req, c, "destroy", arguments: flag == "true" ? ["destroy_volumes": "true"] : [:],
+                body: flag == "true" ? Array("destroy_volumes=true".utf8) : [])
         }
         on(r, .post, "/api/v1/instances/:instance_id/power") { req, c in
             let bytes = try await HTTP.body(req)
@@ -148,12 +154,23 @@ struct InstanceFilter {
 /// An instance's devices in the reference API's shape (the GPUs its claim holds).
 enum InstanceDevices {
     static func list(_ i: InstanceRecord) -> [[String: Any]] {
-        i.gpus.enumerated().map { n, uuid in
+        let disks: [[String: Any]] = (i.volumes ?? []).enumerated().map { n, v in
             [
-                "name": "gpu\(n)", "instance_id": i.id, "type": 5, "description": NSNull(),
-                "metadata": ["_type": 5, "data": ["device": uuid]] as [String: Any], "creation": i.creation,
-                "resource_id": uuid, "boot_order": -1, "is_boot_device": false,
+                "name": "disk\(n)", "instance_id": i.id, "type": 2, "description": NSNull(),
+                "metadata": [
+                    "_type": 2, "bus": v.bus, "dev": v.dev, "driver": v.driver, "volume_id": v.volumeID,
+                ] as [String: Any],
+                "creation": i.creation, "resource_id": v.volumeID, "boot_order": n == 0 ? 1 : -1,
+                "is_boot_device": n == 0,
             ]
         }
+        return disks
+            + i.gpus.enumerated().map { n, uuid in
+                [
+                    "name": "gpu\(n)", "instance_id": i.id, "type": 5, "description": NSNull(),
+                    "metadata": ["_type": 5, "data": ["device": uuid]] as [String: Any], "creation": i.creation,
+                    "resource_id": uuid, "boot_order": -1, "is_boot_device": false,
+                ]
+            }
     }
 }

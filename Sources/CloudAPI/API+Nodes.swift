@@ -68,31 +68,6 @@ extension API {
     func node(_ c: APIContext) async throws -> NodeRecord {
         try await plane.get(NodeRecord.self, Table.nodes, try HTTP.pathID(c, "node_id", .node), "node").value
     }
-
-    func addStorageAndNetworkRoutes(_ r: Router<APIContext>) {
-        // The simulated backend has no storage or network dataplane yet: these lists are empty
-        // for a node that exists, and 404 for one that does not.
-        for path in [
-            "/api/v1/nodes/:node_id/storage/pools", "/api/v1/nodes/:node_id/images/images",
-        ] {
-            on(r, .get, path) { _, c in
-                _ = try await node(c)
-                return HTTP.object([Any]())
-            }
-        }
-        for path in [
-            "/api/v1/volumes", "/api/v1/networks/vswitches/standalone",
-            "/api/v1/networks/vswitches/standalone/port_groups",
-        ] {
-            on(r, .get, path) { req, _ in
-                guard let id = try HTTP.queryID(req, "node_id", .node) else {
-                    throw ServiceError.invalid(["node_id"], "is required")
-                }
-                _ = try await plane.get(NodeRecord.self, Table.nodes, id, "node")
-                return HTTP.object([Any]())
-            }
-        }
-    }
 }
 
 extension HTTP {

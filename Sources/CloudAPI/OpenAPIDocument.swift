@@ -435,6 +435,46 @@ public enum OpenAPIDocument {
                 ],
                 "type": "object"
               },
+              "Image": {
+                "properties": {
+                  "creation": {
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "node_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "size": {
+                    "type": "number"
+                  },
+                  "storage_pool_id": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "type": {
+                    "enum": [
+                      0,
+                      1,
+                      2,
+                      3
+                    ],
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "name",
+                  "size",
+                  "creation",
+                  "type",
+                  "storage_pool_id"
+                ],
+                "type": "object"
+              },
               "Instance": {
                 "properties": {
                   "autostart": {
@@ -767,6 +807,75 @@ public enum OpenAPIDocument {
                 ],
                 "type": "object"
               },
+              "NodeStoragePool": {
+                "properties": {
+                  "available": {
+                    "type": "boolean"
+                  },
+                  "can_hold_images": {
+                    "type": "boolean"
+                  },
+                  "id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "initialized": {
+                    "type": "boolean"
+                  },
+                  "name": {
+                    "pattern": "^[a-zA-Z0-9_-]{3,64}$",
+                    "type": "string"
+                  },
+                  "type": {
+                    "enum": [
+                      1,
+                      3,
+                      4,
+                      5,
+                      6,
+                      7
+                    ],
+                    "type": "integer"
+                  },
+                  "usage": {
+                    "properties": {
+                      "allocated": {
+                        "type": "number"
+                      },
+                      "available": {
+                        "type": "number"
+                      },
+                      "capacity": {
+                        "type": "number"
+                      },
+                      "percent_used": {
+                        "type": "number"
+                      }
+                    },
+                    "required": [
+                      "capacity",
+                      "allocated",
+                      "available",
+                      "percent_used"
+                    ],
+                    "type": "object"
+                  },
+                  "volume_count": {
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "id",
+                  "type",
+                  "name",
+                  "initialized",
+                  "available",
+                  "can_hold_images",
+                  "usage",
+                  "volume_count"
+                ],
+                "type": "object"
+              },
               "Organization": {
                 "properties": {
                   "creation": {
@@ -841,6 +950,125 @@ public enum OpenAPIDocument {
                   "datacenters",
                   "clusters",
                   "nodes"
+                ],
+                "type": "object"
+              },
+              "PortGroup": {
+                "properties": {
+                  "config": {
+                    "$ref": "#/components/schemas/PortGroupConfig"
+                  },
+                  "creation": {
+                    "type": "string"
+                  },
+                  "description": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "node_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "vswitch_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "vswitch_id",
+                  "name",
+                  "config",
+                  "creation"
+                ],
+                "type": "object"
+              },
+              "PortGroupConfig": {
+                "properties": {
+                  "data": {
+                    "properties": {
+                      "_type": {
+                        "enum": [
+                          1,
+                          2,
+                          3
+                        ],
+                        "type": "integer"
+                      },
+                      "native_vlan_id": {
+                        "type": [
+                          "integer",
+                          "string"
+                        ]
+                      },
+                      "trunk_vlans": {
+                        "items": {
+                          "type": [
+                            "integer",
+                            "string"
+                          ]
+                        },
+                        "type": "array"
+                      },
+                      "vlan_id": {
+                        "type": [
+                          "integer",
+                          "string"
+                        ]
+                      }
+                    },
+                    "required": [
+                      "_type"
+                    ],
+                    "type": "object"
+                  },
+                  "type": {
+                    "enum": [
+                      1,
+                      2,
+                      3
+                    ],
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "type",
+                  "data"
+                ],
+                "type": "object"
+              },
+              "PortGroupCreate": {
+                "properties": {
+                  "config": {
+                    "$ref": "#/components/schemas/PortGroupConfig"
+                  },
+                  "description": {
+                    "maxLength": 512,
+                    "type": "string"
+                  },
+                  "name": {
+                    "pattern": "^[a-zA-Z0-9_-]{3,64}$",
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "name",
+                  "config"
+                ],
+                "type": "object"
+              },
+              "PortGroupCreated": {
+                "properties": {
+                  "name": {
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "name"
                 ],
                 "type": "object"
               },
@@ -1036,6 +1264,18 @@ public enum OpenAPIDocument {
                 ],
                 "type": "object"
               },
+              "TaskOnly": {
+                "properties": {
+                  "task_id": {
+                    "format": "uuid",
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "task_id"
+                ],
+                "type": "object"
+              },
               "TaskStarted": {
                 "properties": {
                   "instance_id": {
@@ -1049,6 +1289,242 @@ public enum OpenAPIDocument {
                 },
                 "required": [
                   "task_id"
+                ],
+                "type": "object"
+              },
+              "VSwitch": {
+                "properties": {
+                  "cluster_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "config": {
+                    "type": "object"
+                  },
+                  "creation": {
+                    "type": "string"
+                  },
+                  "description": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "node_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "port_group_count": {
+                    "type": "integer"
+                  },
+                  "type": {
+                    "enum": [
+                      1,
+                      2
+                    ],
+                    "type": "integer"
+                  },
+                  "uplink_count": {
+                    "type": "integer"
+                  },
+                  "uplinks": {
+                    "items": {
+                      "type": "string"
+                    },
+                    "type": "array"
+                  }
+                },
+                "required": [
+                  "id",
+                  "type",
+                  "node_id",
+                  "name",
+                  "config",
+                  "creation",
+                  "port_group_count",
+                  "uplink_count"
+                ],
+                "type": "object"
+              },
+              "VSwitchCreate": {
+                "properties": {
+                  "config": {
+                    "type": "object"
+                  },
+                  "description": {
+                    "maxLength": 512,
+                    "type": "string"
+                  },
+                  "name": {
+                    "maxLength": 16,
+                    "pattern": "^svswitch[0-9]+$",
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "name"
+                ],
+                "type": "object"
+              },
+              "VSwitchPatch": {
+                "properties": {
+                  "config": {
+                    "type": "object"
+                  },
+                  "description": {
+                    "maxLength": 512,
+                    "type": "string"
+                  }
+                },
+                "required": [],
+                "type": "object"
+              },
+              "Volume": {
+                "properties": {
+                  "attached": {
+                    "type": "boolean"
+                  },
+                  "attached_to": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "creation": {
+                    "type": "string"
+                  },
+                  "description": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "fq_name": {
+                    "type": "string"
+                  },
+                  "id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "metadata": {
+                    "properties": {
+                      "driver": {
+                        "enum": [
+                          "qcow2",
+                          "vmdk",
+                          "raw"
+                        ],
+                        "type": "string"
+                      }
+                    },
+                    "required": [
+                      "driver"
+                    ],
+                    "type": "object"
+                  },
+                  "name": {
+                    "type": "string"
+                  },
+                  "node_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "size": {
+                    "type": "number"
+                  },
+                  "status": {
+                    "maximum": 6,
+                    "minimum": 0,
+                    "type": "integer"
+                  },
+                  "storage_pool_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "id",
+                  "storage_pool_id",
+                  "node_id",
+                  "name",
+                  "fq_name",
+                  "status",
+                  "size",
+                  "metadata",
+                  "attached",
+                  "creation"
+                ],
+                "type": "object"
+              },
+              "VolumeCreate": {
+                "properties": {
+                  "description": {
+                    "maxLength": 512,
+                    "type": "string"
+                  },
+                  "driver": {
+                    "enum": [
+                      "qcow2",
+                      "vmdk",
+                      "raw"
+                    ],
+                    "type": "string"
+                  },
+                  "name": {
+                    "pattern": "^[a-zA-Z0-9_-]{3,64}$",
+                    "type": "string"
+                  },
+                  "size": {
+                    "maximum": 1048576,
+                    "minimum": 0.001,
+                    "type": "number"
+                  }
+                },
+                "required": [
+                  "name",
+                  "size"
+                ],
+                "type": "object"
+              },
+              "VolumeCreated": {
+                "properties": {
+                  "volume_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  }
+                },
+                "required": [
+                  "volume_id"
+                ],
+                "type": "object"
+              },
+              "VolumePatch": {
+                "properties": {
+                  "description": {
+                    "maxLength": 512,
+                    "type": "string"
+                  }
+                },
+                "required": [],
+                "type": "object"
+              },
+              "VolumeResize": {
+                "properties": {
+                  "size": {
+                    "maximum": 1048576,
+                    "minimum": 0.001,
+                    "type": "number"
+                  }
+                },
+                "required": [
+                  "size"
                 ],
                 "type": "object"
               }
@@ -1688,6 +2164,17 @@ public enum OpenAPIDocument {
                     }
                   },
                   {
+                    "in": "query",
+                    "name": "destroy_volumes",
+                    "schema": {
+                      "enum": [
+                        "true",
+                        "false"
+                      ],
+                      "type": "string"
+                    }
+                  },
+                  {
                     "in": "header",
                     "name": "Idempotency-Key",
                     "schema": {
@@ -1717,7 +2204,7 @@ public enum OpenAPIDocument {
                     "description": "A problem (RFC 9457, with `code` and `message`)"
                   }
                 },
-                "summary": "Destroy an instance (a task)",
+                "summary": "Destroy an instance (a task); its volumes are detached, or destroyed with destroy_volumes=true",
                 "tags": [
                   "instances"
                 ]
@@ -2005,9 +2492,24 @@ public enum OpenAPIDocument {
                   {
                     "in": "query",
                     "name": "node_id",
-                    "required": true,
                     "schema": {
                       "pattern": "^node-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "limit",
+                    "schema": {
+                      "maximum": 1000,
+                      "minimum": 1,
+                      "type": "integer"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "cursor",
+                    "schema": {
                       "type": "string"
                     }
                   }
@@ -2018,7 +2520,7 @@ public enum OpenAPIDocument {
                       "application/json": {
                         "schema": {
                           "items": {
-                            "type": "object"
+                            "$ref": "#/components/schemas/VSwitch"
                           },
                           "type": "array"
                         }
@@ -2037,7 +2539,63 @@ public enum OpenAPIDocument {
                     "description": "A problem (RFC 9457, with `code` and `message`)"
                   }
                 },
-                "summary": "Standalone vSwitches of a node",
+                "summary": "Standalone vSwitches (of a node)",
+                "tags": [
+                  "storage and networks"
+                ]
+              },
+              "post": {
+                "parameters": [
+                  {
+                    "in": "query",
+                    "name": "node_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^node-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/VSwitchCreate"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Created"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Create a standalone vSwitch on a node",
                 "tags": [
                   "storage and networks"
                 ]
@@ -2049,9 +2607,24 @@ public enum OpenAPIDocument {
                   {
                     "in": "query",
                     "name": "node_id",
-                    "required": true,
                     "schema": {
                       "pattern": "^node-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "limit",
+                    "schema": {
+                      "maximum": 1000,
+                      "minimum": 1,
+                      "type": "integer"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "cursor",
+                    "schema": {
                       "type": "string"
                     }
                   }
@@ -2062,7 +2635,7 @@ public enum OpenAPIDocument {
                       "application/json": {
                         "schema": {
                           "items": {
-                            "type": "object"
+                            "$ref": "#/components/schemas/PortGroup"
                           },
                           "type": "array"
                         }
@@ -2081,7 +2654,376 @@ public enum OpenAPIDocument {
                     "description": "A problem (RFC 9457, with `code` and `message`)"
                   }
                 },
-                "summary": "Port groups of a node",
+                "summary": "Port groups (of a node)",
+                "tags": [
+                  "storage and networks"
+                ]
+              }
+            },
+            "/api/v1/networks/vswitches/standalone/{svswitch_id}": {
+              "delete": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "svswitch_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^svs-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Empty"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Delete a vSwitch without port groups",
+                "tags": [
+                  "storage and networks"
+                ]
+              },
+              "get": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "svswitch_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^svs-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/VSwitch"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "A vSwitch (ETag: its version)",
+                "tags": [
+                  "storage and networks"
+                ]
+              },
+              "patch": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "svswitch_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^svs-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "If-Match",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/VSwitchPatch"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Empty"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Describe or configure a vSwitch",
+                "tags": [
+                  "storage and networks"
+                ]
+              }
+            },
+            "/api/v1/networks/vswitches/standalone/{svswitch_id}/port_groups": {
+              "get": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "svswitch_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^svs-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "limit",
+                    "schema": {
+                      "maximum": 1000,
+                      "minimum": 1,
+                      "type": "integer"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "cursor",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "items": {
+                            "$ref": "#/components/schemas/PortGroup"
+                          },
+                          "type": "array"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "A vSwitch's port groups",
+                "tags": [
+                  "storage and networks"
+                ]
+              },
+              "post": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "svswitch_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^svs-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/PortGroupCreate"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/PortGroupCreated"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Create a port group",
+                "tags": [
+                  "storage and networks"
+                ]
+              }
+            },
+            "/api/v1/networks/vswitches/standalone/{svswitch_id}/port_groups/{port_group_name}": {
+              "delete": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "svswitch_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^svs-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "path",
+                    "name": "port_group_name",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Empty"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Delete a port group",
+                "tags": [
+                  "storage and networks"
+                ]
+              },
+              "get": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "svswitch_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^svs-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "path",
+                    "name": "port_group_name",
+                    "required": true,
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/PortGroup"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "A port group",
                 "tags": [
                   "storage and networks"
                 ]
@@ -2465,7 +3407,7 @@ public enum OpenAPIDocument {
                       "application/json": {
                         "schema": {
                           "items": {
-                            "type": "object"
+                            "$ref": "#/components/schemas/Image"
                           },
                           "type": "array"
                         }
@@ -2484,7 +3426,7 @@ public enum OpenAPIDocument {
                     "description": "A problem (RFC 9457, with `code` and `message`)"
                   }
                 },
-                "summary": "A node's images",
+                "summary": "A node's instance images",
                 "tags": [
                   "nodes"
                 ]
@@ -2557,7 +3499,7 @@ public enum OpenAPIDocument {
                       "application/json": {
                         "schema": {
                           "items": {
-                            "type": "object"
+                            "$ref": "#/components/schemas/NodeStoragePool"
                           },
                           "type": "array"
                         }
@@ -2576,7 +3518,7 @@ public enum OpenAPIDocument {
                     "description": "A problem (RFC 9457, with `code` and `message`)"
                   }
                 },
-                "summary": "A node's storage pools",
+                "summary": "A node's storage pools with their usage",
                 "tags": [
                   "nodes"
                 ]
@@ -3066,9 +4008,32 @@ public enum OpenAPIDocument {
                   {
                     "in": "query",
                     "name": "node_id",
-                    "required": true,
                     "schema": {
                       "pattern": "^node-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "storage_pool_id",
+                    "schema": {
+                      "pattern": "^pool-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "limit",
+                    "schema": {
+                      "maximum": 1000,
+                      "minimum": 1,
+                      "type": "integer"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "cursor",
+                    "schema": {
                       "type": "string"
                     }
                   }
@@ -3079,7 +4044,7 @@ public enum OpenAPIDocument {
                       "application/json": {
                         "schema": {
                           "items": {
-                            "type": "object"
+                            "$ref": "#/components/schemas/Volume"
                           },
                           "type": "array"
                         }
@@ -3098,7 +4063,280 @@ public enum OpenAPIDocument {
                     "description": "A problem (RFC 9457, with `code` and `message`)"
                   }
                 },
-                "summary": "Volumes of a node",
+                "summary": "Volumes of a node or a storage pool (one of the two is required)",
+                "tags": [
+                  "storage and networks"
+                ]
+              },
+              "post": {
+                "parameters": [
+                  {
+                    "in": "query",
+                    "name": "node_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^node-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "storage_pool_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^pool-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/VolumeCreate"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/VolumeCreated"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Create a volume in a node's pool",
+                "tags": [
+                  "storage and networks"
+                ]
+              }
+            },
+            "/api/v1/volumes/{volume_id}": {
+              "delete": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "volume_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^vol-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/TaskOnly"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Destroy a volume that is not attached (a task)",
+                "tags": [
+                  "storage and networks"
+                ]
+              },
+              "get": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "volume_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^vol-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Volume"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "A volume (ETag: its version)",
+                "tags": [
+                  "storage and networks"
+                ]
+              },
+              "patch": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "volume_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^vol-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "If-Match",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/VolumePatch"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Empty"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Describe a volume",
+                "tags": [
+                  "storage and networks"
+                ]
+              }
+            },
+            "/api/v1/volumes/{volume_id}/resize": {
+              "post": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "volume_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^vol-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/VolumeResize"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/TaskOnly"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Grow a volume (a task)",
                 "tags": [
                   "storage and networks"
                 ]

@@ -7,6 +7,8 @@ public enum ResourceKind: String, CaseIterable, Sendable, Codable {
     case instance = "inst"
     case volume = "vol"
     case storagePool = "pool"
+    /// A standalone vSwitch.
+    case vSwitch = "svs"
     case user = "user"
 
     /// The ID prefix including its dash, for example `"node-"`.

@@ -19,6 +19,7 @@ extension ControlPlane {
             let unfinished = Set(tasks.filter { !$0.finished }.map(\.id))
             for id in unfinished.subtracting(queued).sorted() { out.append("unfinished task \(id) is not queued") }
             for id in queued.subtracting(unfinished).sorted() { out.append("queued task \(id) is finished or missing") }
+            out += try await Self.storageProblems(t, instanceIDs: Set(instances.map(\.id)))
             return out
         }
     }

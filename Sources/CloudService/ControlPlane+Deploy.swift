@@ -5,7 +5,7 @@ extension ControlPlane {
     /// Reads a deploy body: the reference API's `/v2/instances` fields plus CloudPlane's
     /// `organization_id`, `flavor`, `ha_priority` and `gpu`. Every problem is a 422 naming its
     /// field; nothing is written before this passes.
-    func parseDeploy(_ bytes: [UInt8]) throws -> (InstanceRecord, String?, String?) {
+    func parseDeploy(_ bytes: [UInt8]) throws -> (InstanceRecord, String?, String?, VolumeRequests) {
         let b = try JSONBody(bytes)
         var node: String?
         var cluster: String?
@@ -42,7 +42,7 @@ extension ControlPlane {
         let autostart = b.bool("autostart") ?? true
         _ = b.bool("imds_enabled")
         _ = b.opaque("networks", array: true)
-        _ = b.opaque("metadata", array: false)
+        let volumes = Self.parseVolumeRequests(b)
         let tier = b.choice("ha_priority", HAPriority.allCases.map(\.rawValue)) ?? HAPriority.normal.rawValue
         let gpu =
             Self.parseGPU(b) ?? flavor.flatMap { $0.gpus > 0 ? GPUSpec(mode: "passthrough", count: $0.gpus) : nil }
@@ -55,7 +55,7 @@ extension ControlPlane {
             state: InstanceState.creating.rawValue, stateName: InstanceState.creating.name, haPriority: tier,
             flavor: flavor?.name, gpu: gpu, desiredPower: autostart ? "running" : "stopped", taskID: nil,
             taskState: nil, claim: nil, gpus: [], metadata: nil)
-        return (record, node, cluster)
+        return (record, node, cluster, volumes)
     }
 
     static func checkID(_ text: String, _ kind: ResourceKind, _ b: JSONBody, _ key: String) -> String? {

@@ -18,7 +18,7 @@ extension ControlPlane {
     public func deploy(
         _ p: Principal, body bytes: [UInt8], idempotencyKey: String?, admission: (any InstanceBackend)?
     ) async throws -> ServiceReply {
-        var (draft, destNode, destCluster) = try parseDeploy(bytes)
+        var (draft, destNode, destCluster, volumes) = try parseDeploy(bytes)
         if let admission, let e = await admission.validate(draft) { throw ServiceError.invalid([e]) }
         return try await mutate(p, route: "POST /api/v2/instances", idempotencyKey: idempotencyKey, request: bytes) {
             t in
@@ -42,6 +42,7 @@ extension ControlPlane {
             if try await t.read(StoreKey(Table.organizations, draft.organizationID)) == nil {
                 throw ServiceError.notFound("organization", draft.organizationID)
             }
+            try await attachVolumes(t, volumes, to: &draft)
             let task = self.newTask("instance.deploy", instance: draft, principal: p)
             draft.taskID = task.id
             draft.taskState = "scheduling"

@@ -91,9 +91,13 @@ extension ControlPlane {
                 try await t.put(StoreKey(Table.clusters, c.id.rawValue), encoding: c, expect: .absent)
                 n += 1
             }
-            for node in nodes where try await t.read(StoreKey(Table.nodes, node.node.id.rawValue)) == nil {
-                try await t.put(StoreKey(Table.nodes, node.node.id.rawValue), encoding: node, expect: .absent)
-                n += 1
+            var seen = try await NodeDefaultsIndex(t)
+            for node in nodes {
+                if try await t.read(StoreKey(Table.nodes, node.node.id.rawValue)) == nil {
+                    try await t.put(StoreKey(Table.nodes, node.node.id.rawValue), encoding: node, expect: .absent)
+                    n += 1
+                }
+                n += try await seedNodeDefaults(t, node, &seen)
             }
             return n
         }

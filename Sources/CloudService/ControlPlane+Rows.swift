@@ -7,6 +7,14 @@ import Foundation
 public struct Page<T: Sendable>: Sendable {
     public var items: [T]
     public var next: String?
+
+    public init(items: [T], next: String?) {
+        self.items = items
+        self.next = next
+    }
+
+    /// The same page with each item transformed.
+    public func map<U>(_ f: (T) -> U) -> Page<U> { Page<U>(items: items.map(f), next: next) }
 }
 
 /// Paging of a list call: `limit` rows after `cursor` (an opaque token: the last ID seen).

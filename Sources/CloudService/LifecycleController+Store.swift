@@ -34,6 +34,8 @@ extension LifecycleController {
                 inst.taskID = nil
                 inst.taskState = nil
                 if case .destroyed = outcome {
+                    let destroy = done.arguments["destroy_volumes"] == "true"
+                    for line in try await plane.releaseVolumes(t, of: inst, destroy: destroy) { done.note(line) }
                     try await t.delete(StoreKey(Table.instances, instanceID), expect: .version(row.version))
                 } else {
                     try await t.put(

@@ -73,10 +73,12 @@ public struct InstanceRecord: Sendable, Equatable, Codable {
     /// GPUs the claim holds (UUIDs), for the API and metrics.
     public var gpus: [String]
     public var metadata: [String: String]?
+    /// Volumes it has attached (created or named by the deploy), as disks.
+    public var volumes: [AttachedVolume]? = nil
 
     enum CodingKeys: String, CodingKey {
         case id, type, name, description, cpu, vcpus, memory, creation, autostart, state, flavor, gpu, claim, gpus
-        case metadata
+        case metadata, volumes
         case organizationID = "organization_id", clusterID = "cluster_id", nodeID = "node_id"
         case requestedNodeID = "requested_node_id", bootOrder = "boot_order", stateName = "state_name"
         case haPriority = "ha_priority", desiredPower = "desired_power", taskID = "task_id"

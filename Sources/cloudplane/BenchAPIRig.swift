@@ -61,56 +61,38 @@ struct BenchAPIRig {
 
     /// One measured run of creates; returns creates/s, latencies (ms) and the IDs made.
     func createRun(run: Int, creates: Int, clients: Int) async throws -> (Double, [Double], [String]) {
-        let results = Mutex<([Double], [String])>(([], []))
+        let ids = Mutex([String](repeating: "", count: creates))
         let auth = self.auth
         let (cluster, org) = (self.cluster, self.org)
         let clock = ContinuousClock()
         let start = clock.now
-        try await benchClients(clients, port: port) { c, conn in
-            var lat: [Double] = []
-            var ids: [String] = []
-            for i in stride(from: c, to: creates, by: clients) {
-                let name = "bench-\(run)-\(i)"
-                let body =
-                    #"{"name":"\#(name)","destination":{"cluster_id":"\#(cluster)"},"organization_id":"\#(org)","#
-                    + #""cpu":{"cores":1},"memory":64,"ha_priority":"none"}"#
-                let t0 = clock.now
-                let (status, reply) = try conn.request(
-                    "POST", "/api/v2/instances", headers: auth + ["Idempotency-Key: \(name)"], body: Array(body.utf8))
-                lat.append(ms(clock.now - t0))
-                guard status == 200, let r = Wire.decode(TaskStarted.self, reply), let id = r.instanceID else {
-                    throw CtlFailure(
-                        description: "create answered \(status): \(String(decoding: reply, as: UTF8.self))")
-                }
-                ids.append(id)
+        let lat = try await BenchLoad(port: port, clients: clients).run(total: creates) { i in
+            let name = "bench-\(run)-\(i)"
+            let body =
+                #"{"name":"\#(name)","destination":{"cluster_id":"\#(cluster)"},"organization_id":"\#(org)","#
+                + #""cpu":{"cores":1},"memory":64,"ha_priority":"none"}"#
+            return BenchHTTPConnection.encode(
+                "POST", "/api/v2/instances", headers: auth + ["Idempotency-Key: \(name)"], body: Array(body.utf8))
+        } reply: { i, status, reply in
+            guard status == 200, let r = Wire.decode(TaskStarted.self, reply), let id = r.instanceID else {
+                throw CtlFailure(description: "create answered \(status): \(String(decoding: reply, as: UTF8.self))")
             }
-            results.withLock {
-                $0.0 += lat; $0.1 += ids
-            }
+            ids.withLock { $0[i] = id }
         }
         let seconds = ms(clock.now - start) / 1000
-        let (lat, ids) = results.withLock { $0 }
-        return (Double(creates) / seconds, lat, ids)
+        return (Double(creates) / seconds, lat, ids.withLock { $0 })
     }
 
     /// GET latencies (ms) of `count` reads of random instances from `clients` connections.
     func getRun(ids: [String], count: Int, clients: Int) async throws -> [Double] {
-        let results = Mutex<[Double]>([])
+        var rng = SystemRandomNumberGenerator()
+        let picks = (0..<count).map { _ in ids[Int(rng.next() % UInt64(ids.count))] }
         let auth = self.auth
-        let clock = ContinuousClock()
-        try await benchClients(clients, port: port) { c, conn in
-            var rng = SystemRandomNumberGenerator()
-            var lat: [Double] = []
-            for _ in stride(from: c, to: count, by: clients) {
-                let id = ids[Int(rng.next() % UInt64(ids.count))]
-                let t0 = clock.now
-                let (status, _) = try conn.request("GET", "/api/v1/instances/\(id)", headers: auth)
-                lat.append(ms(clock.now - t0))
-                guard status == 200 else { throw CtlFailure(description: "GET answered \(status)") }
-            }
-            results.withLock { $0 += lat }
+        return try await BenchLoad(port: port, clients: clients).run(total: count) { i in
+            BenchHTTPConnection.encode("GET", "/api/v1/instances/\(picks[i])", headers: auth)
+        } reply: { _, status, _ in
+            guard status == 200 else { throw CtlFailure(description: "GET answered \(status)") }
         }
-        return results.withLock { $0 }
     }
 
     /// Fills the store to `total` instances, then lists them all through HTTP, 1,000 a page.

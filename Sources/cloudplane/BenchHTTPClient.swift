@@ -35,42 +35,102 @@ final class BenchHTTPConnection {
     /// Sends one request and reads its response; returns the status and body.
     func request(_ method: String, _ path: String, headers: [String] = [], body: [UInt8] = []) throws -> (Int, [UInt8])
     {
-        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n"
-        for h in headers { head += h + "\r\n" }
-        let bytes = Array((head + "\r\n").utf8) + body
-        var sent = 0
-        while sent < bytes.count {
-            let n = bytes[sent...].withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            guard n > 0 else { throw CtlFailure(description: "send: \(String(cString: strerror(errno)))") }
-            sent += n
-        }
+        try send(Self.encode(method, path, headers: headers, body: body))
         return try readResponse()
     }
 
-    func fill() throws {
-        var chunk = [UInt8](repeating: 0, count: 65_536)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { throw CtlFailure(description: "the server closed the connection") }
-        buffer += chunk[0..<n]
+    /// One HTTP/1.1 request's bytes.
+    static func encode(_ method: String, _ path: String, headers: [String] = [], body: [UInt8] = []) -> [UInt8] {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: \(body.count)\r\n"
+        for h in headers { head += h + "\r\n" }
+        return Array((head + "\r\n").utf8) + body
     }
 
+    /// Bytes received and not yet consumed start at `consumed`.
+    var consumed = 0
+
+    func fill() throws {
+        let old = buffer.count
+        buffer.append(contentsOf: repeatElement(0, count: 65_536))
+        let n = buffer.withUnsafeMutableBytes { b in b.baseAddress.map { recv(fd, $0 + old, 65_536, 0) } ?? -1 }
+        buffer.removeLast(65_536 - max(n, 0))
+        guard n > 0 else { throw CtlFailure(description: "the server closed the connection") }
+    }
+
+    /// Reads one response (blocking until it is whole).
     func readResponse() throws -> (Int, [UInt8]) {
-        let crlf2: [UInt8] = [13, 10, 13, 10]
-        var end: Int?
-        while end == nil {
-            if let r = buffer.firstRange(of: crlf2) { end = r.upperBound } else { try fill() }
+        while true {
+            if let r = parseResponse() { return r }
+            try fill()
         }
-        guard let headerEnd = end else { throw CtlFailure(description: "no response head") }
-        let head = String(decoding: buffer[0..<headerEnd], as: UTF8.self)
-        let status = Int(head.split(separator: " ").dropFirst().first ?? "") ?? 0
-        var length = 0
-        for line in head.split(separator: "\r\n") where line.lowercased().hasPrefix("content-length:") {
-            length = Int(line.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) ?? 0
+    }
+
+    /// Sends `bytes` whole.
+    func send(_ bytes: [UInt8]) throws {
+        var sent = 0
+        while sent < bytes.count {
+            let n = bytes[sent...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
+            guard n > 0 else { throw CtlFailure(description: "send: \(String(cString: strerror(errno)))") }
+            sent += n
         }
-        while buffer.count < headerEnd + length { try fill() }
-        let body = Array(buffer[headerEnd..<(headerEnd + length)])
-        buffer.removeFirst(headerEnd + length)
+    }
+
+    /// The response at the front of what was received, if it is whole: scans the head's bytes
+    /// for the status and Content-Length without building strings, so the load generator costs
+    /// little beside the server.
+    func parseResponse() -> (Int, [UInt8])? {
+        if consumed == buffer.count {
+            buffer.removeAll(keepingCapacity: true)
+        } else if consumed > 0 {
+            buffer.removeFirst(consumed)
+        }
+        consumed = 0
+        var headEnd = -1
+        var i = 0
+        while i + 3 < buffer.count {
+            if buffer[i] == 13 && buffer[i + 1] == 10 && buffer[i + 2] == 13 && buffer[i + 3] == 10 {
+                headEnd = i + 4
+                break
+            }
+            i += 1
+        }
+        guard headEnd >= 0 else { return nil }
+        // "HTTP/1.1 200 …"
+        var status = 0
+        i = 9
+        while i < headEnd, buffer[i] >= 48 && buffer[i] <= 57 {
+            status = status * 10 + Int(buffer[i] - 48)
+            i += 1
+        }
+        let length = contentLength(from: 0, to: headEnd)
+        guard buffer.count >= headEnd + length else { return nil }
+        let body = Array(buffer[headEnd..<(headEnd + length)])
+        consumed = headEnd + length
         return (status, body)
+    }
+
+    /// The Content-Length of the head in `buffer[from..<to]` (0 when absent).
+    func contentLength(from: Int, to: Int) -> Int {
+        let name = Array("content-length:".utf8)
+        var i = from
+        while i + name.count < to {
+            if buffer[i] == 10 {
+                var j = 0
+                while j < name.count, buffer[i + 1 + j] | 0x20 == name[j] | 0x20 { j += 1 }
+                if j == name.count {
+                    var k = i + 1 + j
+                    var n = 0
+                    while k < to, buffer[k] == 32 { k += 1 }
+                    while k < to, buffer[k] >= 48 && buffer[k] <= 57 {
+                        n = n * 10 + Int(buffer[k] - 48)
+                        k += 1
+                    }
+                    return n
+                }
+            }
+            i += 1
+        }
+        return 0
     }
 }
 
