@@ -32,8 +32,8 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     /// Reader connections for snapshots (WAL readers run beside the writer), each with its gate.
     let readers: [(connection: SQLiteConnection, gate: AsyncGate)]
     let nextReader = Atomic<Int>(0)
-    /// The open group-commit batch (touched only while holding `gate`).
-    var batch: CommitBatch?
+    /// Queues transactions for the writer (group commit).
+    let combiner = SQLiteCombiner()
     /// Reader connections opened beside the writer.
     public static let readerCount = 4
 
@@ -89,56 +89,58 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
 
     /// Runs `body` on the connection as one transaction, rolling its writes back on a throw.
     ///
-    /// Group commit: a transaction runs inside its own savepoint of the open SQLite transaction;
-    /// when others are waiting for the connection it hands the connection on uncommitted, and the
-    /// last of the batch (no one waiting, or `maxBatch` reached) commits for all. Every member
-    /// returns only after that commit (a failed commit fails them all), so an acknowledged write
-    /// is durable as `durability` promises, and the order of the batch is a serial order.
+    /// Group commit by flat combining: transactions queue their bodies with `combiner`; one
+    /// leader runs up to `maxBatch` of them back to back inside one SQLite transaction, each in
+    /// its own savepoint, then commits once and answers them all. Every member returns only
+    /// after that commit (a failed commit fails them all), so an acknowledged write is durable as
+    /// `durability` promises, and the order of the batch is a serial order.
     func write<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
+        try await withoutActuallyEscaping(body) { body in
+            let box = OutcomeBox<T>()
+            let job = WriteJob { c in
+                do {
+                    try c.exec("SAVEPOINT txn")
+                    box.outcome = .success(try await body(c))
+                    try c.exec("RELEASE txn")
+                } catch {
+                    box.outcome = .failure(error)
+                    do {
+                        try c.exec("ROLLBACK TO txn")
+                        try c.exec("RELEASE txn")
+                    } catch {
+                        return false
+                    }
+                }
+                return true
+            }
+            await combiner.submit(job, maxBatch: Self.maxBatch) { batch in await self.runBatch(batch) }
+            if case .failure(let e) = job.committed { throw e }
+            switch box.outcome {
+            case .success(let v): return v
+            case .failure(let e as SQLiteError): throw StoreError.unavailable(e.description)
+            case .failure(let e): throw e
+            case nil: throw StoreError.unavailable("the transaction's batch was dropped before it ran")
+            }
+        }
+    }
+
+    /// One batch: BEGIN IMMEDIATE, every member's body in its savepoint, one COMMIT.
+    func runBatch(_ batch: ArraySlice<WriteJob>) async -> Result<Void, any Error> {
         await gate.acquire()
-        if batch == nil {
-            do {
-                try connection.exec("BEGIN IMMEDIATE")
-            } catch let e as SQLiteError {
-                gate.release()
-                throw StoreError.unavailable(e.description)
-            }
-            batch = CommitBatch()
-        }
-        guard let current = batch else { preconditionFailure("no batch while holding the gate") }
-        var outcome: Result<T, any Error>
+        defer { gate.release() }
         do {
-            try connection.exec("SAVEPOINT txn")
-            outcome = .success(try await body(connection))
-            try connection.exec("RELEASE txn")
+            try connection.exec("BEGIN IMMEDIATE")
         } catch {
-            outcome = .failure(error)
-            do {
-                try connection.exec("ROLLBACK TO txn")
-                try connection.exec("RELEASE txn")
-            } catch {
-                current.broken = true
-            }
+            for j in batch { j.run = nil }
+            return .failure(StoreError.unavailable("\(error)"))
         }
-        current.size += 1
-        let committed: Result<Void, any Error>
-        if gate.hasWaiters && current.size < Self.maxBatch && !current.broken {
-            committed = await withCheckedContinuation { (k: CheckedContinuation<Result<Void, any Error>, Never>) in
-                current.members.append(k)
-                gate.release()
-            }
-        } else {
-            batch = nil
-            committed = commit(current)
-            gate.release()
-            for m in current.members { m.resume(returning: committed) }
+        let b = CommitBatch()
+        for j in batch {
+            if !b.broken, let run = j.run, !(await run(connection)) { b.broken = true }
+            j.run = nil
+            b.size += 1
         }
-        if case .failure(let e) = committed { throw e }
-        switch outcome {
-        case .success(let v): return v
-        case .failure(let e as SQLiteError): throw StoreError.unavailable(e.description)
-        case .failure(let e): throw e
-        }
+        return commit(b)
     }
 
     /// Commits `b` (or rolls it back when a savepoint could not be undone).
@@ -259,8 +261,13 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
 }
 
 /// Transactions sharing one SQLite commit, and those waiting for it.
+/// What a transaction's body gave, filled in by the batch's leader.
+final class OutcomeBox<T>: @unchecked Sendable {
+    // @unchecked: written by the leader while the owner waits, read by the owner after.
+    var outcome: Result<T, any Error>?
+}
+
 final class CommitBatch {
-    var members: [CheckedContinuation<Result<Void, any Error>, Never>] = []
     var size = 0
     /// A savepoint could not be rolled back: the batch must not commit.
     var broken = false

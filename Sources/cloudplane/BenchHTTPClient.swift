@@ -49,12 +49,13 @@ final class BenchHTTPConnection {
     /// Bytes received and not yet consumed start at `consumed`.
     var consumed = 0
 
+    /// The receive buffer `fill` reads into before appending what arrived.
+    var scratch = [UInt8](repeating: 0, count: 65_536)
+
     func fill() throws {
-        let old = buffer.count
-        buffer.append(contentsOf: repeatElement(0, count: 65_536))
-        let n = buffer.withUnsafeMutableBytes { b in b.baseAddress.map { recv(fd, $0 + old, 65_536, 0) } ?? -1 }
-        buffer.removeLast(65_536 - max(n, 0))
+        let n = scratch.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
         guard n > 0 else { throw CtlFailure(description: "the server closed the connection") }
+        buffer.append(contentsOf: scratch[0..<n])
     }
 
     /// Reads one response (blocking until it is whole).

@@ -70,9 +70,5 @@ struct BenchLoad {
     }
 }
 
-/// CLOCK_MONOTONIC in nanoseconds.
-func nowNanoseconds() -> UInt64 {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
-}
+/// The monotonic clock in nanoseconds.
+func nowNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
