@@ -99,7 +99,7 @@ def test_an_api_instance_on_a_failed_host_is_restarted_elsewhere():
 def test_every_route_but_the_health_check_needs_the_token_and_every_reply_has_a_request_id():
     s = Services()
     try:
-        _, port = s.serve()
+        proc, port = s.serve()
         st, hdrs, health = api(port, "GET", "/api/v1/healthcheck", token=None)
         assert st == 200 and health["healthy"] is True and hdrs["X-Request-Id"].startswith("req-")
         assert node_named(port, "cpu-01")  # the health check's node is a real one
@@ -112,6 +112,9 @@ def test_every_route_but_the_health_check_needs_the_token_and_every_reply_has_a_
             assert api(port, method, path, token="not-the-token")[0] == 401
         st, hdrs, _ = api(port, "GET", "/api/v1/instances", headers={"X-Request-Id": "trace-42"})
         assert st == 200 and hdrs["X-Request-Id"] == "trace-42"
+        # the request's log line carries its ID (log lines are buffered: wait for it)
+        wait_until(lambda: any("request_id=trace-42" in line and "GET /api/v1/instances -> 200" in line
+                               for line in proc.output().splitlines()), 10, "the request's log line")
     finally:
         s.close()
 
