@@ -6,13 +6,79 @@ import PostgresNIO
 import Synchronization
 
 extension PostgresStore {
+    /// Runs `body` as one serializable transaction. Group commit by flat combining: concurrent
+    /// transactions of this process queue their bodies; a leader runs up to `maxBatch` of them
+    /// in one PostgreSQL transaction, each in its own savepoint (a body that throws is rolled
+    /// back to it alone), and commits once, so they share one WAL flush. A serialization failure
+    /// or deadlock retries the whole batch (every body is re-run); each member returns only after
+    /// the commit, with its own result.
     @discardableResult
     public func transaction<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
-        try await writers.withGate { try await retrying(body) }
+        try await withoutActuallyEscaping(body) { body in
+            let box = OutcomeBox<T>()
+            let job = WriteJob<PostgresTransaction> { txn in await Self.runMember(body, in: txn, into: box) }
+            await combiner.submit(job, maxBatch: Self.maxBatch) { batch in await self.runBatch(batch) }
+            if case .failure(let e) = job.committed { throw e }
+            switch box.outcome {
+            case .success(let v): return v
+            case .failure(let e): throw Self.mapped(e)
+            case nil: throw StoreError.unavailable("the transaction's batch was dropped before it ran")
+            }
+        }
+    }
+
+    /// Transactions that share one PostgreSQL commit at most.
+    static let maxBatch = 64
+
+    /// One member of a batch in its savepoint. Returns an error when the whole batch must stop:
+    /// a retryable failure (the PostgreSQL transaction is aborted) or a savepoint that could not
+    /// be undone; a body's own error only rolls back its savepoint.
+    static func runMember<T>(
+        _ body: (any StoreTransaction) async throws -> T, in txn: PostgresTransaction, into box: OutcomeBox<T>
+    ) async -> (any Error)? {
+        let mark = txn.pending.count
+        do {
+            try await txn.conn.query("SAVEPOINT member", logger: txn.logger)
+            box.outcome = .success(try await body(txn))
+            try await txn.conn.query("RELEASE SAVEPOINT member", logger: txn.logger)
+            return nil
+        } catch {
+            box.outcome = .failure(error)
+            if let state = sqlState(error), retryable.contains(state) { return error }
+            if error is PSQLError && (error as? PSQLError)?.serverInfo == nil { return error }
+            do {
+                try await txn.conn.query("ROLLBACK TO SAVEPOINT member", logger: txn.logger)
+                try await txn.conn.query("RELEASE SAVEPOINT member", logger: txn.logger)
+            } catch {
+                return error
+            }
+            txn.pending.removeLast(txn.pending.count - mark)
+            return nil
+        }
+    }
+
+    /// Runs `batch` as one retried transaction under the writer gate.
+    func runBatch(_ batch: ArraySlice<WriteJob<PostgresTransaction>>) async -> Result<Void, any Error> {
+        await writers.acquire()
+        defer {
+            writers.release()
+            for j in batch { j.run = nil }
+        }
+        do {
+            try await retrying { t in
+                guard let txn = t as? PostgresTransaction else { preconditionFailure("a batch runs on PostgreSQL") }
+                for j in batch {
+                    if let run = j.run, let stop = await run(txn) { throw stop }
+                }
+            }
+            return .success(())
+        } catch {
+            return .failure(Self.mapped(error))
+        }
     }
 
     /// Runs `body` until it commits, a non-retryable error, or `maxAttempts`.
-    func retrying<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
+    func retrying<T>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
         counters.withLock { $0.transactions += 1 }
         for attempt in 0..<maxAttempts {
             let marker = UUID().uuidString.lowercased()
@@ -42,7 +108,7 @@ extension PostgresStore {
         let value: Any
     }
 
-    func attemptOnce<T: Sendable>(_ body: (any StoreTransaction) async throws -> T, marker: String) async throws -> T {
+    func attemptOnce<T>(_ body: (any StoreTransaction) async throws -> T, marker: String) async throws -> T {
         try await client.withConnection { conn in
             try await conn.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: logger)
             let txn = PostgresTransaction(conn, logger: logger, readOnly: false)

@@ -17,6 +17,8 @@ public final class PostgresStore: MigratingStore, Sendable {
     let runner: Task<Void, Never>
     let logger: Logger
     let writers = AsyncGate()
+    /// Queues write transactions for group commit.
+    let combiner = WriteCombiner<PostgresTransaction>()
     /// Most attempts of one transaction.
     public let maxAttempts: Int
     let counters = Mutex(Counters())

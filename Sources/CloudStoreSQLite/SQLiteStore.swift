@@ -33,7 +33,7 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     let readers: [(connection: SQLiteConnection, gate: AsyncGate)]
     let nextReader = Atomic<Int>(0)
     /// Queues transactions for the writer (group commit).
-    let combiner = SQLiteCombiner()
+    let combiner = WriteCombiner<SQLiteConnection>()
     /// Reader connections opened beside the writer.
     public static let readerCount = 4
 
@@ -97,7 +97,7 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     func write<T>(_ body: (SQLiteConnection) async throws -> T) async throws -> T {
         try await withoutActuallyEscaping(body) { body in
             let box = OutcomeBox<T>()
-            let job = WriteJob { c in
+            let job = WriteJob<SQLiteConnection> { c in
                 do {
                     try c.exec("SAVEPOINT txn")
                     box.outcome = .success(try await body(c))
@@ -108,10 +108,10 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
                         try c.exec("ROLLBACK TO txn")
                         try c.exec("RELEASE txn")
                     } catch {
-                        return false
+                        return StoreError.unavailable("a transaction could not be rolled back; its batch was dropped")
                     }
                 }
-                return true
+                return nil
             }
             await combiner.submit(job, maxBatch: Self.maxBatch) { batch in await self.runBatch(batch) }
             if case .failure(let e) = job.committed { throw e }
@@ -125,7 +125,7 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
     }
 
     /// One batch: BEGIN IMMEDIATE, every member's body in its savepoint, one COMMIT.
-    func runBatch(_ batch: ArraySlice<WriteJob>) async -> Result<Void, any Error> {
+    func runBatch(_ batch: ArraySlice<WriteJob<SQLiteConnection>>) async -> Result<Void, any Error> {
         await gate.acquire()
         defer { gate.release() }
         do {
@@ -136,7 +136,7 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
         }
         let b = CommitBatch()
         for j in batch {
-            if !b.broken, let run = j.run, !(await run(connection)) { b.broken = true }
+            if !b.broken, let run = j.run, await run(connection) != nil { b.broken = true }
             j.run = nil
             b.size += 1
         }
@@ -261,12 +261,6 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
 }
 
 /// Transactions sharing one SQLite commit, and those waiting for it.
-/// What a transaction's body gave, filled in by the batch's leader.
-final class OutcomeBox<T>: @unchecked Sendable {
-    // @unchecked: written by the leader while the owner waits, read by the owner after.
-    var outcome: Result<T, any Error>?
-}
-
 final class CommitBatch {
     var size = 0
     /// A savepoint could not be rolled back: the batch must not commit.

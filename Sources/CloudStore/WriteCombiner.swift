@@ -1,37 +1,41 @@
-import CloudStore
 import Synchronization
 
 /// One transaction waiting for the writer: its body (run by whichever task leads the batch)
 /// and the continuation that answers it after the batch's COMMIT.
-final class WriteJob: @unchecked Sendable {
+package final class WriteJob<Context>: @unchecked Sendable {
     // @unchecked: `run` is called only by the batch's leader while the job's own task is
     // suspended waiting for it, so the body never runs concurrently with its owner.
-    /// Runs the body in its savepoint; false when the savepoint could not be undone (the batch
-    /// must not commit). Cleared once run, so the body is not kept past its transaction.
-    var run: ((SQLiteConnection) async -> Bool)?
-    var committed: Result<Void, any Error>?
+    /// Runs the body in its savepoint; an error when the batch must not commit (its savepoint
+    /// could not be undone, or the whole transaction must be retried). The backend clears it
+    /// once the batch is done, so the body is not kept past its transaction.
+    package var run: ((Context) async -> (any Error)?)?
+    package var committed: Result<Void, any Error>?
     var waiter: CheckedContinuation<Bool, Never>?
     /// Set when the job is handed the lead instead of an answer.
     var lead = false
 
-    init(_ run: @escaping (SQLiteConnection) async -> Bool) { self.run = run }
+    package init(_ run: @escaping (Context) async -> (any Error)?) { self.run = run }
 }
 
-/// Flat-combining group commit for the one writer connection: transactions queue their bodies;
+/// Flat-combining group commit for a backend's one writer: transactions queue their bodies;
 /// one task (the leader) runs a whole queue of them back to back inside one SQLite transaction
 /// (a savepoint each), commits once, answers every member, and hands the lead to the next
 /// waiting transaction. No transaction waits for a thread hop to get the connection: the
 /// connection moves from body to body on the leader's task.
-final class SQLiteCombiner: Sendable {
+package final class WriteCombiner<Context>: Sendable {
     private struct State {
-        var pending: [WriteJob] = []
+        var pending: [WriteJob<Context>] = []
         var leading = false
     }
     private let state = Mutex(State())
 
+    package init() {}
+
     /// Queues `job`; returns when its batch has committed (or failed).
-    func submit(_ job: WriteJob, maxBatch: Int, execute: (ArraySlice<WriteJob>) async -> Result<Void, any Error>) async
-    {
+    package func submit(
+        _ job: WriteJob<Context>, maxBatch: Int,
+        execute: (ArraySlice<WriteJob<Context>>) async -> Result<Void, any Error>
+    ) async {
         let leadNow = state.withLock { s -> Bool in
             s.pending.append(job)
             if s.leading { return false }
@@ -55,10 +59,11 @@ final class SQLiteCombiner: Sendable {
 
     /// Runs batches until `job`'s has committed, then hands the lead on (or stops leading).
     private func lead(
-        until job: WriteJob, maxBatch: Int, execute: (ArraySlice<WriteJob>) async -> Result<Void, any Error>
+        until job: WriteJob<Context>, maxBatch: Int,
+        execute: (ArraySlice<WriteJob<Context>>) async -> Result<Void, any Error>
     ) async {
         while job.committed == nil {
-            let batch = state.withLock { s -> ArraySlice<WriteJob> in
+            let batch = state.withLock { s -> ArraySlice<WriteJob<Context>> in
                 let n = min(maxBatch, s.pending.count)
                 let b = s.pending[0..<n]
                 s.pending.removeFirst(n)
@@ -86,4 +91,11 @@ final class SQLiteCombiner: Sendable {
         }
         if case .some(let k) = next { k?.resume(returning: true) }
     }
+}
+
+/// What a transaction's body gave, filled in by the batch's leader.
+package final class OutcomeBox<T>: @unchecked Sendable {
+    // @unchecked: written by the leader while the owner waits, read by the owner after.
+    package var outcome: Result<T, any Error>?
+    package init() {}
 }
