@@ -189,6 +189,9 @@ SCHEMAS.update({
                             "config": ref("PortGroupConfig")}, ["name", "config"]),
     "PortGroupCreated": obj({"name": {"type": "string"}}, ["name"]),
 })
+SCHEMAS["ClusterPatch"] = obj({"name": NAME, "description": {"type": "string", "maxLength": 512}})
+SCHEMAS["NodePatch"] = obj({"name": NAME, "description": {"type": "string", "maxLength": 512},
+                            "wol_mac": {"type": "string", "pattern": "^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$"}})
 SCHEMAS["InstanceState"] = obj({"id": ID, "state": {"type": "integer"}}, ["id", "state"])
 
 PAGE = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
@@ -254,6 +257,13 @@ def routes():
     add("/api/v1/clusters", "get", op("List clusters", arr(ref("Cluster")), [q("datacenter_id", "datacenter_id")],
                                       tag="clusters", paged=True))
     add("/api/v1/clusters/{cluster_id}", "get", op("A cluster and its nodes", ref("ClusterDetail"), tag="clusters"))
+    add("/api/v1/clusters/{cluster_id}", "patch", op("Rename or describe a cluster", ref("Empty"),
+                                                     [{"name": "If-Match", "in": "header",
+                                                       "schema": {"type": "string"}}],
+                                                     body="ClusterPatch", tag="clusters", mutating=True))
+    add("/api/v1/nodes/{node_id}", "patch", op("Rename or describe a node, or set its Wake-on-LAN MAC", ref("Node"),
+                                               [{"name": "If-Match", "in": "header", "schema": {"type": "string"}}],
+                                               body="NodePatch", tag="nodes", mutating=True))
     add("/api/v1/clusters/{cluster_id}/hardware", "get", op("A cluster's capacity", ref("ClusterHardware"),
                                                             tag="clusters"))
     add("/api/v1/nodes", "get", op("List nodes", arr(ref("Node")), [q("cluster_id", "cluster_id")], tag="nodes",

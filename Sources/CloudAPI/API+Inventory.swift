@@ -85,6 +85,12 @@ extension API {
             let (cluster, nodes) = try await plane.clusterWithNodes(try HTTP.pathID(c, "cluster_id", .cluster))
             return HTTP.json(ClusterDetail(cluster: ClusterFull(cluster: cluster, nodes: nodes), nodes: nodes))
         }
+        on(r, .patch, "/api/v1/clusters/:cluster_id") { req, c in
+            HTTP.reply(
+                try await plane.updateCluster(
+                    HTTP.principal(c), id: try HTTP.pathID(c, "cluster_id", .cluster), body: try await HTTP.body(req),
+                    ifMatch: try HTTP.ifMatch(req), idempotencyKey: HTTP.idempotencyKey(req)))
+        }
         on(r, .get, "/api/v1/clusters/:cluster_id/hardware") { _, c in
             let (_, nodes) = try await plane.clusterWithNodes(try HTTP.pathID(c, "cluster_id", .cluster))
             return HTTP.json(

@@ -32,6 +32,12 @@ extension API {
                         time: now, timezone: "UTC", uptime: now - node.value.node.creation.nanoseconds / 1_000_000_000),
                     pceVersion: version), headers: HTTP.etag(node.version))
         }
+        on(r, .patch, "/api/v1/nodes/:node_id") { req, c in
+            HTTP.reply(
+                try await plane.updateNode(
+                    HTTP.principal(c), id: try HTTP.pathID(c, "node_id", .node), body: try await HTTP.body(req),
+                    ifMatch: try HTTP.ifMatch(req), idempotencyKey: HTTP.idempotencyKey(req)))
+        }
         on(r, .get, "/api/v1/nodes/:node_id/hardware") { _, c in
             let n = try await node(c)
             return HTTP.object(NodeHardware.hardware(n.node.hardware))

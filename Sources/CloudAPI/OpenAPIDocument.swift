@@ -144,6 +144,20 @@ public enum OpenAPIDocument {
                 ],
                 "type": "object"
               },
+              "ClusterPatch": {
+                "properties": {
+                  "description": {
+                    "maxLength": 512,
+                    "type": "string"
+                  },
+                  "name": {
+                    "pattern": "^[a-zA-Z0-9_-]{3,64}$",
+                    "type": "string"
+                  }
+                },
+                "required": [],
+                "type": "object"
+              },
               "Created": {
                 "properties": {
                   "id": {
@@ -805,6 +819,24 @@ public enum OpenAPIDocument {
                   "time",
                   "pce_version"
                 ],
+                "type": "object"
+              },
+              "NodePatch": {
+                "properties": {
+                  "description": {
+                    "maxLength": 512,
+                    "type": "string"
+                  },
+                  "name": {
+                    "pattern": "^[a-zA-Z0-9_-]{3,64}$",
+                    "type": "string"
+                  },
+                  "wol_mac": {
+                    "pattern": "^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}$",
+                    "type": "string"
+                  }
+                },
+                "required": [],
                 "type": "object"
               },
               "NodeStoragePool": {
@@ -1638,6 +1670,69 @@ public enum OpenAPIDocument {
                   }
                 },
                 "summary": "A cluster and its nodes",
+                "tags": [
+                  "clusters"
+                ]
+              },
+              "patch": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "cluster_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^cls-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "If-Match",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ClusterPatch"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Empty"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Rename or describe a cluster",
                 "tags": [
                   "clusters"
                 ]
@@ -3168,6 +3263,69 @@ public enum OpenAPIDocument {
                   }
                 },
                 "summary": "A node, its instances, OS and time",
+                "tags": [
+                  "nodes"
+                ]
+              },
+              "patch": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "node_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^node-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "If-Match",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/NodePatch"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Node"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Rename or describe a node, or set its Wake-on-LAN MAC",
                 "tags": [
                   "nodes"
                 ]
