@@ -82,8 +82,11 @@ def test_receiver_outage_leaves_no_gap():
         prom_proc.stop()  # receiver down: the sender buffers and retries with backoff
         wait_until(lambda: serve_metric(serve_port, "cloudplane_remote_write_requests_retried_total") > 0, 60, "the sender retrying against the stopped receiver")
         down_from = serve_metric(serve_port, "cloudplane_sim_virtual_time_seconds")
-        wait_until(lambda: serve_metric(serve_port, "cloudplane_sim_virtual_time_seconds") > down_from, 60,
-                   "a snapshot taken while the receiver is down")
+        # two push intervals (0.5 s wall at speed 10: 5 virtual seconds each) pass while it is
+        # down, so at least one snapshot is taken then (a bare advance of the clock may fall
+        # between two snapshots, and the outage would hold none)
+        wait_until(lambda: serve_metric(serve_port, "cloudplane_sim_virtual_time_seconds") > down_from + 2 * 0.5 * 10,
+                   60, "a snapshot taken while the receiver is down")
         _, prom = s.prometheus(PROM_CONFIG, name="prometheus-again", port=prom, data=port_file)
         up_at = serve_metric(serve_port, "cloudplane_sim_virtual_time_seconds")
         # the backlog drains, then new samples follow
