@@ -134,19 +134,18 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
             for j in batch { j.run = nil }
             return .failure(StoreError.unavailable("\(error)"))
         }
-        let b = CommitBatch()
+        var broken = false
         for j in batch {
-            if !b.broken, let run = j.run, await run(connection) != nil { b.broken = true }
+            if !broken, let run = j.run, await run(connection) != nil { broken = true }
             j.run = nil
-            b.size += 1
         }
-        return commit(b)
+        return commit(broken: broken)
     }
 
-    /// Commits `b` (or rolls it back when a savepoint could not be undone).
-    func commit(_ b: CommitBatch) -> Result<Void, any Error> {
+    /// Commits the open batch (or rolls it back when a savepoint could not be undone).
+    func commit(broken: Bool) -> Result<Void, any Error> {
         do {
-            if b.broken {
+            if broken {
                 try? connection.exec("ROLLBACK")
                 return .failure(StoreError.unavailable("a transaction could not be rolled back; its batch was dropped"))
             }
@@ -258,13 +257,6 @@ public final class SQLiteStore: MigratingStore, @unchecked Sendable {
             }
         }
     }
-}
-
-/// Transactions sharing one SQLite commit, and those waiting for it.
-final class CommitBatch {
-    var size = 0
-    /// A savepoint could not be rolled back: the batch must not commit.
-    var broken = false
 }
 
 /// A transaction on the store's connection, valid only inside `transaction`'s body.
