@@ -160,9 +160,7 @@ extension ControlPlane {
             if let description { inst.description = description }
             if let tier { inst.haPriority = tier }
             let v = try await t.put(StoreKey(Table.instances, id), encoding: inst, expect: .version(row.version))
-            var reply = ServiceReply.json(inst)
-            reply.headers["ETag"] = "\"\(v)\""
-            return reply
+            return .json(inst, etag: v)
         }
     }
 }

@@ -117,9 +117,7 @@ extension ControlPlane {
             if let description { dc.description = description }
             if let location { dc.location = location }
             let v = try await t.put(StoreKey(Table.datacenters, id), encoding: dc, expect: .version(row.version))
-            var reply = ServiceReply.json(dc)
-            reply.headers["ETag"] = "\"\(v)\""
-            return reply
+            return .json(dc, etag: v)
         }
     }
 

@@ -73,9 +73,7 @@ extension ControlPlane {
             if let description { s.description = description }
             if let config { s.config = config }
             let v = try await t.put(StoreKey(Table.vSwitches, id), encoding: s, expect: .version(row.version))
-            var reply = ServiceReply.json(Empty())
-            reply.headers["ETag"] = "\"\(v)\""
-            return reply
+            return .json(Empty(), etag: v)
         }
     }
 

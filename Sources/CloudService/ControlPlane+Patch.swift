@@ -30,9 +30,7 @@ extension ControlPlane {
             }
             if let description { c.description = description }
             let v = try await t.put(StoreKey(Table.clusters, id), encoding: c, expect: .version(row.version))
-            var reply = ServiceReply.json(Empty())
-            reply.headers["ETag"] = "\"\(v)\""
-            return reply
+            return .json(Empty(), etag: v)
         }
     }
 
@@ -65,9 +63,7 @@ extension ControlPlane {
             if let description { n.node.description = description }
             if let mac { n.node.wolMAC = mac.lowercased() }
             let v = try await t.put(StoreKey(Table.nodes, id), encoding: n, expect: .version(row.version))
-            var reply = ServiceReply.json(n)
-            reply.headers["ETag"] = "\"\(v)\""
-            return reply
+            return .json(n, etag: v)
         }
     }
 

@@ -76,9 +76,7 @@ extension ControlPlane {
             var v = row.value
             if let description { v.description = description }
             let version = try await t.put(StoreKey(Table.volumes, id), encoding: v, expect: .version(row.version))
-            var reply = ServiceReply.json(Empty())
-            reply.headers["ETag"] = "\"\(version)\""
-            return reply
+            return .json(Empty(), etag: version)
         }
     }
 

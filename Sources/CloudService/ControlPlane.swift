@@ -20,6 +20,11 @@ public struct ServiceReply: Sendable, Equatable {
     public static func json(_ value: some Encodable, status: Int = 200) -> ServiceReply {
         ServiceReply(status: status, body: Wire.encode(value))
     }
+
+    /// A 200 with `value` and `ETag: "version"` (the row's new version after an update).
+    public static func json(_ value: some Encodable, etag version: UInt64) -> ServiceReply {
+        ServiceReply(body: Wire.encode(value), headers: ["ETag": "\"\(version)\""])
+    }
 }
 
 /// JSON encoding and decoding of wire and stored values.
