@@ -15,10 +15,16 @@ final class LogSink: Sendable {
     static let shared = LogSink()
     static let interval: TimeInterval = 0.05
     private let pending = Mutex<[UInt8]>([])
+    /// Whether the writer thread runs (started by the first line, so commands that log
+    /// nothing start no thread).
+    private let started = Atomic<Bool>(false)
     /// The second of the cached timestamp and its text.
     private let stamp = Mutex<(Int, String)>((-1, ""))
 
-    private init() {
+    private init() {}
+
+    private func startWriter() {
+        guard !started.exchange(true, ordering: .acquiringAndReleasing) else { return }
         let t = Thread { [self] in
             while true {
                 Thread.sleep(forTimeInterval: Self.interval)
@@ -31,6 +37,7 @@ final class LogSink: Sendable {
 
     /// Appends one line; writes now when `urgent` or when much is pending.
     func append(_ line: String, urgent: Bool) {
+        startWriter()
         let big = pending.withLock { p -> Bool in
             p.append(contentsOf: line.utf8)
             return p.count >= 65_536
