@@ -143,4 +143,27 @@ import Testing
         }
         #expect(try await f.plane.consistencyProblems().isEmpty)
     }
+
+    @Test func theCheckNamesAPoolWhoseUsageDisagreesAndAWrongPortGroupCount() async throws {
+        let f = try await ServiceFixture.make()
+        let pool = try await pools(f, f.nodes[0])[0]
+        _ = try await f.plane.createVolume(
+            admin, node: f.nodes[0], pool: pool.id, body: body(#"{"name":"vol1","size":4}"#), idempotencyKey: nil)
+        #expect(try await f.plane.consistencyProblems().isEmpty)
+        let vs = try #require(
+            try await f.plane.list(VSwitchRecord.self, Table.vSwitches, PageRequest()) { $0.nodeID == f.nodes[0] }.items
+                .first)
+        try await f.plane.store.transaction { t in
+            var p = try #require(try await t.read(StoragePoolRecord.self, StoreKey(Table.storagePools, pool.id))).value
+            p.allocatedGB = 1  // the volume holds 4
+            try await t.put(StoreKey(Table.storagePools, pool.id), encoding: p, expect: .any)
+            var s = vs
+            s.portGroupCount = 3  // it has 1
+            try await t.put(StoreKey(Table.vSwitches, vs.id), encoding: s, expect: .any)
+        }
+        let problems = try await f.plane.consistencyProblems()
+        #expect(problems.count == 2, "\(problems)")
+        #expect(problems.contains { $0.contains(pool.id) && $0.contains("4 GB in 1") })
+        #expect(problems.contains { $0.contains(vs.id) && $0.contains("it has 1") })
+    }
 }
