@@ -120,6 +120,12 @@ SCHEMAS = {
         "gpu": ref("GPURequest")}, ["destination", "name"]),
     "PowerRequest": obj({"action": {"type": "string", "enum": ["start", "stop", "restart", "kill"]}}, ["action"]),
     "MigrateRequest": obj({"node_id": id_of("node_id")}),
+    "ResizeRequest": obj({
+        "flavor": {"type": "string"},
+        "cpu": obj({"sockets": {"type": "integer", "minimum": 1, "maximum": 8},
+                    "cores": {"type": "integer", "minimum": 1, "maximum": 512},
+                    "threads": {"type": "integer", "minimum": 1, "maximum": 2}}, ["cores"]),
+        "memory": {"type": "integer", "minimum": 64, "maximum": 16777216}}),
     "InstancePatch": obj({"name": {"type": "string"}, "description": {"type": "string"},
                           "ha_priority": {"type": "string"}, "data": {"type": "object"}}),
     "OrganizationCreate": obj({"name": NAME, "description": {"type": "string"}}, ["name"]),
@@ -310,6 +316,9 @@ def routes():
                                                             tag="instances", mutating=True))
     add("/api/v1/instances/{instance_id}/migrate", "post", op("Live-migrate (a task)", ref("TaskStarted"), ifmatch,
                                                               body="MigrateRequest", tag="instances", mutating=True))
+    add("/api/v1/instances/{instance_id}/resize", "post", op("Cold-resize to a flavor or new CPU and memory sizes "
+                                                             "(a task)", ref("TaskStarted"), ifmatch,
+                                                             body="ResizeRequest", tag="instances", mutating=True))
     add("/api/v1/instances/{instance_id}/devices", "get", op("An instance's devices", arr({"type": "object"}),
                                                              tag="instances"))
     add("/api/v1/tasks", "get", op("List tasks", arr(ref("Task")),

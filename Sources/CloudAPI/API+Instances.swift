@@ -37,6 +37,11 @@ extension API {
                     HTTP.principal(c), id: try HTTP.pathID(c, "instance_id", .instance), body: try await HTTP.body(req),
                     ifMatch: try HTTP.ifMatch(req), idempotencyKey: HTTP.idempotencyKey(req)))
         }
+    }
+
+    /// The routes that start tasks on instances (destroy, power, migrate, resize, deploy) and the
+    /// devices read.
+    func addInstanceActionRoutes(_ r: Router<APIContext>) {
         on(r, .delete, "/api/v1/instances/:instance_id") { req, c in
             let flag = req.uri.queryParameters.get("destroy_volumes")
             guard flag == nil || flag == "true" || flag == "false" else {
@@ -61,6 +66,14 @@ extension API {
             try b.finish()
             let args = (target ?? nil).map { ["node_id": $0] } ?? [:]
             return try await act(req, c, "migrate", arguments: args, body: bytes)
+        }
+        on(r, .post, "/api/v1/instances/:instance_id/resize") { req, c in
+            let reply = try await plane.resize(
+                HTTP.principal(c), instance: try HTTP.pathID(c, "instance_id", .instance),
+                body: try await HTTP.body(req),
+                ifMatch: try HTTP.ifMatch(req), idempotencyKey: HTTP.idempotencyKey(req), admission: backend)
+            plane.kick()
+            return HTTP.reply(reply)
         }
         on(r, .get, "/api/v1/instances/:instance_id/devices") { _, c in
             let id = try HTTP.pathID(c, "instance_id", .instance)

@@ -5,6 +5,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOPosix
 import ServiceLifecycle
 import Synchronization
 
@@ -41,6 +42,7 @@ public struct API: Sendable {
         addInventoryRoutes(router)
         addNodeRoutes(router)
         addInstanceRoutes(router)
+        addInstanceActionRoutes(router)
         addTaskRoutes(router)
         addStorageAndNetworkRoutes(router)
         on(router, .get, "/api/openapi.json") { _, _ in
@@ -180,6 +182,14 @@ extension API {
     ) -> some Service {
         Application(
             router: router(status: status), configuration: .init(address: .hostname(host, port: port)),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) })
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            eventLoopGroupProvider: .shared(Self.eventLoops))
     }
+
+    /// The server's event loops: half the cores (at least one). The loops only parse requests
+    /// and write responses; the handlers run on Swift concurrency's pool, which has a thread per
+    /// core. On a 2-core machine one loop instead of two cut `bench api`'s GET p99 from about
+    /// 12 ms to about 10 ms (less contention for the cores the handlers need).
+    public static let eventLoops = MultiThreadedEventLoopGroup(
+        numberOfThreads: max(1, System.coreCount / 2))
 }

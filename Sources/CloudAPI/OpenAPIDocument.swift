@@ -1177,6 +1177,43 @@ public enum OpenAPIDocument {
                 ],
                 "type": "object"
               },
+              "ResizeRequest": {
+                "properties": {
+                  "cpu": {
+                    "properties": {
+                      "cores": {
+                        "maximum": 512,
+                        "minimum": 1,
+                        "type": "integer"
+                      },
+                      "sockets": {
+                        "maximum": 8,
+                        "minimum": 1,
+                        "type": "integer"
+                      },
+                      "threads": {
+                        "maximum": 2,
+                        "minimum": 1,
+                        "type": "integer"
+                      }
+                    },
+                    "required": [
+                      "cores"
+                    ],
+                    "type": "object"
+                  },
+                  "flavor": {
+                    "type": "string"
+                  },
+                  "memory": {
+                    "maximum": 16777216,
+                    "minimum": 64,
+                    "type": "integer"
+                  }
+                },
+                "required": [],
+                "type": "object"
+              },
               "Session": {
                 "properties": {
                   "authenticated": {
@@ -2576,6 +2613,71 @@ public enum OpenAPIDocument {
                   }
                 },
                 "summary": "Start, stop, restart or kill (a task)",
+                "tags": [
+                  "instances"
+                ]
+              }
+            },
+            "/api/v1/instances/{instance_id}/resize": {
+              "post": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "instance_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^inst-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "If-Match",
+                    "schema": {
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "header",
+                    "name": "Idempotency-Key",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "requestBody": {
+                  "content": {
+                    "application/json": {
+                      "schema": {
+                        "$ref": "#/components/schemas/ResizeRequest"
+                      }
+                    }
+                  },
+                  "required": true
+                },
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/TaskStarted"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "Cold-resize to a flavor or new CPU and memory sizes (a task)",
                 "tags": [
                   "instances"
                 ]

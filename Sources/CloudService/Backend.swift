@@ -52,6 +52,10 @@ public protocol InstanceBackend: Sendable {
     func destroy(_ id: String) async throws(BackendError)
     /// Moves the guest to `node` (nil: the scheduler picks).
     func migrate(_ id: String, to node: String?) async -> Result<BackendPlacement, BackendError>
+    /// Resizes the guest to `instance`'s `cpu`, `memory` and `flavor` (a cold resize: a running
+    /// guest restarts), on its node when the new size fits there, else on another node; when it
+    /// fits nowhere the guest keeps its old size and the error says why.
+    func resize(_ instance: InstanceRecord) async -> Result<BackendPlacement, BackendError>
     /// What runs where now, for the instances the backend knows.
     func observe(_ ids: [String]) async -> [ObservedInstance?]
     /// Applies a node's state from the API: schedulable or cordoned; in maintenance (its HA

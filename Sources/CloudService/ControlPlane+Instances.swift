@@ -108,6 +108,11 @@ extension ControlPlane {
         let s = inst.instanceState
         switch action {
         case "destroy": return ("instance.destroy", "deleting", nil)
+        case "resize":
+            guard s == .running || s == .stopped else {
+                throw .conflict("cannot resize instance '\(inst.name)' while it is \(s.name)")
+            }
+            return ("instance.resize", "resizing", nil)
         case "migrate":
             guard s == .running || s == .stopped else {
                 throw .conflict("cannot migrate instance '\(inst.name)' while it is \(s.name)")

@@ -72,6 +72,19 @@ extension LifecycleController {
             task.nodeID = p.nodeID
             for line in log { task.note(line) }
             return state == .error ? log.last : nil
+        case .resized(let size, let p, let state):
+            let from = "\(inst.vcpus) vCPUs, \(inst.memory) MB"
+            inst.cpu = size.cpu
+            inst.vcpus = size.vcpus
+            inst.memory = size.memory
+            inst.flavor = size.flavor
+            inst.nodeID = p.nodeID
+            if !p.claim.isEmpty { inst.claim = p.claim }
+            inst.gpus = p.gpus
+            inst.set(state)
+            task.nodeID = p.nodeID
+            task.note("resized from \(from) to \(size.vcpus) vCPUs, \(size.memory) MB on node \(p.nodeID)")
+            return nil
         case .powered(let state):
             inst.set(state)
             task.note("instance is \(state.name)")

@@ -90,6 +90,7 @@ public final class LifecycleController: Sendable {
             }
         case "instance.destroy": outcome = await destroy(inst)
         case "instance.migrate": outcome = await migrate(inst, to: task.arguments["node_id"])
+        case "instance.resize": outcome = await resize(inst, task.arguments)
         default: outcome = .failed("unknown task type '\(task.type)'", state: nil)
         }
         await finish(task, outcome)
@@ -98,6 +99,8 @@ public final class LifecycleController: Sendable {
     /// How a task ended, and what it does to its instance.
     enum Outcome {
         case placed(BackendPlacement, state: InstanceState, log: [String])
+        /// The instance now has `size`'s CPU, memory and flavor, under placement `at`.
+        case resized(InstanceRecord, at: BackendPlacement, state: InstanceState)
         case powered(InstanceState)
         case destroyed
         case failed(String, state: InstanceState?)
@@ -143,6 +146,18 @@ public final class LifecycleController: Sendable {
             }
         }
         return .destroyed
+    }
+
+    func resize(_ inst: InstanceRecord, _ args: [String: String]) async -> Outcome {
+        guard let target = ControlPlane.resizeTarget(inst, args) else {
+            return .failed("the resize task's arguments are malformed", state: nil)
+        }
+        switch await backend.resize(target) {
+        case .failure(let e): return .failed("resize failed: \(e)", state: nil)
+        case .success(let p):
+            let observed = await backend.observe([inst.id]).first ?? nil
+            return .resized(target, at: p, state: observed?.state ?? inst.instanceState)
+        }
     }
 
     func migrate(_ inst: InstanceRecord, to node: String?) async -> Outcome {

@@ -85,6 +85,20 @@ public final class FakeInstanceBackend: InstanceBackend {
         }
     }
 
+    /// The most vCPUs a fake node fits: a resize beyond it is refused.
+    public static let nodeVCPUs = 64
+
+    /// Resizes in place, or refuses beyond `nodeVCPUs`.
+    public func resize(_ i: InstanceRecord) async -> Result<BackendPlacement, BackendError> {
+        state.withLock { s in
+            s.calls.append("resize \(i.id) \(i.vcpus)x\(i.memory)")
+            guard let node = s.placed[i.id]?.nodeID, i.vcpus <= Self.nodeVCPUs else {
+                return .failure(BackendError("no node fits \(i.vcpus) vCPUs, \(i.memory) MB"))
+            }
+            return .success(BackendPlacement(nodeID: node, claim: "host=\(node) vcpus=\(i.vcpus)", gpus: []))
+        }
+    }
+
     public func setNode(_ id: String, schedulable: Bool, maintenance: Bool) async {
         state.withLock { $0.calls.append("node \(id) schedulable=\(schedulable) maintenance=\(maintenance)") }
     }

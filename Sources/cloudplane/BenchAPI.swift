@@ -21,6 +21,8 @@ struct BenchAPI: AsyncParsableCommand {
     @Option(help: "Concurrent HTTP clients.") var clients = 64
     @Option(help: "Creates per measured run (and as many baseline inserts).") var creates = 2000
     @Option(help: "Measured runs (the median is reported).") var runs = 3
+    @Option(help: "GETs of random instances measured (after as many unmeasured warm-up GETs as clients × 10).")
+    var gets = 20_000
     @Option(help: "Store backend: sqlite (a fresh temporary file) or postgres (--database).") var backend = "sqlite"
     @Option(help: ArgumentHelp("An empty PostgreSQL database for --backend postgres.", valueName: "URL"))
     var database: String?
@@ -32,6 +34,7 @@ struct BenchAPI: AsyncParsableCommand {
             throw ValidationError("--creates must be clients...1000000")
         }
         guard (1...20).contains(runs) else { throw ValidationError("--runs must be 1...20") }
+        guard (1...10_000_000).contains(gets) else { throw ValidationError("--gets must be 1...10000000") }
         guard backend == "sqlite" || backend == "postgres" else {
             throw ValidationError("--backend must be sqlite or postgres")
         }
@@ -71,11 +74,12 @@ struct BenchAPI: AsyncParsableCommand {
             ids += made
             baselines.append(Double(creates) / (try await baseline(creates, clients)))
         }
-        let gets = try await rig.getRun(ids: ids, count: creates, clients: clients)
+        _ = try await rig.getRun(ids: ids, count: clients * 10, clients: clients)
+        let gets = try await rig.getRun(ids: ids, count: self.gets, clients: clients)
         let listSeconds = try await rig.listRun(total: 10_000, have: ids.count)
         let median = { (v: [Double]) in quantile(v, 0.5) }
         let o: [String: Any] = [
-            "backend": backend, "clients": clients, "creates": creates, "runs": runs,
+            "backend": backend, "clients": clients, "creates": creates, "runs": runs, "gets": self.gets,
             "creates_per_second": median(rates), "creates_per_second_runs": rates,
             "baseline_inserts_per_second": median(baselines), "baseline_inserts_per_second_runs": baselines,
             "ratio": median(rates) / max(median(baselines), 1e-9),

@@ -43,7 +43,8 @@ struct BenchAPIRig {
         let server = Task<Void, any Error> {
             let app = Application(
                 router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                onServerRunning: { ch in portSink.yield(ch.localAddress?.port ?? 0) })
+                onServerRunning: { ch in portSink.yield(ch.localAddress?.port ?? 0) },
+                eventLoopGroupProvider: .shared(API.eventLoops))
             try await app.runService()
         }
         var port = 0
@@ -61,36 +62,52 @@ struct BenchAPIRig {
 
     /// One measured run of creates; returns creates/s, latencies (ms) and the IDs made.
     func createRun(run: Int, creates: Int, clients: Int) async throws -> (Double, [Double], [String]) {
-        let ids = Mutex([String](repeating: "", count: creates))
+        let replies = Mutex([[UInt8]](repeating: [], count: creates))
         let auth = self.auth
         let (cluster, org) = (self.cluster, self.org)
-        let clock = ContinuousClock()
-        let start = clock.now
-        let lat = try await BenchLoad(port: port, clients: clients).run(total: creates) { i in
+        // every request is encoded before the clock starts, so the generator only sends and reads
+        let requests = (0..<creates).map { i in
             let name = "bench-\(run)-\(i)"
             let body =
                 #"{"name":"\#(name)","destination":{"cluster_id":"\#(cluster)"},"organization_id":"\#(org)","#
                 + #""cpu":{"cores":1},"memory":64,"ha_priority":"none"}"#
             return BenchHTTPConnection.encode(
                 "POST", "/api/v2/instances", headers: auth + ["Idempotency-Key: \(name)"], body: Array(body.utf8))
-        } reply: { i, status, reply in
-            guard status == 200, let r = Wire.decode(TaskStarted.self, reply), let id = r.instanceID else {
+        }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let lat = try await BenchLoad(port: port, clients: clients).run(total: creates) {
+            requests[$0]
+        } reply: {
+            i, status, reply in
+            guard status == 200 else {
                 throw CtlFailure(description: "create answered \(status): \(String(decoding: reply, as: UTF8.self))")
             }
-            ids.withLock { $0[i] = id }
+            replies.withLock { $0[i] = reply }
         }
         let seconds = ms(clock.now - start) / 1000
-        return (Double(creates) / seconds, lat, ids.withLock { $0 })
+        // the replies are decoded after the clock stops, so decoding does not load the generator
+        let ids = try replies.withLock { $0 }.map { reply in
+            guard let id = Wire.decode(TaskStarted.self, reply)?.instanceID else {
+                throw CtlFailure(description: "create answered \(String(decoding: reply, as: UTF8.self))")
+            }
+            return id
+        }
+        return (Double(creates) / seconds, lat, ids)
     }
 
     /// GET latencies (ms) of `count` reads of random instances from `clients` connections.
     func getRun(ids: [String], count: Int, clients: Int) async throws -> [Double] {
         var rng = SystemRandomNumberGenerator()
-        let picks = (0..<count).map { _ in ids[Int(rng.next() % UInt64(ids.count))] }
         let auth = self.auth
-        return try await BenchLoad(port: port, clients: clients).run(total: count) { i in
-            BenchHTTPConnection.encode("GET", "/api/v1/instances/\(picks[i])", headers: auth)
-        } reply: { _, status, _ in
+        let requests = (0..<count).map { _ in
+            BenchHTTPConnection.encode(
+                "GET", "/api/v1/instances/\(ids[Int(rng.next() % UInt64(ids.count))])", headers: auth)
+        }
+        return try await BenchLoad(port: port, clients: clients).run(total: count) {
+            requests[$0]
+        } reply: {
+            _, status, _ in
             guard status == 200 else { throw CtlFailure(description: "GET answered \(status)") }
         }
     }

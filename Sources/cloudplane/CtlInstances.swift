@@ -4,15 +4,16 @@ import Foundation
 struct CtlInstances: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "instances",
-        abstract: "Instances: list, show, create, start, stop, restart, kill, delete, migrate (by ID or name).")
-    @Argument(help: "list | show X | create NAME | start X | stop X | restart X | kill X | delete X | migrate X")
+        abstract: "Instances: list, show, create, start, stop, restart, kill, delete, migrate, resize (by ID or name).")
+    @Argument(
+        help: "list | show X | create NAME | start X | stop X | restart X | kill X | delete X | migrate X | resize X")
     var words: [String] = ["list"]
     @Option(help: "Cluster to place in (create; ID or name), or to list (ID).") var cluster: String?
     @Option(help: "Node to place on (create; ID or name), or to list (ID).") var node: String?
     @Option(help: "Owning organization (create), or to list.") var organization: String?
-    @Option(help: "Flavor, e.g. m1.large (create).") var flavor: String?
-    @Option(help: "vCPUs (create, without --flavor).") var vcpus: Int?
-    @Option(help: "Memory in MB (create, without --flavor).") var memory: Int?
+    @Option(help: "Flavor, e.g. m1.large (create, resize).") var flavor: String?
+    @Option(help: "vCPUs (create, resize).") var vcpus: Int?
+    @Option(help: "Memory in MB (create, resize).") var memory: Int?
     @Option(help: "HA tier: critical, high, normal or none (create).") var ha: String?
     @Option(help: "GPUs as MODE:COUNT[:PROFILE], e.g. passthrough:2 or mig:1:3g.40gb (create).") var gpu: String?
     @Option(help: "Target node (migrate).") var to: String?
@@ -51,6 +52,14 @@ struct CtlInstances: AsyncParsableCommand {
             case "migrate":
                 started = try await c.call(
                     "POST", "/api/v1/instances/\(id)/migrate", body: to.map { ["node_id": $0] } ?? [:])
+            case "resize":
+                var body: [String: Any] = [:]
+                if let flavor { body["flavor"] = flavor }
+                if let vcpus { body["cpu"] = ["sockets": 1, "cores": vcpus, "threads": 1] }
+                if let memory { body["memory"] = memory }
+                guard !body.isEmpty else { throw ValidationError("resize needs --flavor, --vcpus or --memory") }
+                started = try await c.call(
+                    "POST", "/api/v1/instances/\(id)/resize", body: body, idempotencyKey: "ctl-" + UUID().uuidString)
             default: throw ValidationError("unknown verb '\(verb)'")
             }
             try await finish(c, started)

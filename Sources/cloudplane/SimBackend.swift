@@ -22,6 +22,9 @@ extension SimulationDriver {
         }
     }
     func register(_ o: Organization) { sim.registerOrganization(o) }
+    func resize(_ id: ResourceID, _ i: Instance, _ r: ResourceRequest) -> Result<AdmittedPlacement, SimulationError> {
+        sim.resizeAdmitted(id, cpu: i.cpu, memoryMB: i.memory, flavor: i.flavor, request: r)
+    }
     func setNode(_ id: ResourceID, schedulable: Bool, maintenance: Bool) {
         sim.setNode(id, schedulable: schedulable, maintenance: maintenance)
     }
@@ -109,6 +112,15 @@ struct SimBackend: InstanceBackend {
         if case .failure(let e) = await driver.migrate(rid, to: target) { return .failure(BackendError(e.description)) }
         let seen = await driver.observe([rid]).first ?? nil
         return .success(BackendPlacement(nodeID: seen?.nodeID?.rawValue ?? node, claim: "", gpus: seen?.gpuUUIDs ?? []))
+    }
+
+    func resize(_ i: InstanceRecord) async -> Result<BackendPlacement, BackendError> {
+        guard let inst = instance(i) else { return .failure(BackendError("instance '\(i.id)' has a malformed ID")) }
+        switch await driver.resize(inst.id, inst, request(i)) {
+        case .failure(let e): return .failure(BackendError(e.description))
+        case .success(let p):
+            return .success(BackendPlacement(nodeID: p.nodeID.rawValue, claim: p.claim, gpus: p.gpuUUIDs))
+        }
     }
 
     func setNode(_ id: String, schedulable: Bool, maintenance: Bool) async {

@@ -147,6 +147,35 @@ def test_ctl_creates_waits_lists_stops_and_deletes():
         s.close()
 
 
+def test_ctl_resizes_a_running_instance_in_the_simulated_fleet():
+    s = Services()
+    try:
+        _, port = s.serve()
+        env = dict(os.environ, CLOUDPLANE_URL=f"http://127.0.0.1:{port}", CLOUDPLANE_TOKEN=TOKEN)
+
+        def ctl(*args):
+            r = subprocess.run([BIN, "ctl", *args], capture_output=True, text=True, env=env, timeout=60)
+            return r.returncode, r.stdout, r.stderr
+        rc, out, err = ctl("instances", "create", "rs-01", "--cluster", "general", "--vcpus", "2", "--memory", "1024",
+                           "--wait", "--format", "json")
+        assert rc == 0, err
+        node = json.loads(out)["node_id"]
+        rc, out, err = ctl("instances", "resize", "rs-01", "--vcpus", "4", "--memory", "4096", "--wait",
+                           "--format", "json")
+        assert rc == 0, err
+        got = json.loads(out)
+        assert (got["vcpus"], got["memory"], got["state_name"], got["node_id"]) == (4, 4096, "running", node)
+        assert "instance.resize: stopped (100%)" in err
+        # larger than any node of the demo fleet: refused, and the instance keeps its size
+        rc, out, err = ctl("instances", "resize", "rs-01", "--memory", "16000000", "--wait", "--format", "json")
+        rc2, out2, _ = ctl("instances", "show", "rs-01", "--format", "json")
+        kept = json.loads(out2)
+        assert (kept["vcpus"], kept["memory"], kept["state_name"]) == (4, 4096, "running"), out2
+        assert rc == 1 and "the new size fits no node" in err and "not enough memory" in err, (rc, out, err)
+    finally:
+        s.close()
+
+
 def test_a_cordoned_node_gets_no_new_instance_and_uncordon_restores_it():
     s = Services()
     try:
