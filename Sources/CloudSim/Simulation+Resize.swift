@@ -7,9 +7,11 @@ extension Simulation {
     /// instance is stopped, its claim released, and the new size claimed on the same node when it
     /// fits there, else on any node the request allows; then it starts again. When the new size
     /// fits nowhere, the old claim is taken back on the old node and the instance keeps its size
-    /// and power state. Refused while a migration of it is in flight.
+    /// and power state. With `stayOnNode` (an instance pinned to its node, as one with local
+    /// volumes is) only its own node is tried. Refused while a migration of it is in flight.
     public mutating func resizeAdmitted(
-        _ id: ResourceID, cpu: CPUShape, memoryMB: Int, flavor: String?, request: ResourceRequest
+        _ id: ResourceID, cpu: CPUShape, memoryMB: Int, flavor: String?, request: ResourceRequest,
+        stayOnNode: Bool = false
     ) -> Result<AdmittedPlacement, SimulationError> {
         guard let v = world.instance(VMID(id)), let old = world.instances[v].host else {
             return .failure(SimulationError("instance '\(id)' is not placed"))
@@ -26,7 +28,7 @@ extension Simulation {
         world.instances[v].instance.memory = memoryMB
         if let flavor { world.instances[v].instance.flavor = flavor }
         var claimed = world.claimFor(v, target: old, excluding: [])
-        if case .failure = claimed { claimed = world.claimFor(v, target: nil, excluding: []) }
+        if case .failure = claimed, !stayOnNode { claimed = world.claimFor(v, target: nil, excluding: []) }
         var refusal: String?
         switch claimed {
         case .success(let (claimID, claim)):
@@ -42,7 +44,10 @@ extension Simulation {
         }
         if wasRunning, case .failure(let e) = startAdmitted(id) { return .failure(e) }
         guard let host = world.instances[v].host else { preconditionFailure("instance \(v) lost its node") }
-        if let refusal { return .failure(SimulationError("the new size fits no node: \(refusal)")) }
+        if let refusal {
+            let place = stayOnNode ? "its node '\(world.hosts[host].name)' (it is pinned there)" : "no node"
+            return .failure(SimulationError("the new size fits \(place): \(refusal)"))
+        }
         record(
             "api: instance '\(world.instances[v].instance.name)' resized to \(cpu.vcpus) vCPUs, \(memoryMB) MB on "
                 + "'\(world.hosts[host].name)'")

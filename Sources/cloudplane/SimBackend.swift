@@ -22,8 +22,12 @@ extension SimulationDriver {
         }
     }
     func register(_ o: Organization) { sim.registerOrganization(o) }
-    func resize(_ id: ResourceID, _ i: Instance, _ r: ResourceRequest) -> Result<AdmittedPlacement, SimulationError> {
-        sim.resizeAdmitted(id, cpu: i.cpu, memoryMB: i.memory, flavor: i.flavor, request: r)
+    func resize(
+        _ id: ResourceID, _ i: Instance, _ r: ResourceRequest, pinned: Bool
+    ) -> Result<
+        AdmittedPlacement, SimulationError
+    > {
+        sim.resizeAdmitted(id, cpu: i.cpu, memoryMB: i.memory, flavor: i.flavor, request: r, stayOnNode: pinned)
     }
     func setNode(_ id: ResourceID, schedulable: Bool, maintenance: Bool) {
         sim.setNode(id, schedulable: schedulable, maintenance: maintenance)
@@ -116,7 +120,9 @@ struct SimBackend: InstanceBackend {
 
     func resize(_ i: InstanceRecord) async -> Result<BackendPlacement, BackendError> {
         guard let inst = instance(i) else { return .failure(BackendError("instance '\(i.id)' has a malformed ID")) }
-        switch await driver.resize(inst.id, inst, request(i)) {
+        // an instance placed on a named node, or holding local volumes, stays on its node
+        let pinned = i.requestedNodeID != nil || !(i.volumes ?? []).isEmpty
+        switch await driver.resize(inst.id, inst, request(i), pinned: pinned) {
         case .failure(let e): return .failure(BackendError(e.description))
         case .success(let p):
             return .success(BackendPlacement(nodeID: p.nodeID.rawValue, claim: p.claim, gpus: p.gpuUUIDs))

@@ -46,12 +46,13 @@ import Testing
         }
 
         func resize(
-            _ id: ResourceID, _ vcpus: Int, _ memoryMB: Int
+            _ id: ResourceID, _ vcpus: Int, _ memoryMB: Int, stay: Bool = false
         ) -> Result<
             AdmittedPlacement, SimulationError
         > {
             sim.resizeAdmitted(
-                id, cpu: CPUShape(cores: vcpus), memoryMB: memoryMB, flavor: nil, request: request(vcpus, memoryMB))
+                id, cpu: CPUShape(cores: vcpus), memoryMB: memoryMB, flavor: nil, request: request(vcpus, memoryMB),
+                stayOnNode: stay)
         }
 
         func size(_ id: ResourceID) -> (Int, Int)? {
@@ -104,6 +105,20 @@ import Testing
         #expect(f.seen(a)?.0 == .running)
         // node 0 got back the old size: a 1 GB instance fits there again
         #expect(try f.admit(1, 1024, on: f.cpuNodes[0]).1)
+    }
+
+    @Test func aPinnedInstanceIsNotMovedByAResize() throws {
+        let f = try Fleet()
+        let (a, ok) = try f.admit(2, 1024, on: f.cpuNodes[0])
+        #expect(ok)
+        while try f.admit(1, 65_536, on: f.cpuNodes[0]).1 {}
+        guard case .failure(let e) = f.resize(a, 2, 98_304, stay: true) else {
+            Issue.record("a pinned instance was resized beyond what its node has")
+            return
+        }
+        #expect(e.description.contains("it is pinned there"), "\(e)")
+        #expect(f.size(a).map { $0 == (2, 1024) } == true)
+        #expect(f.seen(a)?.1 == f.cpuNodes[0] && f.seen(a)?.0 == .running)
     }
 
     @Test func aResizeThatFitsNowhereChangesNothing() throws {
