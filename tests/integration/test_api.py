@@ -119,15 +119,21 @@ def test_every_route_but_the_health_check_needs_the_token_and_every_reply_has_a_
         s.close()
 
 
+def ctl_client(port):
+    """`cloudplane ctl …` against the serve on `port` with the bootstrap token: (rc, stdout, stderr)."""
+    env = dict(os.environ, CLOUDPLANE_URL=f"http://127.0.0.1:{port}", CLOUDPLANE_TOKEN=TOKEN)
+
+    def ctl(*args):
+        r = subprocess.run([BIN, "ctl", *args], capture_output=True, text=True, env=env, timeout=60)
+        return r.returncode, r.stdout, r.stderr
+    return ctl
+
+
 def test_ctl_creates_waits_lists_stops_and_deletes():
     s = Services()
     try:
         _, port = s.serve()
-        env = dict(os.environ, CLOUDPLANE_URL=f"http://127.0.0.1:{port}", CLOUDPLANE_TOKEN=TOKEN)
-
-        def ctl(*args):
-            r = subprocess.run([BIN, "ctl", *args], capture_output=True, text=True, env=env, timeout=60)
-            return r.returncode, r.stdout, r.stderr
+        ctl = ctl_client(port)
         rc, out, err = ctl("instances", "create", "ctl-01", "--cluster", "general", "--vcpus", "2", "--memory", "1024",
                            "--wait", "--format", "json")
         assert rc == 0, err
@@ -151,11 +157,7 @@ def test_ctl_resizes_a_running_instance_in_the_simulated_fleet():
     s = Services()
     try:
         _, port = s.serve()
-        env = dict(os.environ, CLOUDPLANE_URL=f"http://127.0.0.1:{port}", CLOUDPLANE_TOKEN=TOKEN)
-
-        def ctl(*args):
-            r = subprocess.run([BIN, "ctl", *args], capture_output=True, text=True, env=env, timeout=60)
-            return r.returncode, r.stdout, r.stderr
+        ctl = ctl_client(port)
         rc, out, err = ctl("instances", "create", "rs-01", "--cluster", "general", "--vcpus", "2", "--memory", "1024",
                            "--wait", "--format", "json")
         assert rc == 0, err
