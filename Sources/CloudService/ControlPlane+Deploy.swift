@@ -25,18 +25,11 @@ extension ControlPlane {
         _ = b.string("image")
         let type = b.int("type", in: 1...2) ?? InstanceType.qemu.rawValue
         let org = b.string("organization_id").flatMap { Self.checkID($0, .organization, b, "organization_id") }
-        let flavorName = b.string("flavor")
-        let flavor = flavorName.flatMap(Flavor.named)
-        if let f = flavorName, flavor == nil {
-            b.reject("flavor", "unknown flavor '\(f)' (known: \(Flavor.builtIn.map(\.name).joined(separator: ", ")))")
-        }
+        let flavor = Self.parseFlavor(b)
         var shape = flavor.map { CPUShape(cores: $0.vcpus) }
         if let c = b.object("cpu", required: flavor == nil) {
-            let sockets = c.int("sockets", in: 1...8) ?? 1
-            let cores = c.int("cores", required: true, in: 1...512) ?? 1
-            let threads = c.int("threads", in: 1...2) ?? 1
             _ = c.opaque("affinity", array: true)
-            shape = CPUShape(sockets: sockets, cores: cores, threads: threads)
+            shape = Self.parseCPU(c)
         }
         let memory = b.int("memory", required: flavor == nil, in: 64...(16 << 20)) ?? flavor?.memoryMB ?? 64
         let autostart = b.bool("autostart") ?? true
@@ -56,6 +49,25 @@ extension ControlPlane {
             flavor: flavor?.name, gpu: gpu, desiredPower: autostart ? "running" : "stopped", taskID: nil,
             taskState: nil, claim: nil, gpus: [], metadata: nil)
         return (record, node, cluster, volumes)
+    }
+
+    /// The `flavor` field: a built-in flavor by name (an unknown name is reported, listing them).
+    static func parseFlavor(_ b: JSONBody) -> Flavor? {
+        guard let name = b.string("flavor") else { return nil }
+        guard let f = Flavor.named(name) else {
+            b.reject(
+                "flavor", "unknown flavor '\(name)' (known: \(Flavor.builtIn.map(\.name).joined(separator: ", ")))")
+            return nil
+        }
+        return f
+    }
+
+    /// A `cpu` object: `{sockets? (1…8), cores (1…512), threads? (1…2)}`.
+    static func parseCPU(_ c: JSONBody) -> CPUShape {
+        let sockets = c.int("sockets", in: 1...8) ?? 1
+        let cores = c.int("cores", required: true, in: 1...512) ?? 1
+        let threads = c.int("threads", in: 1...2) ?? 1
+        return CPUShape(sockets: sockets, cores: cores, threads: threads)
     }
 
     static func checkID(_ text: String, _ kind: ResourceKind, _ b: JSONBody, _ key: String) -> String? {

@@ -15,19 +15,8 @@ extension ControlPlane {
     static func parseResize(_ bytes: [UInt8]) throws -> ResizeRequest {
         let b = try JSONBody(bytes)
         var r = ResizeRequest()
-        if let name = b.string("flavor") {
-            r.flavor = Flavor.named(name)
-            if r.flavor == nil {
-                b.reject(
-                    "flavor", "unknown flavor '\(name)' (known: \(Flavor.builtIn.map(\.name).joined(separator: ", ")))")
-            }
-        }
-        if let c = b.object("cpu") {
-            let sockets = c.int("sockets", in: 1...8) ?? 1
-            let cores = c.int("cores", required: true, in: 1...512) ?? 1
-            let threads = c.int("threads", in: 1...2) ?? 1
-            r.cpu = CPUShape(sockets: sockets, cores: cores, threads: threads)
-        }
+        r.flavor = parseFlavor(b)
+        r.cpu = b.object("cpu").map(parseCPU)
         r.memory = b.int("memory", in: 64...(16 << 20))
         if !b.has("flavor") && !b.has("cpu") && !b.has("memory") {
             b.reject("flavor", "a resize names a flavor, cpu or memory")

@@ -120,9 +120,8 @@ struct SimBackend: InstanceBackend {
 
     func resize(_ i: InstanceRecord) async -> Result<BackendPlacement, BackendError> {
         guard let inst = instance(i) else { return .failure(BackendError("instance '\(i.id)' has a malformed ID")) }
-        // an instance placed on a named node, or holding local volumes, stays on its node
-        let pinned = i.requestedNodeID != nil || !(i.volumes ?? []).isEmpty
-        switch await driver.resize(inst.id, inst, request(i), pinned: pinned) {
+        // an instance placed on a named node stays on it (local volumes pin their instance so)
+        switch await driver.resize(inst.id, inst, request(i), pinned: i.requestedNodeID != nil) {
         case .failure(let e): return .failure(BackendError(e.description))
         case .success(let p):
             return .success(BackendPlacement(nodeID: p.nodeID.rawValue, claim: p.claim, gpus: p.gpuUUIDs))
