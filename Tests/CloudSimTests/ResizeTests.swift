@@ -66,10 +66,16 @@ import Testing
             return (o.status, o.nodeID)
         }
 
-        /// Whether the instance holds a claim.
-        func claimed(_ id: ResourceID) -> Bool {
-            guard let v = sim.world.instance(VMID(id)) else { return false }
-            return sim.world.claims[v] != nil
+        /// What the scheduler holds for the instance: vCPUs and memory summed over its NUMA nodes
+        /// (nil: no claim).
+        func claimed(_ id: ResourceID) -> (Int, Int)? {
+            guard let v = sim.world.instance(VMID(id)), let c = sim.world.claims[v],
+                let claim = sim.world.scheduler.claim(c)
+            else { return nil }
+            return (
+                claim.numa.reduce(0) { $0 + $1.sharedVCPUs + $1.dedicatedCPUs },
+                claim.numa.reduce(0) { $0 + $1.memoryMB }
+            )
         }
     }
 
@@ -85,7 +91,7 @@ import Testing
         #expect(f.size(a).map { $0 == (8, 16_384) } == true)
         let seen = try #require(f.seen(a))
         #expect(seen.0 == .running && seen.1 == f.cpuNodes[0])
-        #expect(p.claim.contains("8"), "the claim is for the new size: \(p.claim)")
+        #expect(f.claimed(a).map { $0 == (8, 16_384) } == true, "the scheduler holds the new size")
     }
 
     @Test func aResizeThatDoesNotFitItsNodeMovesToOneWhereItFits() throws {
@@ -102,6 +108,7 @@ import Testing
         }
         #expect(p.nodeID != f.cpuNodes[0] && f.cpuNodes.contains(p.nodeID))
         #expect(f.size(a).map { $0 == (2, 98_304) } == true)
+        #expect(f.claimed(a).map { $0 == (2, 98_304) } == true)
         #expect(f.seen(a)?.0 == .running)
         // node 0 got back the old size: a 1 GB instance fits there again
         #expect(try f.admit(1, 1024, on: f.cpuNodes[0]).1)
@@ -119,6 +126,7 @@ import Testing
         #expect(e.description.contains("it is pinned there"), "\(e)")
         #expect(f.size(a).map { $0 == (2, 1024) } == true)
         #expect(f.seen(a)?.1 == f.cpuNodes[0] && f.seen(a)?.0 == .running)
+        #expect(f.claimed(a).map { $0 == (2, 1024) } == true)
     }
 
     @Test func aResizeThatFitsNowhereChangesNothing() throws {
@@ -133,6 +141,6 @@ import Testing
         #expect(f.size(a).map { $0 == (2, 1024) } == true)
         let seen = try #require(f.seen(a))
         #expect(seen.0 == .running && seen.1 == f.cpuNodes[1])
-        #expect(f.claimed(a), "the old claim was taken back")
+        #expect(f.claimed(a).map { $0 == (2, 1024) } == true, "the old claim was taken back")
     }
 }
