@@ -24,7 +24,8 @@ extension ControlPlane {
         let row = StoreKey(Table.idempotency, sha256Hex(slot))
         let now = self.now
         return try await store.transaction { t in
-            if let old = try await t.read(IdempotencyRecord.self, row)?.value,
+            // most keys are new: a backend may check this read at commit instead of now
+            if let old = try await t.readExpectingAbsent(row)?.decode(IdempotencyRecord.self).value,
                 now.nanoseconds - old.createdNanoseconds < Self.idempotencyRetentionNanoseconds
             {
                 guard old.fingerprint == fingerprint else {

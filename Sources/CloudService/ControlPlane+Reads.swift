@@ -23,10 +23,8 @@ extension ControlPlane {
 
     /// Row `id` of `table` as stored (its JSON is the wire shape) with its version, or a 404.
     public func getRaw(_ table: String, _ id: String, _ what: String) async throws -> Tagged<[UInt8]> {
-        try await store.snapshot { t in
-            guard let row = try await t.read(StoreKey(table, id)) else { throw ServiceError.notFound(what, id) }
-            return Tagged(value: row.value, version: row.version)
-        }
+        guard let row = try await store.get(StoreKey(table, id)) else { throw ServiceError.notFound(what, id) }
+        return Tagged(value: row.value, version: row.version)
     }
 
     /// One page of `table` as stored (JSON objects), unfiltered: no decode.

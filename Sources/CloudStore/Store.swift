@@ -119,6 +119,16 @@ public protocol StoreTransaction: AnyObject {
     func put(_ key: StoreKey, _ value: [UInt8], expect: WritePrecondition) async throws -> UInt64
     /// Deletes the row at `key` if `expect` holds (a missing row with `.any` is no error).
     func delete(_ key: StoreKey, expect: WritePrecondition) async throws
+    /// The row at `key`, read by a caller that expects none (a fresh idempotency key). A
+    /// backend may answer from what it knows without asking the database and check the answer
+    /// when the transaction commits, running the transaction again when it was wrong; the
+    /// result is the same as `read`'s.
+    func readExpectingAbsent(_ key: StoreKey) async throws -> StoredRow?
+}
+
+extension StoreTransaction {
+    /// `read`.
+    public func readExpectingAbsent(_ key: StoreKey) async throws -> StoredRow? { try await read(key) }
 }
 
 /// The control plane's persistent store. Every backend (in-memory, SQLite, PostgreSQL and
@@ -152,6 +162,17 @@ public protocol Store: Sendable {
     /// Backends may serve it beside the writer (SQLite's WAL readers, a PostgreSQL READ ONLY
     /// transaction); it never waits for a write transaction to finish.
     func snapshot<T: Sendable>(_ body: (any StoreTransaction) async throws -> T) async throws -> T
+
+    /// The committed row at `key`, if any: a snapshot of one read, which a backend may serve in
+    /// one statement without a transaction around it.
+    func get(_ key: StoreKey) async throws -> StoredRow?
+}
+
+extension Store {
+    /// A snapshot holding one read.
+    public func get(_ key: StoreKey) async throws -> StoredRow? {
+        try await snapshot { try await $0.read(key) }
+    }
 }
 
 /// One versioned schema migration of a database backend.

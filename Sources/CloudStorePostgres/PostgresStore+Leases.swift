@@ -46,12 +46,12 @@ extension PostgresStore {
                 throw StoreError.unavailable("not a postgres transaction")
             }
             let record = try decide(try await txn.lease(name))
-            try await txn.conn.query(
+            try await txn.sql(
                 """
                 INSERT INTO leases (name, holder, epoch, expires_at) VALUES (\(name), \(record.holder), \
                 \(Int64(record.epoch)), \(Int64(bitPattern: record.expiresAt))) ON CONFLICT (name) DO UPDATE SET \
                 holder = excluded.holder, epoch = excluded.epoch, expires_at = excluded.expires_at
-                """, logger: txn.logger)
+                """)
             return record
         }
     }
@@ -131,10 +131,10 @@ extension PostgresStore {
             let stamp = ISO8601DateFormatter().string(from: Date())
             try await transaction { t in
                 guard let txn = t as? PostgresTransaction else { return }
-                for s in statements { try await txn.conn.query(PostgresQuery(unsafeSQL: s), logger: txn.logger) }
-                try await txn.conn.query(
-                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(m.version), \(m.name), \(stamp))",
-                    logger: txn.logger)
+                for s in statements { try await txn.sql(PostgresQuery(unsafeSQL: s)) }
+                try await txn.sql(
+                    "INSERT INTO schema_migrations (version, name, applied_at) VALUES (\(m.version), \(m.name), \(stamp))"
+                )
             }
             done.append(m.version)
         }

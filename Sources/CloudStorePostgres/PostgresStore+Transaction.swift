@@ -30,12 +30,15 @@ extension PostgresStore {
     /// Transactions that share one PostgreSQL commit at most.
     static let maxBatch = 64
 
-    /// One member of a batch in its savepoint. Returns an error when the whole batch must stop:
-    /// a retryable failure (the PostgreSQL transaction is aborted) or a savepoint that could not
-    /// be undone; a body's own error only rolls back its savepoint.
+    /// One member of a batch: buffered, its writes are undone in memory when its body throws;
+    /// eager, it runs in a savepoint. Returns an error when the whole batch must stop: a
+    /// retryable failure (the PostgreSQL transaction is aborted), a savepoint that could not be
+    /// undone, or (buffered) a failed statement or SQL of the body's own; a body's own error
+    /// only undoes that member.
     static func runMember<T>(
         _ body: (any StoreTransaction) async throws -> T, in txn: PostgresTransaction, into box: OutcomeBox<T>
     ) async -> (any Error)? {
+        if txn.buffer != nil { return await runBuffered(body, in: txn, into: box) }
         let mark = txn.pending.count
         do {
             try await txn.conn.query("SAVEPOINT member", logger: txn.logger)
@@ -53,6 +56,29 @@ extension PostgresStore {
                 return error
             }
             txn.pending.removeLast(txn.pending.count - mark)
+            return nil
+        }
+    }
+
+    static func runBuffered<T>(
+        _ body: (any StoreTransaction) async throws -> T, in txn: PostgresTransaction, into box: OutcomeBox<T>
+    ) async -> (any Error)? {
+        let mark = (txn.pending.count, txn.buffer?.undo.count ?? 0)
+        txn.buffer?.rawSQL = false
+        do {
+            box.outcome = .success(try await body(txn))
+            txn.buffer?.undo.removeAll(keepingCapacity: true)
+            return nil
+        } catch {
+            box.outcome = .failure(error)
+            if let state = sqlState(error), retryable.contains(state) { return error }
+            // a failed statement aborts the whole PostgreSQL transaction; SQL of the body's own
+            // has no in-memory undo
+            if error is PSQLError { return NeedsSavepoints(why: "a statement failed: \(mapped(error))") }
+            if txn.buffer?.rawSQL == true { return NeedsSavepoints(why: "a member with SQL of its own failed") }
+            txn.buffer?.rollBack(to: mark.1)
+            txn.buffer?.undo.removeAll(keepingCapacity: true)
+            txn.pending.removeLast(txn.pending.count - mark.0)
             return nil
         }
     }
@@ -80,10 +106,17 @@ extension PostgresStore {
     /// Runs `body` until it commits, a non-retryable error, or `maxAttempts`.
     func retrying<T>(_ body: (any StoreTransaction) async throws -> T) async throws -> T {
         counters.withLock { $0.transactions += 1 }
+        var buffered = bufferWrites
         for attempt in 0..<maxAttempts {
             let marker = UUID().uuidString.lowercased()
             do {
-                return try await attemptOnce(body, marker: marker)
+                return try await attemptOnce(body, marker: marker, buffered: buffered)
+            } catch is NeedsSavepoints {
+                // not a conflict with another transaction: at once, eagerly, with fresh cache
+                counters.withLock { $0.savepointReruns += 1 }
+                rowCache.clear()
+                buffered = false
+                continue
             } catch let e as AmbiguousCommit {
                 counters.withLock { $0.ambiguousCommits += 1 }
                 // the commit may or may not have happened: the marker row says which
@@ -108,15 +141,21 @@ extension PostgresStore {
         let value: Any
     }
 
-    func attemptOnce<T>(_ body: (any StoreTransaction) async throws -> T, marker: String) async throws -> T {
+    func attemptOnce<T>(
+        _ body: (any StoreTransaction) async throws -> T, marker: String, buffered: Bool
+    ) async throws
+        -> T
+    {
         try await client.withConnection { conn in
             try await conn.query("BEGIN ISOLATION LEVEL SERIALIZABLE", logger: logger)
-            let txn = PostgresTransaction(conn, logger: logger, readOnly: false)
+            let txn = PostgresTransaction(conn, logger: logger, readOnly: false, buffered: buffered ? rowCache : nil)
             do {
                 try await injectSerializationFailure(conn)
                 let value = try await body(txn)
                 try await txn.finish(marker: marker)
                 txn.open = false
+                // until the commit is known, the cache holds none of the rows it wrote
+                rowCache.forget(txn.pending.map(\.0))
                 do {
                     try await conn.query("COMMIT", logger: logger)
                 } catch {
@@ -136,6 +175,7 @@ extension PostgresStore {
                 }) {
                     throw AmbiguousCommit(value: value)
                 }
+                if let rows = txn.buffer?.rows { rowCache.committed(rows) }
                 return value
             } catch let e as AmbiguousCommit {
                 throw e
@@ -191,6 +231,17 @@ extension PostgresStore {
                     try? await conn.query("ROLLBACK", logger: logger)
                     throw error
                 }
+            }
+        } catch {
+            throw Self.mapped(error)
+        }
+    }
+
+    /// One statement, no transaction around it: a single SELECT reads one snapshot.
+    public func get(_ key: StoreKey) async throws -> StoredRow? {
+        do {
+            return try await client.withConnection { conn in
+                try await PostgresTransaction(conn, logger: logger, readOnly: true).fetch(key)
             }
         } catch {
             throw Self.mapped(error)

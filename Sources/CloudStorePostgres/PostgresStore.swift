@@ -21,6 +21,11 @@ public final class PostgresStore: MigratingStore, Sendable {
     let combiner = WriteCombiner<PostgresTransaction>()
     /// Most attempts of one transaction.
     public let maxAttempts: Int
+    /// Whether batches buffer their writes (see `WriteBuffer`); false runs every member in a
+    /// savepoint with its statements sent as it makes them.
+    public let bufferWrites: Bool
+    /// Rows this process committed or read in write transactions, checked at each flush.
+    let rowCache = RowCache()
     let counters = Mutex(Counters())
     /// Test hooks: serialization failures to raise server-side, ambiguous commits to fake.
     package let faults = Mutex(InjectedFaults())
@@ -31,6 +36,8 @@ public final class PostgresStore: MigratingStore, Sendable {
         public var retries = 0
         public var ambiguousCommits = 0
         public var ambiguousCommitted = 0
+        /// Buffered batches re-run with savepoints (an assumption of the buffer did not hold).
+        public var savepointReruns = 0
     }
 
     package struct InjectedFaults: Sendable {
@@ -41,7 +48,7 @@ public final class PostgresStore: MigratingStore, Sendable {
     /// Connects to `url` (`postgres://user[:password]@host[:port]/database`, or a unix socket
     /// directory as `postgres://user@/database?host=/run/postgresql&port=5432`) and, unless
     /// `migrate` is false, applies pending migrations.
-    public init(url: String, maxAttempts: Int = 12, migrate: Bool = true) async throws {
+    public init(url: String, maxAttempts: Int = 12, migrate: Bool = true, bufferWrites: Bool = true) async throws {
         precondition(maxAttempts >= 1, "a transaction runs at least once")
         let config = try Self.configuration(url)
         var logger = Logger(label: "cloudplane.store.postgres")
@@ -51,6 +58,7 @@ public final class PostgresStore: MigratingStore, Sendable {
         self.client = client
         runner = Task { await client.run() }
         self.maxAttempts = maxAttempts
+        self.bufferWrites = bufferWrites
         if migrate { try await self.migrate() }
     }
 

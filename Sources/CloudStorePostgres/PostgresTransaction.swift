@@ -4,20 +4,34 @@ import Logging
 import NIOCore
 import PostgresNIO
 
-/// One transaction on a leased connection. Writes are applied as they are made (the
-/// serializable transaction keeps them private); the change feed's entries are added at the end,
-/// numbered from the feed's head row, so feed order is commit order.
+/// One transaction on a leased connection. Eager (with a savepoint per batch member), writes are
+/// applied as they are made (the serializable transaction keeps them private); buffered (given a
+/// row cache), they are held in memory and flushed at the end as one statement per kind. The
+/// change feed's entries are added at the end, numbered from the feed's head row, so feed order
+/// is commit order.
 final class PostgresTransaction: StoreTransaction {
     let conn: PostgresConnection
     let logger: Logger
     let readOnly: Bool
     var open = true
     var pending: [(StoreKey, UInt64, StoreChange.Kind)] = []
+    /// The buffered writes (nil: eager).
+    var buffer: WriteBuffer?
+    let cache: RowCache?
 
-    init(_ conn: PostgresConnection, logger: Logger, readOnly: Bool) {
+    init(_ conn: PostgresConnection, logger: Logger, readOnly: Bool, buffered cache: RowCache? = nil) {
         self.conn = conn
         self.logger = logger
         self.readOnly = readOnly
+        self.cache = cache
+        buffer = cache == nil ? nil : WriteBuffer()
+    }
+
+    /// Runs SQL of the body's own (leases, migrations) in the transaction.
+    @discardableResult
+    func sql(_ query: PostgresQuery) async throws -> PostgresRowSequence {
+        buffer?.rawSQL = true
+        return try await conn.query(query, logger: logger)
     }
 
     func live() { precondition(open, "a store transaction used after its body returned") }
@@ -31,6 +45,24 @@ final class PostgresTransaction: StoreTransaction {
 
     func read(_ key: StoreKey) async throws -> StoredRow? {
         live()
+        return buffer == nil ? try await fetch(key) : try await bufferedRead(key)
+    }
+
+    /// Buffered, a row the transaction has not seen is assumed absent; the flush checks it.
+    func readExpectingAbsent(_ key: StoreKey) async throws -> StoredRow? {
+        live()
+        guard buffer != nil else { return try await fetch(key) }
+        if let b = buffer?.rows[key] { return b.current }
+        if let c = cache?.row(key) {
+            buffer?.set(key, BufferedRow(base: .cached(c.version), current: c))
+            return c
+        }
+        buffer?.set(key, BufferedRow(base: .assumedAbsent, current: nil))
+        return nil
+    }
+
+    /// Row `key` as the database has it in this transaction.
+    func fetch(_ key: StoreKey) async throws -> StoredRow? {
         let rows = try await conn.query(
             "SELECT version, value FROM rows WHERE tbl = \(key.table) AND id = \(key.id)", logger: logger)
         for try await (v, value) in rows.decode((Int64, ByteBuffer).self) {
@@ -41,6 +73,19 @@ final class PostgresTransaction: StoreTransaction {
 
     func scan(table: String) async throws -> [StoredRow] {
         live()
+        return buffer == nil
+            ? try await fetchAll(table: table) : try await mergedScan(table: table, after: nil, limit: nil)
+    }
+
+    func scan(table: String, after: String?, limit: Int) async throws -> [StoredRow] {
+        live()
+        precondition(limit > 0, "a page holds at least one row")
+        return buffer == nil
+            ? try await fetchPage(table: table, after: after, limit: limit)
+            : try await mergedScan(table: table, after: after, limit: limit)
+    }
+
+    func fetchAll(table: String) async throws -> [StoredRow] {
         let rows = try await conn.query(
             "SELECT id, version, value FROM rows WHERE tbl = \(table) ORDER BY id", logger: logger)
         var out: [StoredRow] = []
@@ -50,9 +95,7 @@ final class PostgresTransaction: StoreTransaction {
         return out
     }
 
-    func scan(table: String, after: String?, limit: Int) async throws -> [StoredRow] {
-        live()
-        precondition(limit > 0, "a page holds at least one row")
+    func fetchPage(table: String, after: String?, limit: Int) async throws -> [StoredRow] {
         let rows = try await conn.query(
             "SELECT id, version, value FROM rows WHERE tbl = \(table) AND id > \(after ?? "") ORDER BY id LIMIT \(limit)",
             logger: logger)
@@ -85,6 +128,7 @@ final class PostgresTransaction: StoreTransaction {
     @discardableResult
     func put(_ key: StoreKey, _ value: [UInt8], expect: WritePrecondition) async throws -> UInt64 {
         try writable()
+        if buffer != nil { return try await bufferedPut(key, value, expect: expect) }
         let bytes = ByteBuffer(bytes: value)
         let rows: PostgresRowSequence
         switch expect {
@@ -116,6 +160,7 @@ final class PostgresTransaction: StoreTransaction {
 
     func delete(_ key: StoreKey, expect: WritePrecondition) async throws {
         try writable()
+        if buffer != nil { return try await bufferedDelete(key, expect: expect) }
         guard let found = try await check(key, expect) else { return }
         try await conn.query("DELETE FROM rows WHERE tbl = \(key.table) AND id = \(key.id)", logger: logger)
         pending.append((key, found, .delete))
@@ -124,6 +169,7 @@ final class PostgresTransaction: StoreTransaction {
     /// Numbers this transaction's changes from the feed head and writes them, with the marker
     /// row an ambiguous commit is read back by. A transaction that wrote nothing writes nothing.
     func finish(marker: String) async throws {
+        try await flush()
         guard !pending.isEmpty else { return }
         let n = Int64(pending.count)
         let rows = try await conn.query(

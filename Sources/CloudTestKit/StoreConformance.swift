@@ -18,7 +18,9 @@ public struct StoreConformanceCase: Sendable, CustomStringConvertible {
 /// A backend's tests run every case against a fresh, empty store:
 /// `@Test(arguments: StoreConformance.cases) func conforms(_ c: StoreConformanceCase)`.
 public enum StoreConformance {
-    public static let cases: [StoreConformanceCase] = rowCases + feedCases + leaseCases + concurrencyCases + pageCases
+    public static let cases: [StoreConformanceCase] =
+        rowCases + feedCases + leaseCases + concurrencyCases + pageCases
+        + StoreConformance.batchCases
 
     static func require(_ ok: Bool, _ what: @autoclosure () -> String) throws {
         if !ok { throw ConformanceFailure(what()) }

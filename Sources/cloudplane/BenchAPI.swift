@@ -47,6 +47,7 @@ struct BenchAPI: AsyncParsableCommand {
         let store: any MigratingStore
         let baseline: @Sendable (Int, Int) async throws -> Double
         var durability = "full"
+        var storeStats: @Sendable () -> [String: Any] = { [:] }
         if backend == "postgres", let url = database {
             let pg = try await PostgresStore(url: url)
             guard try await pg.snapshot({ try await $0.scan(table: Table.nodes, after: nil, limit: 1) }).isEmpty else {
@@ -55,6 +56,13 @@ struct BenchAPI: AsyncParsableCommand {
             store = pg
             baseline = { try await pg.baselineInserts($0, concurrency: $1) }
             durability = "postgres"
+            storeStats = {
+                let s = pg.stats
+                return [
+                    "store_transactions": s.transactions, "store_retries": s.retries,
+                    "store_savepoint_reruns": s.savepointReruns,
+                ]
+            }
         } else {
             let lite = try await SQLiteStore(directory: dir)
             store = lite
@@ -78,7 +86,7 @@ struct BenchAPI: AsyncParsableCommand {
         let gets = try await rig.getRun(ids: ids, count: self.gets, clients: clients)
         let listSeconds = try await rig.listRun(total: 10_000, have: ids.count)
         let median = { (v: [Double]) in quantile(v, 0.5) }
-        let o: [String: Any] = [
+        var o: [String: Any] = [
             "backend": backend, "clients": clients, "creates": creates, "runs": runs, "gets": self.gets,
             "creates_per_second": median(rates), "creates_per_second_runs": rates,
             "baseline_inserts_per_second": median(baselines), "baseline_inserts_per_second_runs": baselines,
@@ -87,6 +95,7 @@ struct BenchAPI: AsyncParsableCommand {
             "get_p50_ms": quantile(gets, 0.5), "get_p99_ms": quantile(gets, 0.99), "list_10k_seconds": listSeconds,
             "durability": durability,
         ]
+        o.merge(storeStats()) { a, _ in a }
         if format == .text {
             print(
                 "api (\(backend), \(clients) clients): \(Int(median(rates))) creates/s vs \(Int(median(baselines))) raw "

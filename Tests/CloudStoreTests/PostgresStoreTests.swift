@@ -13,9 +13,22 @@ import Testing
         try await PostgresStore(url: try PostgresScope.current().newDatabase())
     }
 
+    /// Two stores (two processes' worth of connection pools and caches) on one new database.
+    func twoStores() async throws -> (PostgresStore, PostgresStore) {
+        let url = try PostgresScope.current().newDatabase()
+        return (try await PostgresStore(url: url), try await PostgresStore(url: url))
+    }
+
     @Test(arguments: StoreConformance.cases)
     func conformsToTheStoreContract(_ c: StoreConformanceCase) async throws {
         let s = try await store()
+        defer { s.close() }
+        try await c.run(s)
+    }
+
+    @Test(arguments: StoreConformance.cases)
+    func conformsWithASavepointPerMember(_ c: StoreConformanceCase) async throws {
+        let s = try await PostgresStore(url: try PostgresScope.current().newDatabase(), bufferWrites: false)
         defer { s.close() }
         try await c.run(s)
     }
@@ -39,11 +52,11 @@ import Testing
     }
 
     @Test func twoStoresOnOneDatabaseConflictForRealAndLoseNoUpdate() async throws {
-        let url = try PostgresScope.current().newDatabase()
-        let a = try await PostgresStore(url: url)
-        defer { a.close() }
-        let b = try await PostgresStore(url: url)
-        defer { b.close() }
+        let (a, b) = try await twoStores()
+        defer {
+            a.close()
+            b.close()
+        }
         let k = StoreKey("counters", "c")
         try await a.transaction { try await $0.put(k, Array("0".utf8), expect: .absent) }
         let perStore = 40
@@ -63,10 +76,60 @@ import Testing
         }
         let row = try await a.snapshot { try await $0.read(k) }
         #expect(row.map { String(decoding: $0.value, as: UTF8.self) } == String(2 * perStore))
-        #expect(a.stats.retries + b.stats.retries > 0, "two writers on one row never collided")
+        let collisions = a.stats.retries + b.stats.retries + a.stats.savepointReruns + b.stats.savepointReruns
+        #expect(collisions > 0, "two writers on one row never collided")
         let feed = try await a.changes(after: 0, limit: 1000)
         #expect(
             feed.count == 2 * perStore + 1 && zip(feed, feed.dropFirst()).allSatisfy { $0.sequence + 1 == $1.sequence })
+    }
+
+    /// Store `a` caches a row; store `b` changes it; `a`'s next transaction reads the stale copy,
+    /// its flush finds the version moved, and the transaction runs again on the current row.
+    @Test func aStaleCachedRowIsCaughtAtTheFlushAndTheTransactionRunsOnTheCurrentOne() async throws {
+        let (a, b) = try await twoStores()
+        defer {
+            a.close()
+            b.close()
+        }
+        let k = StoreKey("clusters", "c")
+        try await a.transaction { try await $0.put(k, Array("old".utf8), expect: .absent) }
+        try await b.transaction { t in
+            guard let row = try await t.read(k) else { throw StoreError.unavailable("missing") }
+            try await t.put(k, Array("new".utf8), expect: .version(row.version))
+        }
+        let copied = try await a.transaction { t -> String in
+            guard let row = try await t.read(k) else { throw StoreError.unavailable("missing") }
+            let text = String(decoding: row.value, as: UTF8.self)
+            try await t.put(StoreKey("copies", "c"), Array(text.utf8), expect: .absent)
+            return text
+        }
+        #expect(copied == "new")
+        #expect(a.stats.savepointReruns == 1)
+        #expect(try await a.get(StoreKey("copies", "c"))?.value == Array("new".utf8))
+    }
+
+    /// A key `a` assumed absent (it never saw it) was written by `b`: the flush finds it, the
+    /// transaction runs again and reads it.
+    @Test func aKeyAssumedAbsentThatAnotherStoreWroteIsReadOnTheRerun() async throws {
+        let (a, b) = try await twoStores()
+        defer {
+            a.close()
+            b.close()
+        }
+        let k = StoreKey("idempotency", "k")
+        try await b.transaction { try await $0.put(k, Array("b's reply".utf8), expect: .absent) }
+        var runs = 0
+        let seen = try await a.transaction { t -> String? in
+            runs += 1
+            guard let row = try await t.readExpectingAbsent(k) else {
+                try await t.put(k, Array("a's reply".utf8), expect: .any)
+                return nil
+            }
+            return String(decoding: row.value, as: UTF8.self)
+        }
+        #expect(seen == "b's reply")
+        #expect(runs == 2 && a.stats.savepointReruns == 1)
+        #expect(try await a.get(k)?.version == 1)
     }
 
     @Test func anAmbiguousCommitIsReadBackNotRunAgain() async throws {
