@@ -158,6 +158,16 @@ SCHEMAS.update({
                             "volume_count": {"type": "integer"}},
                            ["id", "type", "name", "initialized", "available", "can_hold_images", "usage",
                             "volume_count"]),
+    "ClusterStoragePool": obj({"id": ID, "cluster_id": ID, "name": NAME, "description": opt("string"),
+                               "type": {"type": "integer", "enum": [1, 3, 4, 5, 6, 7]},
+                               "metadata": obj({"_type": {"type": "integer"}, "target": {"type": "string"}},
+                                               ["_type", "target"]),
+                               "creation": TIMESTAMP, "node_count": {"type": "integer", "minimum": 1},
+                               "can_hold_images": {"type": "boolean"}, "is_default": {"type": "boolean"},
+                               "capacity_gb": {"type": "number"}, "allocated_gb": {"type": "number"},
+                               "node_pools": arr(ID)},
+                              ["id", "cluster_id", "name", "type", "metadata", "creation", "node_count",
+                               "can_hold_images", "is_default", "capacity_gb", "allocated_gb", "node_pools"]),
     "Image": obj({"name": {"type": "string"}, "size": {"type": "number"}, "creation": TIMESTAMP,
                   "type": {"type": "integer", "enum": [0, 1, 2, 3]}, "storage_pool_id": opt("string"),
                   "node_id": ID}, ["name", "size", "creation", "type", "storage_pool_id"]),
@@ -272,6 +282,12 @@ def routes():
                                                body="NodePatch", tag="nodes", mutating=True))
     add("/api/v1/clusters/{cluster_id}/hardware", "get", op("A cluster's capacity", ref("ClusterHardware"),
                                                             tag="clusters"))
+    add("/api/v1/clusters/{cluster_id}/storage_pools", "get",
+        op("A cluster's storage pools: one per name and type, over the nodes that have it",
+           arr(ref("ClusterStoragePool")), tag="clusters", paged=True))
+    add("/api/v1/clusters/{cluster_id}/storage_pools/{storage_pool_id}", "get",
+        op("One of a cluster's storage pools, by the ID of any of its node pools", ref("ClusterStoragePool"),
+           tag="clusters"))
     add("/api/v1/nodes", "get", op("List nodes", arr(ref("Node")), [q("cluster_id", "cluster_id")], tag="nodes",
                                    paged=True))
     add("/api/v1/nodes/tasks", "get", op("Recent tasks of every node", arr(ref("Task")),

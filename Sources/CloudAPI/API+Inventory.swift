@@ -92,11 +92,22 @@ extension API {
                     ifMatch: try HTTP.ifMatch(req), idempotencyKey: HTTP.idempotencyKey(req)))
         }
         on(r, .get, "/api/v1/clusters/:cluster_id/hardware") { _, c in
-            let (_, nodes) = try await plane.clusterWithNodes(try HTTP.pathID(c, "cluster_id", .cluster))
+            let id = try HTTP.pathID(c, "cluster_id", .cluster)
+            let (_, nodes) = try await plane.clusterWithNodes(id)
+            let storage = try await plane.clusterStoragePools(id).reduce(0) { $0 + $1.capacityGB }
             return HTTP.json(
                 ClusterHardware(
                     partial: false, vcpus: nodes.reduce(0) { $0 + $1.node.hardware.cpuCount },
-                    memoryGB: nodes.reduce(0) { $0 + $1.node.hardware.memoryMB } / 1024, storageGB: 0))
+                    memoryGB: nodes.reduce(0) { $0 + $1.node.hardware.memoryMB } / 1024, storageGB: Int(storage)))
+        }
+        on(r, .get, "/api/v1/clusters/:cluster_id/storage_pools") { req, c in
+            let id = try HTTP.pathID(c, "cluster_id", .cluster)
+            return HTTP.page(try await plane.clusterStoragePools(id, try HTTP.pageRequest(req)), req)
+        }
+        on(r, .get, "/api/v1/clusters/:cluster_id/storage_pools/:storage_pool_id") { _, c in
+            HTTP.json(
+                try await plane.clusterStoragePool(
+                    try HTTP.pathID(c, "cluster_id", .cluster), try HTTP.pathID(c, "storage_pool_id", .storagePool)))
         }
     }
 

@@ -158,6 +158,95 @@ public enum OpenAPIDocument {
                 "required": [],
                 "type": "object"
               },
+              "ClusterStoragePool": {
+                "properties": {
+                  "allocated_gb": {
+                    "type": "number"
+                  },
+                  "can_hold_images": {
+                    "type": "boolean"
+                  },
+                  "capacity_gb": {
+                    "type": "number"
+                  },
+                  "cluster_id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "creation": {
+                    "type": "string"
+                  },
+                  "description": {
+                    "type": [
+                      "string",
+                      "null"
+                    ]
+                  },
+                  "id": {
+                    "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                    "type": "string"
+                  },
+                  "is_default": {
+                    "type": "boolean"
+                  },
+                  "metadata": {
+                    "properties": {
+                      "_type": {
+                        "type": "integer"
+                      },
+                      "target": {
+                        "type": "string"
+                      }
+                    },
+                    "required": [
+                      "_type",
+                      "target"
+                    ],
+                    "type": "object"
+                  },
+                  "name": {
+                    "pattern": "^[a-zA-Z0-9_-]{3,64}$",
+                    "type": "string"
+                  },
+                  "node_count": {
+                    "minimum": 1,
+                    "type": "integer"
+                  },
+                  "node_pools": {
+                    "items": {
+                      "pattern": "^[a-z]+-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    },
+                    "type": "array"
+                  },
+                  "type": {
+                    "enum": [
+                      1,
+                      3,
+                      4,
+                      5,
+                      6,
+                      7
+                    ],
+                    "type": "integer"
+                  }
+                },
+                "required": [
+                  "id",
+                  "cluster_id",
+                  "name",
+                  "type",
+                  "metadata",
+                  "creation",
+                  "node_count",
+                  "can_hold_images",
+                  "is_default",
+                  "capacity_gb",
+                  "allocated_gb",
+                  "node_pools"
+                ],
+                "type": "object"
+              },
               "Created": {
                 "properties": {
                   "id": {
@@ -1811,6 +1900,116 @@ public enum OpenAPIDocument {
                   }
                 },
                 "summary": "A cluster's capacity",
+                "tags": [
+                  "clusters"
+                ]
+              }
+            },
+            "/api/v1/clusters/{cluster_id}/storage_pools": {
+              "get": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "cluster_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^cls-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "limit",
+                    "schema": {
+                      "maximum": 1000,
+                      "minimum": 1,
+                      "type": "integer"
+                    }
+                  },
+                  {
+                    "in": "query",
+                    "name": "cursor",
+                    "schema": {
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "items": {
+                            "$ref": "#/components/schemas/ClusterStoragePool"
+                          },
+                          "type": "array"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "A cluster's storage pools: one per name and type, over the nodes that have it",
+                "tags": [
+                  "clusters"
+                ]
+              }
+            },
+            "/api/v1/clusters/{cluster_id}/storage_pools/{storage_pool_id}": {
+              "get": {
+                "parameters": [
+                  {
+                    "in": "path",
+                    "name": "cluster_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^cls-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  },
+                  {
+                    "in": "path",
+                    "name": "storage_pool_id",
+                    "required": true,
+                    "schema": {
+                      "pattern": "^pool-[A-Za-z0-9_-]{21}$",
+                      "type": "string"
+                    }
+                  }
+                ],
+                "responses": {
+                  "200": {
+                    "content": {
+                      "application/json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/ClusterStoragePool"
+                        }
+                      }
+                    },
+                    "description": "OK"
+                  },
+                  "default": {
+                    "content": {
+                      "application/problem+json": {
+                        "schema": {
+                          "$ref": "#/components/schemas/Problem"
+                        }
+                      }
+                    },
+                    "description": "A problem (RFC 9457, with `code` and `message`)"
+                  }
+                },
+                "summary": "One of a cluster's storage pools, by the ID of any of its node pools",
                 "tags": [
                   "clusters"
                 ]
