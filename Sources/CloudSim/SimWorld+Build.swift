@@ -33,6 +33,11 @@ public struct SimWorld: Sendable {
     var hostByID: [HostID: Int] = [:]
     /// Instance index by ID; never iterated.
     var instanceByID: [VMID: Int] = [:]
+    /// Virtual time (ns) of the event being handled, kept by the simulation: what energy is
+    /// settled to when a placement changes a GPU's holders.
+    var now: UInt64 = 0
+    /// The run's seed, mixed into every entity's load shape.
+    var loadSeed: UInt64 = 0
 
     /// The control plane's ID of host `h`.
     public func hostID(_ h: Int) -> HostID { HostID(hosts[h].node.id) }
@@ -116,10 +121,11 @@ public struct SimWorld: Sendable {
         let interval = spec.settings.heartbeatIntervalNanoseconds
         var hb = HeartbeatState(phase: rng.below(interval))
         hb.setFlowing(true, now: 0, interval: interval)
-        hosts.append(
-            SimHost(
-                node: node, cluster: cluster, gpus: Array(repeating: SimGPU(), count: node.hardware.gpus.count),
-                heartbeat: hb))
+        let gpus = node.hardware.gpus.map { g in
+            let p = GPUPower.watts(model: g.model)
+            return SimGPU(idleWatts: p.idle, maxWatts: p.max)
+        }
+        hosts.append(SimHost(node: node, cluster: cluster, gpus: gpus, heartbeat: hb))
         hostInstances.append([])
     }
 

@@ -40,6 +40,7 @@ extension SimWorld: HAPlacement {
         } catch {
             preconditionFailure("claim of instance \(vm) released twice: \(error)")
         }
+        if !instances[vm].gpuIndices.isEmpty { settleEnergy(host: h) }
         for g in instances[vm].gpuIndices { hosts[h].gpus[g].holders.removeAll { $0 == vm } }
         hostInstances[h].removeAll { $0 == vm }
         claims[vm] = nil
@@ -112,6 +113,7 @@ extension SimWorld: HAPlacement {
     mutating func attach(_ vm: Int, _ id: ClaimID, _ claim: Claim) {
         var gpus: [Int] = []
         for g in claim.gpus.map(\.gpu) where !gpus.contains(g) { gpus.append(g) }
+        if !gpus.isEmpty { settleEnergy(host: claim.host) }
         for g in gpus { hosts[claim.host].gpus[g].holders.append(vm) }
         instances[vm].host = claim.host
         instances[vm].gpuIndices = gpus

@@ -20,8 +20,14 @@ public struct SimGPU: Sendable, Equatable {
     public var lastXid: Int? = nil
     /// Instances using the GPU (one for passthrough; several for MIG, vGPU and SR-IOV).
     public var holders: [Int] = []
-    /// Energy used so far (accumulated each health-check round from the simulated power draw).
+    /// Energy used up to `energyAsOf`: the exact integral of the simulated power draw, settled
+    /// whenever what it depends on changes (host power, holders, a holder's running state).
     public var energyJoules: Double = 0
+    /// Virtual time (ns) `energyJoules` is integrated to.
+    public var energyAsOf: UInt64 = 0
+    /// Board power of the GPU's model, looked up once: idle and full-load watts.
+    public var idleWatts: Double = 40
+    public var maxWatts: Double = 300
 }
 
 /// A simulated baseboard management controller.

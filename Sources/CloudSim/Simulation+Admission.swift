@@ -53,6 +53,7 @@ extension Simulation {
         _ = control.addVM(id)
         switch world.claimFor(v, target: target, excluding: []) {
         case .failure(let f):
+            settleEnergy(of: v)
             world.instances[v].status = .error
             world.instances[v].instance.state = .error
             return .failure(SimulationError(f.reason))
@@ -84,6 +85,7 @@ extension Simulation {
         }
         if !ha.procs[v].contains(h) { ha.procs[v].append(h) }
         ha.portChassis[v] = h
+        settleEnergy(of: v)
         world.instances[v].status = .running
         world.instances[v].instance.state = .running
         world.instances[v].startedAt = kernel.now
@@ -117,6 +119,7 @@ extension Simulation {
         control.record.removeVM(VMID(id))
         if world.instances[v].status == .running { endIncarnation(v) }
         ha.procs[v] = []
+        settleEnergy(of: v)
         world.instances[v].status = .down
         world.instances[v].instance.state = .stopped
         return .success(())
@@ -127,6 +130,7 @@ extension Simulation {
         guard let v = world.instance(VMID(id)) else { return .success(()) }
         if case .failure(let e) = stopAdmitted(id) { return .failure(e) }
         world.release(v)
+        settleEnergy(of: v)
         world.instances[v].status = .pending
         world.instances[v].instance.state = .destroying
         record("api: instance '\(world.instances[v].instance.name)' destroyed")

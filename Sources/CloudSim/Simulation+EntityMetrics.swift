@@ -18,24 +18,27 @@ extension Simulation {
         let t = virtualSeconds
         let total = gpu.holders.reduce(0.0) { sum, v in
             guard world.instances[v].status == .running else { return sum }
-            let shape = LoadShape(seed: shapeSeed(world.instances[v].instance.id.rawValue) ^ 0x6770, mean: 0.45...0.9)
-            return sum + shape.value(t)
+            return sum + world.gpuLoad(v).value(t)
         }
         return total / Double(gpu.holders.count)
     }
 
     func gpuWatts(_ h: Int, _ g: Int) -> Double {
         guard world.hosts[h].power == .on else { return 0 }
-        let p = GPUPower.watts(model: world.hosts[h].node.hardware.gpus[g].model)
-        return p.idle + (p.max - p.idle) * gpuUtilization(h, g)
+        let gpu = world.hosts[h].gpus[g]
+        return gpu.idleWatts + (gpu.maxWatts - gpu.idleWatts) * gpuUtilization(h, g)
     }
 
-    /// Adds each GPU's power over the last health-check round to its energy counter.
-    mutating func accumulateEnergy() {
-        let dt = Double(spec.settings.checkInterval) / 1e9
-        for h in world.hosts.indices where world.hosts[h].power == .on {
-            for g in world.hosts[h].gpus.indices { world.hosts[h].gpus[g].energyJoules += gpuWatts(h, g) * dt }
-        }
+    /// Settles the energy of the GPUs of instance `v`'s host before its state changes.
+    mutating func settleEnergy(of v: Int) {
+        world.now = kernel.now
+        if let h = world.instances[v].host, !world.instances[v].gpuIndices.isEmpty { world.settleEnergy(host: h) }
+    }
+
+    /// Settles the energy of host `h`'s GPUs before its power changes.
+    mutating func settleEnergy(host h: Int) {
+        world.now = kernel.now
+        world.settleEnergy(host: h)
     }
 
     func gpuSamples() -> [GPUSample] {
@@ -53,7 +56,8 @@ extension Simulation {
                     healthy: hw.health == .healthy, utilizationRatio: u, framebufferUsedBytes: used.rounded(),
                     framebufferFreeBytes: (total - used).rounded(),
                     temperatureCelsius: host.power == .on ? (32 + 48 * u).rounded() : 0,
-                    powerWatts: (gpuWatts(h, g) * 10).rounded() / 10, energyJoules: gpu.energyJoules.rounded(),
+                    powerWatts: (gpuWatts(h, g) * 10).rounded() / 10,
+                    energyJoules: world.energy(h, g, at: kernel.now).rounded(),
                     xidErrors: hw.xidErrors, lastXid: hw.lastXid ?? 0, migSlicesUsed: migUsed,
                     vgpuInstances: instances, mode: mode)
                 sample.xidByClass = XidClass.allCases.map { LabeledValue($0.rawValue, Double(hw.xidByClass[$0.index])) }

@@ -76,6 +76,7 @@ extension Simulation {
 
     mutating func powerOff(_ h: Int, reason: String, planned: Bool = false) {
         guard world.hosts[h].power != .off else { return }
+        settleEnergy(host: h)
         world.hosts[h].power = .off
         world.hosts[h].powerEpoch &+= 1
         if !planned { world.hosts[h].lastFaultAt = kernel.now }
@@ -105,6 +106,7 @@ extension Simulation {
             record("node '\(world.hosts[h].name)': \(reason) refused: its power is cut")
             return
         }
+        settleEnergy(host: h)
         world.hosts[h].power = .booting
         world.hosts[h].powerEpoch &+= 1
         let boot = Variates.latencyNanoseconds(
@@ -136,6 +138,7 @@ extension Simulation {
                 probe.began(i, at: kernel.now)
             }
             syncStatus(i)
+            settleEnergy(of: i)
             world.instances[i].status = .error
             world.instances[i].instance.state = .error
             record("instance '\(world.instances[i].instance.name)': error (lost gpu\(gpu))")
@@ -161,6 +164,7 @@ extension Simulation {
         switch work {
         case .bootComplete(let h, let epoch):
             guard world.hosts[h].power == .booting, world.hosts[h].powerEpoch == epoch else { return }
+            settleEnergy(host: h)
             world.hosts[h].power = .on
             agentBooted(h)
             refreshMembership()

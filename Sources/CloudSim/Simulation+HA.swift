@@ -63,10 +63,9 @@ extension Simulation {
     func hostTag(_ h: Int?) -> String { h.map { world.hosts[$0].name } ?? "-" }
 
     /// The HA round at every detector tick: the control plane's tick (agents, leader lease,
-    /// manager round; CloudRuntime), then the GPU energy probe.
+    /// manager round; CloudRuntime).
     mutating func haTick() {
         controlTick()
-        accumulateEnergy()
     }
 
     /// The leader's manager process crashes (a fault): its memory is lost and it restarts later.
@@ -97,6 +96,7 @@ extension Simulation {
             running: !ha.procs[v].isEmpty, haState: haState, previous: previous)
         if status == .running && previous != .running { world.instances[v].startedAt = kernel.now }
         if previous == .running && status != .running { endIncarnation(v) }
+        settleEnergy(of: v)
         world.instances[v].status = status
         world.instances[v].instance.state = status == .running ? .running : (status == .error ? .error : .stopped)
     }

@@ -34,11 +34,7 @@ extension Simulation {
     var virtualSeconds: Double { Double(kernel.now) / 1e9 }
 
     /// Seed of an entity's load shape: its stable ID mixed with the run's seed.
-    func shapeSeed(_ id: String) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ seed
-        for b in id.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
-    }
+    func shapeSeed(_ id: String) -> UInt64 { SimWorld.shapeSeed(id, seed) }
 
     func vmLoad(_ v: Int) -> LoadShape { LoadShape(seed: shapeSeed(world.instances[v].instance.id.rawValue)) }
 

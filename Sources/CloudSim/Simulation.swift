@@ -81,7 +81,8 @@ public struct Simulation: ~Copyable {
         let seed = seed ?? spec.seed
         // the world (IDs, UUIDs, heartbeat phases) draws from its own stream, the run from the kernel's
         var buildRNG = Xoshiro256StarStar(seed: seed ^ 0x1D5E_ED00_C10D_D00D)
-        let world = try SimWorld.build(spec: spec, rng: &buildRNG, wallClock: wallClock)
+        var world = try SimWorld.build(spec: spec, rng: &buildRNG, wallClock: wallClock)
+        world.loadSeed = seed
         do {
             try spec.settings.ha.validate()
         } catch {
@@ -137,6 +138,7 @@ public struct Simulation: ~Copyable {
         while violation == nil, let e = kernel.next(until: t) {
             dispatch(e)
         }
+        world.now = kernel.now
     }
 
     /// Virtual time reached, nanoseconds.
@@ -149,6 +151,7 @@ public struct Simulation: ~Copyable {
     public func metricsSnapshot() -> [MetricFamily] { metrics() }
 
     mutating func dispatch(_ e: Event) {
+        world.now = kernel.now
         switch SimEventKind(rawValue: e.kind) {
         case .timeline:
             let action = spec.timeline[Int(e.arg)].action
