@@ -121,6 +121,11 @@ public struct Scheduler: Sendable {
         Int(id.rawValue) < claims.count ? claims[Int(id.rawValue)] : nil
     }
 
+    /// The host of claim `id` (nil: no such claim), without copying the claim.
+    public func claimHost(_ id: ClaimID) -> Int? {
+        Int(id.rawValue) < claims.count ? claims[Int(id.rawValue)]?.host : nil
+    }
+
     /// Checks that a request names only clusters and zones the fleet has and asks for a
     /// well-formed GPU part. Thrown errors name the field.
     public func validate(_ r: ResourceRequest) throws(SchedulerError) {

@@ -52,23 +52,35 @@ extension SimWorld {
         return nil
     }
 
+    /// The first broken capacity or GPU invariant of host `h`. Reads fields in place: copying
+    /// every instance and host per event was most of the checkers' cost on large fleets.
     func hostViolation(_ h: Int) -> (String, String)? {
-        let host = hosts[h]
         for i in hostInstances[h] {
-            let inst = instances[i]
-            guard inst.host == h, let id = claims[i], scheduler.claim(id)?.host == h else {
-                return ("capacity", "instance \(inst.instance.name) listed on \(host.name) without a claim there")
+            guard instances[i].host == h, let id = claims[i], scheduler.claimHost(id) == h else {
+                return (
+                    "capacity", "instance \(instances[i].instance.name) listed on \(hosts[h].name) without a claim there"
+                )
             }
-            for g in inst.gpuIndices where !host.gpus[g].holders.contains(i) {
-                return ("capacity", "\(inst.instance.name) claims gpu\(g) of \(host.name) but is not among its holders")
+            for g in instances[i].gpuIndices where !hosts[h].gpus[g].holders.contains(i) {
+                return (
+                    "capacity",
+                    "\(instances[i].instance.name) claims gpu\(g) of \(hosts[h].name) but is not among its holders"
+                )
             }
-            if inst.status == .running, let g = inst.gpuIndices.first(where: { host.gpus[$0].health == .failed }) {
-                return ("no_running_on_failed_gpu", "\(inst.instance.name) running on failed gpu\(g) of \(host.name)")
+            if instances[i].status == .running,
+                let g = instances[i].gpuIndices.first(where: { hosts[h].gpus[$0].health == .failed })
+            {
+                return (
+                    "no_running_on_failed_gpu",
+                    "\(instances[i].instance.name) running on failed gpu\(g) of \(hosts[h].name)"
+                )
             }
         }
-        for (g, gpu) in host.gpus.enumerated() {
-            for i in gpu.holders where !(instances[i].host == h && instances[i].gpuIndices.contains(g)) {
-                return ("capacity", "gpu\(g) of \(host.name) held by \(instances[i].instance.name) without a claim")
+        for g in hosts[h].gpus.indices {
+            for i in hosts[h].gpus[g].holders where !(instances[i].host == h && instances[i].gpuIndices.contains(g)) {
+                return (
+                    "capacity", "gpu\(g) of \(hosts[h].name) held by \(instances[i].instance.name) without a claim"
+                )
             }
         }
         return nil
