@@ -58,7 +58,8 @@ extension SimWorld {
         for i in hostInstances[h] {
             guard instances[i].host == h, let id = claims[i], scheduler.claimHost(id) == h else {
                 return (
-                    "capacity", "instance \(instances[i].instance.name) listed on \(hosts[h].name) without a claim there"
+                    "capacity",
+                    "instance \(instances[i].instance.name) listed on \(hosts[h].name) without a claim there"
                 )
             }
             for g in instances[i].gpuIndices where !hosts[h].gpus[g].holders.contains(i) {
