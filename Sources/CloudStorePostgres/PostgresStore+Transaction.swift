@@ -63,11 +63,10 @@ extension PostgresStore {
     static func runBuffered<T>(
         _ body: (any StoreTransaction) async throws -> T, in txn: PostgresTransaction, into box: OutcomeBox<T>
     ) async -> (any Error)? {
-        let mark = (txn.pending.count, txn.buffer?.undo.count ?? 0)
-        txn.buffer?.rawSQL = false
+        let mark = txn.pending.count
+        txn.buffer?.beginMember()
         do {
             box.outcome = .success(try await body(txn))
-            txn.buffer?.undo.removeAll(keepingCapacity: true)
             return nil
         } catch {
             box.outcome = .failure(error)
@@ -76,9 +75,8 @@ extension PostgresStore {
             // has no in-memory undo
             if error is PSQLError { return NeedsSavepoints(why: "a statement failed: \(mapped(error))") }
             if txn.buffer?.rawSQL == true { return NeedsSavepoints(why: "a member with SQL of its own failed") }
-            txn.buffer?.rollBack(to: mark.1)
-            txn.buffer?.undo.removeAll(keepingCapacity: true)
-            txn.pending.removeLast(txn.pending.count - mark.0)
+            txn.buffer?.undoMember()
+            txn.pending.removeLast(txn.pending.count - mark)
             return nil
         }
     }

@@ -5,23 +5,32 @@ import PostgresNIO
 
 /// Buffered mode: reads see the batch's writes, writes stay in memory until `flush`.
 extension PostgresTransaction {
-    /// The row at `key` as this transaction sees it: its own write, the row cache, or the database.
-    func bufferedRead(_ key: StoreKey) async throws -> StoredRow? {
-        if let b = buffer?.rows[key] { return b.current }
-        if let c = cache?.row(key) {
-            buffer?.set(key, BufferedRow(base: .cached(c.version), current: c))
-            return c
+    /// What the batch already knows of `key` without asking the database: a row it touched, or
+    /// a cached row (whose version the flush checks).
+    func seen(_ key: StoreKey) -> BufferedRow? {
+        buffer?.rows[key] ?? cache?.row(key).map { BufferedRow(base: .cached($0.version), current: $0) }
+    }
+
+    /// The row at `key` as this transaction sees it: what it has seen, else the database, or,
+    /// when `assumeAbsent`, nothing (the flush checks that). Remembered for later reads.
+    func bufferedRead(_ key: StoreKey, assumeAbsent: Bool = false) async throws -> StoredRow? {
+        if let b = seen(key) {
+            if buffer?.rows[key] == nil { buffer?.set(key, b) }
+            return b.current
+        }
+        if assumeAbsent {
+            buffer?.set(key, BufferedRow(base: .assumedAbsent, current: nil))
+            return nil
         }
         let row = try await fetch(key)
         buffer?.set(key, BufferedRow(base: .read(row?.version), current: row))
         return row
     }
 
-    /// What the transaction knows of `key` before a write with `expect`: a row it touched, a
-    /// cached row, an assumption the flush checks, or (for `.any`) a read.
+    /// What the transaction knows of `key` before a write with `expect`: what it has seen, an
+    /// assumption the flush checks, or (for `.any`) a read.
     func known(_ key: StoreKey, for expect: WritePrecondition) async throws -> BufferedRow {
-        if let b = buffer?.rows[key] { return b }
-        if let c = cache?.row(key) { return BufferedRow(base: .cached(c.version), current: c) }
+        if let b = seen(key) { return b }
         switch expect {
         case .absent: return BufferedRow(base: .assumedAbsent, current: nil)
         case .version(let v):

@@ -51,14 +51,7 @@ final class PostgresTransaction: StoreTransaction {
     /// Buffered, a row the transaction has not seen is assumed absent; the flush checks it.
     func readExpectingAbsent(_ key: StoreKey) async throws -> StoredRow? {
         live()
-        guard buffer != nil else { return try await fetch(key) }
-        if let b = buffer?.rows[key] { return b.current }
-        if let c = cache?.row(key) {
-            buffer?.set(key, BufferedRow(base: .cached(c.version), current: c))
-            return c
-        }
-        buffer?.set(key, BufferedRow(base: .assumedAbsent, current: nil))
-        return nil
+        return buffer == nil ? try await fetch(key) : try await bufferedRead(key, assumeAbsent: true)
     }
 
     /// Row `key` as the database has it in this transaction.

@@ -38,7 +38,8 @@ struct BufferedRow {
 /// end. A member's writes are undone in memory when its body throws (no savepoint).
 struct WriteBuffer {
     var rows: [StoreKey: BufferedRow] = [:]
-    /// Earlier states of the rows the current member changed, newest last.
+    /// Earlier states of the rows the current member changed, newest last (emptied as each
+    /// member starts).
     var undo: [(StoreKey, BufferedRow?)] = []
     /// Set when a body ran SQL of its own (a lease, a migration): that cannot be undone in
     /// memory, so a failing member then sends the batch back to savepoints.
@@ -49,9 +50,15 @@ struct WriteBuffer {
         rows[key] = row
     }
 
-    /// Undoes every change after `mark` (a count of `undo`).
-    mutating func rollBack(to mark: Int) {
-        while undo.count > mark, let (key, old) = undo.popLast() { rows[key] = old }
+    /// Starts a member: nothing to undo yet, no SQL of its own.
+    mutating func beginMember() {
+        undo.removeAll(keepingCapacity: true)
+        rawSQL = false
+    }
+
+    /// Undoes every change the current member made.
+    mutating func undoMember() {
+        while let (key, old) = undo.popLast() { rows[key] = old }
     }
 }
 
