@@ -45,13 +45,13 @@ public struct ClusterStoragePool: Sendable, Equatable, Codable {
         id = first.id
         clusterID = first.clusterID
         name = first.name
-        description = first.name == "local" ? "the local directory pool of each node" : nil
+        isDefault = first.name == ControlPlane.defaultPoolName
+        description = isDefault ? "the local directory pool of each node" : nil
         type = first.type
         metadata = Metadata(type: first.type, target: first.target)
         creation = pools.map(\.creation).min() ?? first.creation
         nodeCount = Set(pools.map(\.nodeID)).count
         canHoldImages = pools.allSatisfy(\.canHoldImages)
-        isDefault = first.name == "local"
         capacityGB = pools.reduce(0) { $0 + $1.capacityGB }
         allocatedGB = pools.reduce(0) { $0 + $1.allocatedGB }
         nodePools = pools.map(\.id)

@@ -5,6 +5,8 @@ import Foundation
 extension ControlPlane {
     /// The local directory pool every registered node gets, in GB (two 1.92 TB NVMe drives).
     public static let defaultPoolCapacityGB = 3_840.0
+    /// The name of that pool (Proxmox's `local`): the cluster's default pool.
+    public static let defaultPoolName = "local"
 
     /// The images a new node's local pool holds: a cloud image and an installer ISO for QEMU
     /// instances (type 1), a container template for LXC (type 2); sizes in MB.
@@ -29,7 +31,7 @@ extension ControlPlane {
         let at = now.iso8601
         let pool = StoragePoolRecord(
             id: newID(.storagePool).rawValue, nodeID: nodeID, clusterID: node.node.clusterID.rawValue, type: 1,
-            name: "local", initialized: true, available: true, canHoldImages: true,
+            name: Self.defaultPoolName, initialized: true, available: true, canHoldImages: true,
             capacityGB: Self.defaultPoolCapacityGB, allocatedGB: 0, volumeCount: 0,
             target: "/var/lib/cloudplane/pools/local", creation: at)
         try await t.put(StoreKey(Table.storagePools, pool.id), encoding: pool, expect: .absent)

@@ -29,17 +29,14 @@ extension Simulation {
         return gpu.idleWatts + (gpu.maxWatts - gpu.idleWatts) * gpuUtilization(h, g)
     }
 
-    /// Settles the energy of the GPUs of instance `v`'s host before its state changes.
+    /// Settles the energy of the GPUs of instance `v`'s host before its state changes
+    /// (`world.now` is the current event's time: `dispatch` and `advance(to:)` keep it).
     mutating func settleEnergy(of v: Int) {
-        world.now = kernel.now
         if let h = world.instances[v].host, !world.instances[v].gpuIndices.isEmpty { world.settleEnergy(host: h) }
     }
 
     /// Settles the energy of host `h`'s GPUs before its power changes.
-    mutating func settleEnergy(host h: Int) {
-        world.now = kernel.now
-        world.settleEnergy(host: h)
-    }
+    mutating func settleEnergy(host h: Int) { world.settleEnergy(host: h) }
 
     func gpuSamples() -> [GPUSample] {
         var out: [GPUSample] = []

@@ -48,7 +48,6 @@ import Testing
                 released = true
                 let v = try #require(
                     run.sim.world.instances.indices.first { !run.sim.world.instances[$0].gpuIndices.isEmpty })
-                run.sim.world.now = t
                 run.sim.world.release(v)
             }
             // midpoint rule: the gauge in the middle of each step
