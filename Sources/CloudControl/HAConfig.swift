@@ -93,6 +93,14 @@ public struct HAConfig: Sendable, Equatable {
     /// Concurrent restarts per target host and fleet-wide.
     public var startsPerHost = 2
     public var startsFleet = 8
+    /// The fleet-wide limit grows with the fleet: one concurrent restart per this many hosts
+    /// when that is more than `startsFleet` (8 up to 32 hosts; 250 at 1,000 hosts). A large
+    /// loss then restarts at the pace of the hosts that take the VMs, as `startsPerHost` allows,
+    /// instead of eight at a time for the whole fleet.
+    public var hostsPerFleetStart = 4
+
+    /// The fleet-wide restart limit for a fleet of `hosts` hosts.
+    public func fleetStartLimit(hosts: Int) -> Int { max(startsFleet, hosts / max(1, hostsPerFleetStart)) }
     /// Resend interval for commands without an answer (same command ID: agents execute once).
     public var resendAfterNanoseconds: UInt64 = 10 * nsPerSecond
     /// Wait after a returning host reconciled before its storage is unfenced.
@@ -151,7 +159,7 @@ public struct HAConfig: Sendable, Equatable {
         guard !fenceLevels.isEmpty, fenceLevels.allSatisfy({ !$0.isEmpty }) else {
             throw HAConfigError("fence_levels", "give at least one fence level, each with at least one method")
         }
-        guard maxConcurrentFences >= 1, startsPerHost >= 1, startsFleet >= 1 else {
+        guard maxConcurrentFences >= 1, startsPerHost >= 1, startsFleet >= 1, hostsPerFleetStart >= 1 else {
             throw HAConfigError("max_concurrent_fences", "concurrency limits must be at least 1")
         }
         guard (1...100).contains(stormPercent) else {

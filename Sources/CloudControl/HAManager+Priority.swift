@@ -32,6 +32,7 @@ extension HAManager {
             fleet += 1
         }
         var waiting: (vm: Int, host: Int)?
+        let fleetLimit = config.fleetStartLimit(hosts: state.hosts.count)
         for tier in HAPriority.allCases where tier != .none {
             var busy = false
             for v in state.vms.indices where state.vms[v].priority == tier && state.vms[v].state == .recovery {
@@ -43,7 +44,7 @@ extension HAManager {
                     holdBack(v, behind: w)
                     continue
                 }
-                guard fleet < config.startsFleet else {
+                guard fleet < fleetLimit else {
                     busy = true
                     break
                 }

@@ -7,7 +7,8 @@ extension ScenarioParser {
     static let haKeys = [
         "fence_delay", "lease_ttl", "watchdog_timeout", "hardware_watchdog", "max_stall", "manager_lease_ttl",
         "fence_levels", "fence_timeout", "fence_retries", "fence_backoff", "max_concurrent_fences", "storm_percent",
-        "fence_cooldown", "max_restart", "max_relocate", "starts_per_host", "starts_fleet", "settle_time",
+        "fence_cooldown", "max_restart", "max_relocate", "starts_per_host", "starts_fleet", "hosts_per_fleet_start",
+        "settle_time",
         "vm_start_time", "migration_bandwidth_mb", "second_channel", "tie_breaker",
         "storage_path_loss", "storage_path_grace",
     ]
@@ -38,6 +39,7 @@ extension ScenarioParser {
         if let v = m["max_relocate"] { c.maxRelocate = try v.int(in: 0...10) }
         if let v = m["starts_per_host"] { c.startsPerHost = try v.int(in: 1...1000) }
         if let v = m["starts_fleet"] { c.startsFleet = try v.int(in: 1...100_000) }
+        if let v = m["hosts_per_fleet_start"] { c.hostsPerFleetStart = try v.int(in: 1...100_000) }
         if let v = m["settle_time"] { c.settleTimeNanoseconds = try v.duration() }
         if let v = m["vm_start_time"] { s.vmStartMedian = try positive(v) }
         if let v = m["migration_bandwidth_mb"] { s.migrationBandwidthMB = try v.int(in: 1...1_000_000) }

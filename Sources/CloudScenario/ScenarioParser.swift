@@ -7,7 +7,7 @@ import Yams
 public enum ScenarioParser {
     static let topKeys = [
         "name", "description", "seed", "duration", "settings", "topology", "workload", "timeline",
-        "expect", "tenants",
+        "expect", "tenants", "processes",
     ]
 
     /// Parses `text`; `file` is used in error messages.
@@ -56,6 +56,10 @@ public enum ScenarioParser {
             settings: settings, datacenters: datacenters, workload: workload, timeline: timeline,
             expectations: expectations)
         spec.tenants = try top["tenants"].map { f throws(ScenarioError) in try parseTenants(f) } ?? []
+        spec.processes =
+            try top["processes"].map { f throws(ScenarioError) in
+                try parseProcesses(f, workload: workload, clusters: clusterNames)
+            } ?? ProcessSpec()
         return spec
     }
 

@@ -46,7 +46,7 @@ public enum ScenarioReport {
                     ])
                 ]
             } ?? []
-        return .object([
+        var fields: [(String, JSON)] = [
             ("file", .string(run.file)),
             ("name", .string(r.name)),
             ("passed", .bool(run.passed)),
@@ -73,6 +73,26 @@ public enum ScenarioReport {
             ("vms", .array(r.summary.vms.map(vmJSON))),
             ("gpu_placements", .array(r.summary.gpuPlacements.map(gpuPlacementJSON))),
             ("log", .array(r.log.map { .string(String($0.drop(while: { $0 == " " }))) })),
+        ]
+        if let p = r.processes { fields.insert(("processes", processesJSON(p)), at: fields.count - 1) }
+        return .object(fields)
+    }
+
+    /// `{"arrivals", "rejected", "deletions", "failures": [{"process", "failures", "repairs"}]}`.
+    public static func processesJSON(_ p: ProcessStats) -> JSON {
+        .object([
+            ("arrivals", .int(Int64(p.arrivals))), ("rejected", .int(Int64(p.rejected))),
+            ("deletions", .int(Int64(p.deletions))),
+            (
+                "failures",
+                .array(
+                    p.labels.indices.map { i in
+                        .object([
+                            ("process", .string(p.labels[i])), ("failures", .int(Int64(p.failures[i]))),
+                            ("repairs", .int(Int64(p.repairs[i]))),
+                        ])
+                    })
+            ),
         ])
     }
 
@@ -181,6 +201,14 @@ public enum ScenarioReport {
                     "  RTO over \(r.rtoNanoseconds.count) VM(s): p50 \(SimTime.format(p.p50)), p90 "
                     + "\(SimTime.format(p.p90)), p99 \(SimTime.format(p.p99)), max \(SimTime.format(p.max))\n"
                 out += rtoByTierText(r.recoveries, indent: "    ")
+            }
+            if let p = r.processes {
+                let failures = p.labels.indices.filter { p.failures[$0] > 0 }.map {
+                    "\(p.labels[$0]) \(p.failures[$0])"
+                }
+                out +=
+                    "  processes: \(p.arrivals) arrival(s) (\(p.rejected) not placed), \(p.deletions) deletion(s); "
+                    + "failures: \(failures.isEmpty ? "none" : failures.joined(separator: ", "))\n"
             }
             if let g = run.goldenProblem { out += "  [FAIL] golden log: \(g)\n" }
             if let v = r.violation {

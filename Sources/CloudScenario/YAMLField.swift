@@ -129,7 +129,7 @@ struct Field {
         }
         guard !text.hasPrefix("-") else { throw fail("negative time '\(text)': times count from the start, at 0s") }
         guard let ns = Self.parseDuration(text) else {
-            throw fail("bad duration '\(text)' (use a number with ns, us, ms, s, m or h, e.g. 120s)")
+            throw fail("bad duration '\(text)' (use a number with ns, us, ms, s, m, h or d, e.g. 120s)")
         }
         return ns
     }
@@ -137,7 +137,7 @@ struct Field {
     static func parseDuration(_ text: String) -> UInt64? {
         let units: [(String, UInt64)] = [
             ("ns", 1), ("us", 1_000), ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000),
-            ("h", 3_600_000_000_000),
+            ("h", 3_600_000_000_000), ("d", 86_400_000_000_000),
         ]
         var number = Substring(text)
         var scale: UInt64 = 1_000_000_000

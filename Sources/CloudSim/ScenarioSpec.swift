@@ -16,6 +16,8 @@ public struct ScenarioSpec: Sendable {
     public var expectations: [ScenarioExpectation]
     /// Tenants with quotas (tenants that only appear in the workload have none).
     public var tenants: [TenantSpec] = []
+    /// Random arrivals, lifetimes and failures (none by default).
+    public var processes = ProcessSpec()
 
     public init(
         name: String, description: String = "", seed: UInt64, duration: UInt64, settings: SimSettings = .init(),

@@ -206,7 +206,7 @@ public struct SimWorld: Sendable {
     /// Per-host and per-instance state for reports.
     func summary(monitor: HostHealthMonitor, now: UInt64, interval: UInt64) -> SimulationSummary {
         var counts: [InstanceStatus: Int] = [:]
-        for i in instances { counts[i.status, default: 0] += 1 }
+        for i in instances where i.instance.state != .destroying { counts[i.status, default: 0] += 1 }
         let hostRows = hosts.indices.map { h in
             HostSummary(
                 name: hosts[h].name, id: hosts[h].node.id.rawValue, template: hosts[h].node.hardware.template,

@@ -23,8 +23,9 @@ extension Simulation {
     /// Adds an instance created through the API and places it through the scheduler (on
     /// `onlyHost` when given), without starting it. Every per-instance table grows by one; HA
     /// learns of it when it starts.
+    /// `origin` names who asked in the log line (`api`, or `workload` for an arrival process).
     public mutating func admit(
-        _ instance: Instance, request: ResourceRequest, onlyHost: ResourceID?
+        _ instance: Instance, request: ResourceRequest, onlyHost: ResourceID?, origin: String = "api"
     ) -> Result<AdmittedPlacement, SimulationError> {
         let id = VMID(instance.id)
         if let v = world.instance(id) {
@@ -59,7 +60,7 @@ extension Simulation {
             return .failure(SimulationError(f.reason))
         case .success(let (claimID, claim)):
             world.attach(v, claimID, claim)
-            record("api: instance '\(inst.name)' placed on '\(world.hosts[claim.host].name)'")
+            record("\(origin): instance '\(inst.name)' placed on '\(world.hosts[claim.host].name)'")
             return .success(placement(v, claim.host))
         }
     }
@@ -126,14 +127,18 @@ extension Simulation {
     }
 
     /// Stops an admitted instance and releases its claim.
-    public mutating func destroyAdmitted(_ id: ResourceID) -> Result<Void, SimulationError> {
+    /// `origin` and `reason` go into the log line.
+    public mutating func destroyAdmitted(
+        _ id: ResourceID, origin: String = "api", reason: String? = nil
+    ) -> Result<Void, SimulationError> {
         guard let v = world.instance(VMID(id)) else { return .success(()) }
         if case .failure(let e) = stopAdmitted(id) { return .failure(e) }
         world.release(v)
         settleEnergy(of: v)
         world.instances[v].status = .pending
         world.instances[v].instance.state = .destroying
-        record("api: instance '\(world.instances[v].instance.name)' destroyed")
+        record(
+            "\(origin): instance '\(world.instances[v].instance.name)' destroyed" + (reason.map { " (\($0))" } ?? ""))
         return .success(())
     }
 

@@ -173,6 +173,8 @@ extension Simulation {
             bmcReply(h, command, outcome)
         case .ha(let work):
             completeHA(work)
+        case .process(let work):
+            completeProcess(work)
         }
     }
 

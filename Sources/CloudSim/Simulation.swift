@@ -15,6 +15,8 @@ enum SimEventKind: UInt32 {
     case timeline = 1
     case healthCheck = 2
     case deferred = 3
+    /// An arrival or a failure of the scenario's random processes (the argument: the process).
+    case process = 4
 }
 
 /// Work scheduled for later whose details do not fit in an event's 32-bit argument.
@@ -22,6 +24,7 @@ enum DeferredWork: Sendable {
     case bootComplete(host: Int, epoch: UInt32)
     case bmcReply(host: Int, command: BMCCommand, outcome: BMCOutcome)
     case ha(HAWork)
+    case process(ProcessWork)
 }
 
 /// HA work in flight in the simulated runtime (agents, fence devices, storage, restores).
@@ -71,6 +74,8 @@ public struct Simulation: ~Copyable {
     var probe: RecoveryProbe
     /// The control plane run by CloudRuntime's loop: lease, store records, agents, fence gate.
     package var control: ControlPlaneState
+    /// The scenario's random processes (arrivals, lifetimes, failures, repairs).
+    var procs = SimProcesses()
 
     /// Builds the world of `spec`; `seed` overrides the scenario's seed.
     /// `wallClock` (nanoseconds, from the runtime) only times scheduler decisions for metrics.
@@ -127,6 +132,7 @@ public struct Simulation: ~Copyable {
             kernel.schedule(at: t.at, kind: SimEventKind.timeline.rawValue, arg: UInt32(i))
         }
         kernel.schedule(at: spec.settings.checkInterval, kind: SimEventKind.healthCheck.rawValue, arg: 0)
+        startProcesses()
         checkInvariants(event: "start")
     }
 
@@ -169,6 +175,9 @@ public struct Simulation: ~Copyable {
             freeDeferred.append(slot)
             complete(work)
             checkInvariants(event: "deferred")
+        case .process:
+            processEvent(Int(e.arg))
+            checkInvariants(event: "process")
         case nil:
             preconditionFailure("unknown event kind \(e.kind)")
         }
@@ -215,11 +224,13 @@ public struct Simulation: ~Copyable {
             results.append(evaluate(.converged(true)))
         }
         let passed = violation == nil && results.allSatisfy(\.passed)
-        return SimulationResult(
+        var result = SimulationResult(
             name: spec.name, seed: seed, traceHash: hash, events: kernel.dispatched, simulatedNanoseconds: now,
             log: log, violation: violation, expectations: results, passed: passed,
             summary: summary(now: now),
             metrics: metrics(), recoveries: probe.recoveries)
+        if !spec.processes.isEmpty { result.processes = procs.stats }
+        return result
     }
 }
 

@@ -89,6 +89,8 @@ public struct SimulationResult: Sendable {
     public let metrics: [MetricFamily]
     /// Recoveries (VM stopped running in the world to running again), in completion order.
     public let recoveries: [Recovery]
+    /// What the random processes did (nil when the scenario has none).
+    public var processes: ProcessStats? = nil
     /// Recovery times, nanoseconds, in completion order.
     public var rtoNanoseconds: [UInt64] { recoveries.map(\.nanoseconds) }
 }
@@ -144,7 +146,7 @@ extension Simulation {
         case .detectedWithin(let name, let seconds):
             return detected(name, within: seconds)
         case .instances(let status, let lo, let hi):
-            let n = world.instances.count(where: { $0.status == status })
+            let n = world.instances.count(where: { $0.status == status && $0.instance.state != .destroying })
             return ((lo.map { n >= $0 } ?? true) && (hi.map { n <= $0 } ?? true), "\(n) \(status.rawValue)")
         case .gpuHealth(let name, let gpu, let state):
             guard let h = world.host(named: name), world.hosts[h].gpus.indices.contains(gpu) else {

@@ -9,7 +9,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "bench", abstract: "Run the performance benchmarks.",
         subcommands: [
             BenchSim.self, BenchScheduler.self, BenchSchedulerQuality.self, BenchExposition.self, BenchRemoteWrite.self,
-            BenchAPI.self,
+            BenchAPI.self, BenchR24.self,
         ])
 }
 

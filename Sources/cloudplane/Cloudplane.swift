@@ -7,7 +7,7 @@ struct CloudplaneCommand: AsyncParsableCommand {
         abstract: "CloudPlane: a private-cloud control plane with a deterministic simulator.",
         subcommands: [
             ServeCommand.self, CtlCommand.self, DBCommand.self, ScenarioCommand.self, SchedulerCommand.self,
-            BenchCommand.self, MetricsCommand.self,
+            BenchCommand.self, MetricsCommand.self, PlanCommand.self,
         ])
 
     /// Runs the command line with the contract's exit codes: 0 success, 1 failure, 2 bad input
