@@ -114,10 +114,3 @@ extension Simulation {
         return out
     }
 }
-
-/// Nearest-rank percentile helpers for planner answers.
-extension Percentiles {
-    /// The sample as seconds, for reports.
-    public var secondsP50: Double { Double(p50) / 1e9 }
-    public var secondsP99: Double { Double(p99) / 1e9 }
-}
