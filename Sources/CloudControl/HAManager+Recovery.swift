@@ -83,8 +83,16 @@ extension HAManager {
         var missing: [Int] = []
         for h in state.hosts.indices where state.hosts[h].state == .online && fresh(h) {
             guard let inventory = observations[h].inventory else { continue }
+            // agents list their guests in about the order the records joined: look from where the
+            // last one was found first, then before it
+            var next = 0
             for v in vmsByHost[h] where state.vms[v].state == .started && state.vms[v].command == nil {
-                if !inventory.contains(state.vms[v].id) { missing.append(v) }
+                let id = state.vms[v].id
+                if let k = inventory[next...].firstIndex(of: id) {
+                    next = k + 1
+                } else if !inventory[..<next].contains(id) {
+                    missing.append(v)
+                }
             }
         }
         for v in missing.sorted() {

@@ -237,8 +237,9 @@ public struct HAState: Sendable, Codable {
 
     /// Removes the record at `slot`; later records move up by one.
     mutating func removeVM(at slot: Int) {
+        vmSlots[vms[slot].id] = nil
         vms.remove(at: slot)
-        reindex()
+        for i in slot..<vms.count { vmSlots[vms[i].id] = i }
     }
 
     /// Removes the host record at `slot`.

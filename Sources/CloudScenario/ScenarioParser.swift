@@ -166,7 +166,7 @@ public enum ScenarioParser {
     static func parseSettings(_ f: Field) throws(ScenarioError) -> SimSettings {
         let m = try f.mapping(allowed: [
             "heartbeat_interval", "suspect_after", "unreachable_after", "check_interval", "boot_time",
-            "bmc_latency", "cpu_overcommit", "ha",
+            "bmc_latency", "cpu_overcommit", "audit_every", "ha",
         ])
         var s = SimSettings()
         if let v = m["heartbeat_interval"] { s.heartbeatIntervalNanoseconds = try positive(v) }
@@ -176,6 +176,7 @@ public enum ScenarioParser {
         if let v = m["boot_time"] { s.bootMedian = try positive(v) }
         if let v = m["bmc_latency"] { s.bmcMedian = try positive(v) }
         if let v = m["cpu_overcommit"] { s.cpuOvercommit = try v.int(in: 1...16) }
+        if let v = m["audit_every"] { s.auditEvery = UInt64(try v.int(in: 0...1_000_000_000)) }
         if let v = m["ha"] {
             try parseHA(v, settings: &s, parent: m)
         } else {

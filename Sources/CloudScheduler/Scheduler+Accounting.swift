@@ -3,31 +3,56 @@ extension Scheduler {
     /// the live claims add up exactly to the used capacity, and nothing exceeds capacity.
     /// Returns the first discrepancy, or nil.
     public func accountingViolation() -> String? {
-        var expected = hosts.map { h in
-            HostUse(
-                numa: h.numa.map { _ in NUMAAllocation(node: 0) }, gpus: h.gpus.map { _ in GPUUse.free },
-                claims: 0, groups: [:])
-        }
+        var expected = hosts.indices.map(emptyUse)
         for c in claims.compactMap({ $0 }) {
-            expected[c.host].claims += 1
-            for a in c.numa {
-                expected[c.host].numa[a.node].dedicatedCPUs += a.dedicatedCPUs
-                expected[c.host].numa[a.node].sharedVCPUs += a.sharedVCPUs
-                expected[c.host].numa[a.node].memoryMB += a.memoryMB
-                expected[c.host].numa[a.node].huge2M += a.huge2M
-                expected[c.host].numa[a.node].huge1G += a.huge1G
-            }
-            for g in c.gpus {
-                guard let next = Self.checkedAdding(g, to: expected[c.host].gpus[g.gpu]) else {
-                    return "\(hosts[c.host].name) gpu\(g.gpu): \(g) double-booked"
-                }
-                expected[c.host].gpus[g.gpu] = next
-            }
-            for group in c.groups { expected[c.host].groups[group, default: 0] += 1 }
+            if let v = accumulate(c, into: &expected[c.host]) { return v }
         }
         for h in hosts.indices {
             if let v = compare(h, expected[h]) { return v }
         }
+        return nil
+    }
+
+    /// The accounting invariant over the hosts in `subset` (ascending) only, from their own
+    /// claims: what `accountingViolation()` reports when every other host is known to be
+    /// consistent (the simulator's incremental checkers pass the hosts an event touched).
+    package func accountingViolation(hosts subset: [Int]) -> String? {
+        var position: [Int: Int] = [:]  // looked up, never iterated
+        for (i, h) in subset.enumerated() { position[h] = i }
+        var expected = subset.map(emptyUse)
+        for id in subset.flatMap({ hostClaims[$0] }).sorted() {
+            guard let c = claims[Int(id)], let i = position[c.host] else { continue }
+            if let v = accumulate(c, into: &expected[i]) { return v }
+        }
+        for (i, h) in subset.enumerated() {
+            if let v = compare(h, expected[i]) { return v }
+        }
+        return nil
+    }
+
+    func emptyUse(_ h: Int) -> HostUse {
+        HostUse(
+            numa: hosts[h].numa.map { _ in NUMAAllocation(node: 0) }, gpus: hosts[h].gpus.map { _ in GPUUse.free },
+            claims: 0, groups: [:])
+    }
+
+    /// Adds claim `c` to its host's expected use; the violation when it double-books a GPU.
+    func accumulate(_ c: Claim, into e: inout HostUse) -> String? {
+        e.claims += 1
+        for a in c.numa {
+            e.numa[a.node].dedicatedCPUs += a.dedicatedCPUs
+            e.numa[a.node].sharedVCPUs += a.sharedVCPUs
+            e.numa[a.node].memoryMB += a.memoryMB
+            e.numa[a.node].huge2M += a.huge2M
+            e.numa[a.node].huge1G += a.huge1G
+        }
+        for g in c.gpus {
+            guard let next = Self.checkedAdding(g, to: e.gpus[g.gpu]) else {
+                return "\(hosts[c.host].name) gpu\(g.gpu): \(g) double-booked"
+            }
+            e.gpus[g.gpu] = next
+        }
+        for group in c.groups { e.groups[group, default: 0] += 1 }
         return nil
     }
 

@@ -32,6 +32,7 @@ extension Scheduler {
             id = UInt32(claims.count)
             claims.append(c)
         }
+        hostClaims[c.host].append(id)
         return ClaimID(rawValue: id)
     }
 
@@ -40,6 +41,7 @@ extension Scheduler {
         guard Int(id.rawValue) < claims.count, let c = claims[Int(id.rawValue)] else { throw ClaimError(id: id) }
         claims[Int(id.rawValue)] = nil
         freeClaimIDs.append(id.rawValue)
+        hostClaims[c.host].removeAll { $0 == id.rawValue }
         var host = hosts[c.host]
         for a in c.numa {
             host.numa[a.node].dedicatedUsed -= a.dedicatedCPUs

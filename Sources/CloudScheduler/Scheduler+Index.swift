@@ -91,6 +91,7 @@ extension Scheduler {
 
     /// Recomputes host `h`'s index memberships from its state.
     mutating func reindex(_ h: Int) {
+        touchedHosts.mark(h)
         let host = hosts[h]  // one copy per claim change, not per decision
         let usable = !host.maintenance && !host.cordoned
         index.cpuHosts[h] = usable && host.gpus.isEmpty

@@ -60,6 +60,10 @@ public struct Scheduler: Sendable {
     var topologies: [GPUTopology] = []
     package internal(set) var topologyOf: [Int] = []
     var claims: [Claim?] = []
+    /// Live claim IDs per host, in the order they were applied.
+    var hostClaims: [[UInt32]] = []
+    /// Hosts whose capacity state changed since the simulator's checkers last drained it.
+    package var touchedHosts = TouchLog()
     var freeClaimIDs: [UInt32] = []
     var groupTotals: [String: Int] = [:]
     var index: SchedulerIndex
@@ -74,6 +78,7 @@ public struct Scheduler: Sendable {
         zones = policies.map(\.zone)
         self.maxCandidates = maxCandidates
         index = SchedulerIndex(hostCount: hosts.count)
+        hostClaims = Array(repeating: [], count: hosts.count)
         for h in hosts.indices { indexNewHost(h) }
     }
 
@@ -99,6 +104,7 @@ public struct Scheduler: Sendable {
         precondition(policies.indices.contains(host.cluster), "every host needs a cluster policy")
         precondition(!hosts.contains { $0.name == host.name }, "host '\(host.name)' added twice")
         hosts.append(host)
+        hostClaims.append([])
         index.appendHost()
         let h = hosts.count - 1
         indexNewHost(h)

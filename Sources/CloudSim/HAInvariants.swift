@@ -28,7 +28,7 @@ extension Simulation {
     mutating func checkAntiAffinity(_ vm: Int, on h: Int) {
         guard checkers else { return }
         for rule in world.instances[vm].request.groups where rule.kind == .antiAffinity && rule.strength == .strict {
-            for other in ha.procs.indices where other != vm && ha.procs[other].contains(h) {
+            for other in ha.procs.guests(on: h) where other != vm {
                 guard world.instances[other].request.groups.contains(rule) else { continue }
                 violate(
                     "S10_priority_affinity",
@@ -54,7 +54,7 @@ extension Simulation {
     mutating func checkUnfence(_ h: Int) {
         guard checkers else { return }
         let host = world.hostID(h)
-        for v in ha.procs.indices where ha.procs[v].contains(h) {
+        for v in ha.procs.guests(on: h) {
             if let o = control.store[vm: world.vmID(v)], o.node != host {
                 violate(
                     "S8_returning_host",
@@ -89,7 +89,13 @@ extension Simulation {
             violate("S4_single_leader", "node '\(world.hosts[l].name)' decided without quorum or lease")
         }
         let aligned = before.vms.count == after.vms.count
-        for v in after.vms.indices {
+        // a round that changed no VM record leaves the records' storage shared with `before`
+        let untouched =
+            aligned
+            && before.vms.withUnsafeBufferPointer { b in
+                after.vms.withUnsafeBufferPointer { b.baseAddress == $0.baseAddress }
+            }
+        for v in untouched ? 0..<0 : after.vms.indices {
             // most records do not change in a round: compare in place before copying any
             if aligned && before.vms[v].state == after.vms[v].state
                 && (before.vms[v].command == nil) == (after.vms[v].command == nil)
@@ -131,6 +137,14 @@ extension Simulation {
 
     mutating func checkHostTransitions(before: HAState, after: HAState) {
         let now = kernel.now
+        // a round that changed no host record leaves the records' storage shared with `before`
+        // (every check below compares a record with its previous self, or was made on these records)
+        guard
+            before.hosts.count != after.hosts.count
+                || before.hosts.withUnsafeBufferPointer({ b in
+                    after.hosts.withUnsafeBufferPointer { b.baseAddress != $0.baseAddress }
+                })
+        else { return }
         for (slot, b) in after.hosts.enumerated() {
             guard let h = world.host(b.id),
                 let a = slot < before.hosts.count && before.hosts[slot].id == b.id

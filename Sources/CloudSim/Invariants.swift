@@ -16,7 +16,7 @@ public struct InvariantViolation: Sendable, Equatable {
 }
 
 extension Simulation {
-    /// Checks the invariants over every host:
+    /// Checks the invariants after an event:
     /// - `capacity`: the scheduler's accounting invariant (claims add up to used capacity per host,
     ///   NUMA node, GPU, VF pool, MIG slice map and vGPU type), and instances, claims and GPU
     ///   holders agree;
@@ -24,21 +24,60 @@ extension Simulation {
     /// - `no_running_on_failed_gpu`: no running instance holds a failed GPU;
     /// - S1 (single writer) over every instance; the other HA invariants are checked where their
     ///   state changes (`HAInvariants.swift`).
-    mutating func checkInvariants(event: String) {
+    ///
+    /// Incremental: only the hosts and instances the event touched are visited (the run stops at
+    /// the first violation, so everything else still holds), in the order of the full check, so
+    /// the first violation found is the one a full check would report. A full audit runs at the
+    /// start, every `SimSettings.auditEvery` events and at the end of the run (`auditEvery` 1:
+    /// the full check after every event).
+    mutating func checkInvariants(event: @autoclosure () -> String) {
         guard checkers, violation == nil else { return }
+        let every = spec.settings.auditEvery
+        if !audited || every == 1 || (every > 0 && kernel.dispatched - lastAudit >= every) {
+            audit(event: event())
+            return
+        }
+        let hosts = touchedHosts()
+        if let (name, detail) = world.firstViolation(among: hosts) {
+            violation = InvariantViolation(
+                invariant: name, detail: detail, time: kernel.now, event: kernel.dispatched, eventDescription: event())
+            record("invariant violated: \(name): \(detail)")
+        }
+        var vms = Set(ha.procs.touchedInstances.drain())
+        for h in hosts { vms.formUnion(ha.procs.guests(on: h)) }
+        for v in vms.sorted() { checkProcesses(v) }
+    }
+
+    /// The full check over every host and instance (it also empties the touch logs).
+    mutating func audit(event: String) {
+        audited = true
+        lastAudit = kernel.dispatched
+        _ = touchedHosts()
+        _ = ha.procs.touchedInstances.drain()
         if let (name, detail) = world.firstViolation() {
             violation = InvariantViolation(
                 invariant: name, detail: detail, time: kernel.now, event: kernel.dispatched, eventDescription: event)
             record("invariant violated: \(name): \(detail)")
         }
-        for v in ha.procs.indices {
-            if ha.procs[v].count > 1 { checkSingleWriter(v) }
-            if let h = ha.procs[v].first(where: { world.hosts[$0].power != .on }) {
-                violate(
-                    "no_running_on_dead_host",
-                    "\(world.instances[v].instance.name) running on "
-                        + "\(world.hosts[h].name) (power \(world.hosts[h].power))")
-            }
+        for v in ha.procs.indices { checkProcesses(v) }
+    }
+
+    /// Hosts touched since the last check (world, scheduler and processes), ascending.
+    mutating func touchedHosts() -> [Int] {
+        var hosts = Set(world.touched.drain())
+        hosts.formUnion(world.scheduler.touchedHosts.drain())
+        hosts.formUnion(ha.procs.touchedHosts.drain())
+        return hosts.sorted()
+    }
+
+    /// S1 and `no_running_on_dead_host` for instance `v`.
+    mutating func checkProcesses(_ v: Int) {
+        if ha.procs[v].count > 1 { checkSingleWriter(v) }
+        if let h = ha.procs[v].first(where: { world.hosts[$0].power != .on }) {
+            violate(
+                "no_running_on_dead_host",
+                "\(world.instances[v].instance.name) running on "
+                    + "\(world.hosts[h].name) (power \(world.hosts[h].power))")
         }
     }
 }
@@ -47,6 +86,16 @@ extension SimWorld {
     func firstViolation() -> (String, String)? {
         if let v = scheduler.accountingViolation() { return ("capacity", v) }
         for h in hosts.indices {
+            if let v = hostViolation(h) { return v }
+        }
+        return nil
+    }
+
+    /// `firstViolation()` over `touched` (ascending) when every other host is consistent.
+    func firstViolation(among touched: [Int]) -> (String, String)? {
+        guard !touched.isEmpty else { return nil }
+        if let v = scheduler.accountingViolation(hosts: touched) { return ("capacity", v) }
+        for h in touched {
             if let v = hostViolation(h) { return v }
         }
         return nil

@@ -99,7 +99,7 @@ extension Simulation {
 
     /// The instances running on `hosts` now.
     func instances(on hosts: [Int]) -> [Int] {
-        ha.procs.indices.filter { v in ha.procs[v].contains { hosts.contains($0) } }
+        Array(Set(hosts.flatMap { ha.procs.guests(on: $0) })).sorted()
     }
 
     /// Host indices by name, and the hosts of a rack, in host order.

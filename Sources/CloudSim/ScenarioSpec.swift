@@ -75,6 +75,9 @@ public struct SimSettings: Sendable, Equatable {
     public var bmcP99Ratio: Double = 6
     /// vCPU overcommit ratio for shared CPUs.
     public var cpuOvercommit: Int = 4
+    /// Events between full audits of the invariants (checked incrementally in between; 1: the
+    /// full check after every event; 0: only at the start and the end of the run).
+    public var auditEvery: UInt64 = 65_536
     /// The HA manager's timers, fence levels and restart policy.
     public var ha = HAConfig()
     /// Median time from a VM start command to the hypervisor reporting the VM running (libvirt

@@ -22,14 +22,14 @@ struct SimHA: Sendable {
     /// OVN `requested-chassis` per instance.
     var portChassis: [Int?]
     /// Hosts where a QEMU process of the instance exists.
-    var procs: [[Int]]
+    var procs: GuestTable
     var startFailuresVM: [Int]
     var startFailuresHost: [Int]
     var crashTrigger: (trigger: CrashTrigger, restartAfter: UInt64)?
     /// Commands to each host's agent sent before `until` arrive `delay` late.
     var commandDelay: [(until: UInt64, delay: UInt64)?]
 
-    init(hostCount: Int, instanceCount: Int, processes: [[Int]]) {
+    init(hostCount: Int, instanceCount: Int, processes: [[Int]], ids: [VMID]) {
         component = Array(repeating: 0, count: hostCount)
         managerDownUntil = Array(repeating: 0, count: hostCount)
         agentStalledUntil = Array(repeating: 0, count: hostCount)
@@ -38,7 +38,7 @@ struct SimHA: Sendable {
         blocklisted = Array(repeating: false, count: hostCount)
         blocklistedAt = Array(repeating: nil, count: hostCount)
         portChassis = processes.map(\.first)
-        procs = processes
+        procs = GuestTable(processes: processes, ids: ids, hostCount: hostCount)
         startFailuresVM = Array(repeating: 0, count: instanceCount)
         startFailuresHost = Array(repeating: 0, count: hostCount)
         commandDelay = Array(repeating: nil, count: hostCount)

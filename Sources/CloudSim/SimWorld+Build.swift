@@ -22,6 +22,9 @@ public struct SimWorld: Sendable {
     /// Bumped whenever capacity may have appeared (a claim released, a host schedulable again).
     public var capacityVersion: UInt64 = 0
     var buildLog: [String] = []
+    /// Hosts whose instances, claims, GPUs, power or storage fence changed since the incremental
+    /// checkers last looked (`Invariants.swift`).
+    var touched = TouchLog()
     /// Placement decisions and rejections (deterministic), and decision latency when a wall clock
     /// is supplied by the runtime (instrumentation only: it never reaches a decision).
     public var schedulerStats = SchedulerStats()

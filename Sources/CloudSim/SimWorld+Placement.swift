@@ -43,6 +43,7 @@ extension SimWorld: HAPlacement {
         if !instances[vm].gpuIndices.isEmpty { settleEnergy(host: h) }
         for g in instances[vm].gpuIndices { hosts[h].gpus[g].holders.removeAll { $0 == vm } }
         hostInstances[h].removeAll { $0 == vm }
+        touched.mark(h)
         claims[vm] = nil
         instances[vm].host = nil
         instances[vm].gpuIndices = []
@@ -84,6 +85,11 @@ extension SimWorld: HAPlacement {
         }
     }
 
+    /// Marks the host of instance `vm` for the incremental checkers (its status changed).
+    mutating func touchInstance(_ vm: Int) {
+        if let h = instances[vm].host { touched.mark(h) }
+    }
+
     /// Marks a host schedulable (uncordoned) or not.
     mutating func setSchedulable(_ h: Int, _ on: Bool) {
         scheduler.setHost(h, cordoned: !on)
@@ -120,6 +126,7 @@ extension SimWorld: HAPlacement {
         instances[vm].instance.nodeID = hosts[claim.host].node.id
         claims[vm] = id
         hostInstances[claim.host].append(vm)
+        touched.mark(claim.host)
     }
 
     /// True when instance `vm` would fit on host `h` if instance `other` held no claim (a

@@ -46,7 +46,7 @@ extension Simulation {
                 instance: inst, status: .pending, host: nil, gpuIndices: [], cluster: nil, request: request))
         world.claims.append(nil)
         world.migrationClaims.append(nil)
-        ha.procs.append([])
+        ha.procs.appendInstance(world.vmID(v))
         ha.portChassis.append(nil)
         ha.startFailuresVM.append(0)
         evidence.startAttempts.append(0)
@@ -56,6 +56,7 @@ extension Simulation {
         case .failure(let f):
             settleEnergy(of: v)
             world.instances[v].status = .error
+            world.touchInstance(v)
             world.instances[v].instance.state = .error
             return .failure(SimulationError(f.reason))
         case .success(let (claimID, claim)):
@@ -84,10 +85,11 @@ extension Simulation {
         guard world.hosts[h].power == .on else {
             return .failure(SimulationError("node '\(world.hosts[h].name)' is powered off"))
         }
-        if !ha.procs[v].contains(h) { ha.procs[v].append(h) }
+        ha.procs.add(v, on: h)
         ha.portChassis[v] = h
         settleEnergy(of: v)
         world.instances[v].status = .running
+        world.touchInstance(v)
         world.instances[v].instance.state = .running
         world.instances[v].startedAt = kernel.now
         let inst = world.instances[v].instance
@@ -119,9 +121,10 @@ extension Simulation {
         }
         control.record.removeVM(VMID(id))
         if world.instances[v].status == .running { endIncarnation(v) }
-        ha.procs[v] = []
+        ha.procs.clear(v)
         settleEnergy(of: v)
         world.instances[v].status = .down
+        world.touchInstance(v)
         world.instances[v].instance.state = .stopped
         return .success(())
     }
@@ -136,6 +139,7 @@ extension Simulation {
         world.release(v)
         settleEnergy(of: v)
         world.instances[v].status = .pending
+        world.touchInstance(v)
         world.instances[v].instance.state = .destroying
         record(
             "\(origin): instance '\(world.instances[v].instance.name)' destroyed" + (reason.map { " (\($0))" } ?? ""))

@@ -2,6 +2,7 @@ import CloudControl
 import CloudDrivers
 import CloudModel
 import CloudRuntime
+import CloudScheduler
 
 /// The simulator as a runtime of the control plane: CloudRuntime's loop decides; these
 /// primitives carry its actions out over the simulated world (with latencies drawn from the
@@ -42,38 +43,33 @@ extension Simulation: ControlPlaneHost {
     package func storageFailingSince(_ host: Int) -> Instant? { ha.blocklistedAt[host].map(Instant.virtual) }
 
     package func hostObservations(agents: [HostAgent]) -> [HostObservation] {
-        var inventory = Array(repeating: [VMID](), count: world.hosts.count)
-        for v in ha.procs.indices where !ha.procs[v].isEmpty {
-            let id = control.handles.vms[v]
-            for h in ha.procs[v] { inventory[h].append(id) }
-        }
         let now = kernel.now
         let interval = spec.settings.heartbeatIntervalNanoseconds
         return world.hosts.indices.map { h in
-            let host = world.hosts[h]
-            let storage = storageHeartbeatAlive(h)
             let reachable = inQuorum(h) && ha.agentAlive(h, now: now)
             return HostObservation(
                 host: control.handles.hosts[h],
-                lastHeartbeat: host.heartbeat.lastHeartbeat(now: now, interval: interval).map(Instant.virtual),
-                storageAlive: storage,
-                inventory: reachable ? inventory[h] : nil, reconciledAt: reachable ? agents[h].reconciledAt : nil)
+                lastHeartbeat: world.hosts[h].heartbeat.lastHeartbeat(now: now, interval: interval).map(
+                    Instant.virtual),
+                storageAlive: storageHeartbeatAlive(h),
+                inventory: reachable ? ha.procs.inventory(on: h) : nil,
+                reconciledAt: reachable ? agents[h].reconciledAt : nil)
         }
     }
 
     /// The host's storage heartbeat reaches the control plane (and the control plane's reaches it).
     func storageHeartbeatAlive(_ h: Int) -> Bool {
-        let host = world.hosts[h]
-        return host.power == .on && host.network(.storage).reachesControlPlane && ha.storageUp && !ha.blocklisted[h]
+        world.hosts[h].power == .on && world.hosts[h].network(.storage).reachesControlPlane && ha.storageUp
+            && !ha.blocklisted[h]
     }
 
     // MARK: Hypervisor
 
-    package func guests(on host: Int) -> [Int] { ha.procs.indices.filter { ha.procs[$0].contains(host) } }
+    package func guests(on host: Int) -> [Int] { ha.procs.guests(on: host) }
     package func isGuestRunning(_ vm: Int, on host: Int) -> Bool { ha.procs[vm].contains(host) }
 
     package mutating func killGuest(_ vm: Int, on host: Int) {
-        ha.procs[vm].removeAll { $0 == host }
+        ha.procs.remove(vm, from: host)
         if ha.procs[vm].isEmpty && world.instances[vm].instance.haPriority != .none { probe.began(vm, at: kernel.now) }
         syncStatus(vm)
     }
@@ -230,6 +226,7 @@ extension Simulation: ControlPlaneHost {
         case .blocklistDone(let h, let id):
             guard ha.storageUp else { return fenceWorkAbandoned(id) }
             ha.blocklisted[h] = true
+            world.touched.mark(h)
             ha.blocklistedAt[h] = kernel.now
             // a VM whose every process lost its disks stopped running as far as anyone can tell
             for v in guests(on: h) where world.instances[v].instance.haPriority != .none {
@@ -244,6 +241,7 @@ extension Simulation: ControlPlaneHost {
             guard ha.storageUp else { return fenceWorkAbandoned(id) }
             checkUnfence(h)
             ha.blocklisted[h] = false
+            world.touched.mark(h)
             ha.blocklistedAt[h] = nil
             ha.osdEpoch += 1
             record("storage: node '\(world.hosts[h].name)' blocklist entry removed (osd map epoch \(ha.osdEpoch))")

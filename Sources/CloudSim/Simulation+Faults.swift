@@ -78,11 +78,12 @@ extension Simulation {
         guard world.hosts[h].power != .off else { return }
         settleEnergy(host: h)
         world.hosts[h].power = .off
+        world.touched.mark(h)
         world.hosts[h].powerEpoch &+= 1
         if !planned { world.hosts[h].lastFaultAt = kernel.now }
         var lost = 0
-        for v in ha.procs.indices where ha.procs[v].contains(h) {
-            ha.procs[v].removeAll { $0 == h }
+        for v in ha.procs.guests(on: h) {
+            ha.procs.remove(v, from: h)
             if !planned && world.instances[v].instance.haPriority != .none {
                 probe.began(v, at: kernel.now)
             }
@@ -108,6 +109,7 @@ extension Simulation {
         }
         settleEnergy(host: h)
         world.hosts[h].power = .booting
+        world.touched.mark(h)
         world.hosts[h].powerEpoch &+= 1
         let boot = Variates.latencyNanoseconds(
             median: spec.settings.bootMedian, p99Ratio: spec.settings.bootP99Ratio, using: &kernel.rng)
@@ -128,18 +130,20 @@ extension Simulation {
         case .application: break
         }
         world.hosts[h].gpus[gpu] = g
+        world.touched.mark(h)
         world.scheduler.setGPU(host: h, gpu: gpu, healthy: g.health != .failed)
         let uuid = world.hosts[h].node.hardware.gpus[gpu].uuid
         record("node '\(world.hosts[h].name)': gpu\(gpu) \(uuid) Xid \(xid) (\(cls)); health \(g.health.rawValue)")
         guard cls == .fatal else { return }
         for i in g.holders where ha.procs[i].contains(h) {
-            ha.procs[i].removeAll { $0 == h }
+            ha.procs.remove(i, from: h)
             if world.instances[i].instance.haPriority != .none {
                 probe.began(i, at: kernel.now)
             }
             syncStatus(i)
             settleEnergy(of: i)
             world.instances[i].status = .error
+            world.touchInstance(i)
             world.instances[i].instance.state = .error
             record("instance '\(world.instances[i].instance.name)': error (lost gpu\(gpu))")
         }
@@ -166,6 +170,7 @@ extension Simulation {
             guard world.hosts[h].power == .booting, world.hosts[h].powerEpoch == epoch else { return }
             settleEnergy(host: h)
             world.hosts[h].power = .on
+            world.touched.mark(h)
             agentBooted(h)
             refreshMembership()
             record("node '\(world.hosts[h].name)': booted; agent started")
@@ -206,6 +211,7 @@ extension Simulation {
         world.hosts[h].bmc.mode = .healthy
         for g in world.hosts[h].gpus.indices where world.hosts[h].gpus[g].health != .healthy {
             world.hosts[h].gpus[g].health = .healthy
+            world.touched.mark(h)
             world.scheduler.setGPU(host: h, gpu: g, healthy: true)
         }
         refreshMembership()

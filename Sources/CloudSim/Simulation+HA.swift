@@ -20,7 +20,7 @@ extension Simulation {
         }
         let ha = SimHA(
             hostCount: world.hosts.count, instanceCount: world.instances.count,
-            processes: processes)
+            processes: processes, ids: world.instances.indices.map(world.vmID))
         let control = ControlPlaneState(
             config: settings.ha, initial: HAState(hosts: hosts, vms: vms),
             handles: RuntimeHandles(hosts: hosts.map(\.id), vms: world.instances.indices.map(world.vmID)),
@@ -98,6 +98,7 @@ extension Simulation {
         if previous == .running && status != .running { endIncarnation(v) }
         settleEnergy(of: v)
         world.instances[v].status = status
+        world.touchInstance(v)
         world.instances[v].instance.state = status == .running ? .running : (status == .error ? .error : .stopped)
     }
 }

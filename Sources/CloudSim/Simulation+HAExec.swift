@@ -60,7 +60,7 @@ extension Simulation {
                 h, id, .started(command: id, ok: ok && disks, reason: ok && !disks ? "disks unreachable" : reason))
         case .vmStopDone(let vm, let h, let id, let power):
             guard world.hosts[h].powerEpoch == power else { return }
-            ha.procs[vm].removeAll { $0 == h }
+            ha.procs.remove(vm, from: h)
             syncStatus(vm)
             agentFinished(h, id, .stopped(command: id))
         case .migrationDone(let vm, let from, let to, let id, let powers, let ok, let detail):
@@ -96,7 +96,7 @@ extension Simulation {
             agentFinished(from, id, .migrated(command: id, ok: false, detail: why))
             return
         }
-        ha.procs[vm].removeAll { $0 == from }
+        ha.procs.remove(vm, from: from)
         ha.portChassis[vm] = to
         spawn(vm, on: to)
         agentFinished(from, id, .migrated(command: id, ok: true, detail: detail))
@@ -104,7 +104,7 @@ extension Simulation {
 
     /// A QEMU process of `vm` runs on `h` from now on.
     mutating func spawn(_ vm: Int, on h: Int) {
-        if !ha.procs[vm].contains(h) { ha.procs[vm].append(h) }
+        ha.procs.add(vm, on: h)
         evidence.startAttempts[vm] = 0
         probe.recovered(
             vm, name: world.instances[vm].instance.name, tier: world.instances[vm].instance.haPriority, now: kernel.now)

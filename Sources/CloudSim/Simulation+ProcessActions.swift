@@ -91,6 +91,7 @@ extension Simulation {
             let h = unit.hosts[0]
             let g = unit.gpu ?? 0
             world.hosts[h].gpus[g].health = .healthy
+            world.touched.mark(h)
             world.scheduler.setGPU(host: h, gpu: g, healthy: true)
         }
     }

@@ -64,6 +64,9 @@ public struct Simulation: ~Copyable {
     var freeDeferred: [Int] = []
     var log: [String] = []
     var violation: InvariantViolation?
+    /// True once the first full audit of the invariants ran; `lastAudit`: the event it ran at.
+    var audited = false
+    var lastAudit: UInt64 = 0
     var started = false
     var ha: SimHA
     /// True when the safety checkers run (the default); off, no figure of the run changes.
@@ -215,6 +218,7 @@ public struct Simulation: ~Copyable {
     }
 
     mutating func finish() -> SimulationResult {
+        if checkers && violation == nil { audit(event: "end of run") }
         let now = kernel.now
         let hash = kernel.finalTraceHash()
         var results = [ExpectationResult]()
