@@ -68,6 +68,15 @@ extension HAManager {
             throw .busy(vm: r.name, state: r.state)
         }
         state.removeVM(at: v)
-        indexVMsByHost()
+        // the per-host index without the record; later positions move up by one (as in the state)
+        if hostOfVM.count == state.vms.count + 1 {
+            if hostOfVM[v] >= 0 { vmsByHost[hostOfVM[v]].removeAll { $0 == v } }
+            hostOfVM.remove(at: v)
+            for h in vmsByHost.indices {
+                for i in vmsByHost[h].indices where vmsByHost[h][i] > v { vmsByHost[h][i] -= 1 }
+            }
+        } else {
+            indexVMsByHost()
+        }
     }
 }

@@ -144,8 +144,11 @@ public struct HAState: Sendable, Codable {
     public private(set) var nextJoin: UInt64 = 0
     /// Position of each host record by ID (derived).
     private var hostSlots: [HostID: Int] = [:]
-    /// Position of each VM record by ID (derived).
-    private var vmSlots: [VMID: Int] = [:]
+    /// Join number of each VM record by ID (derived; a removal does not change it).
+    private var vmSlots: [VMID: UInt64] = [:]
+    /// The VM records' join numbers in record order (ascending; derived): a position is found by
+    /// binary search, so removing a record renumbers nothing.
+    private var vmJoins: [UInt64] = []
 
     enum CodingKeys: String, CodingKey { case epoch, nextCommand, hosts, vms, armed, deferred, stormGuard, nextJoin }
 
@@ -186,6 +189,10 @@ public struct HAState: Sendable, Codable {
             throw DecodingError.dataCorrupted(
                 .init(codingPath: c.codingPath, debugDescription: "duplicate host or VM ID"))
         }
+        guard zip(vmJoins, vmJoins.dropFirst()).allSatisfy({ $0 < $1 }) else {
+            throw DecodingError.dataCorrupted(
+                .init(codingPath: c.codingPath, debugDescription: "VM records out of join order"))
+        }
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -202,20 +209,30 @@ public struct HAState: Sendable, Codable {
 
     private mutating func reindex() {
         hostSlots = Dictionary(hosts.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
-        vmSlots = Dictionary(vms.enumerated().map { ($1.id, $0) }, uniquingKeysWith: { a, _ in a })
+        vmSlots = Dictionary(vms.map { ($0.id, $0.joined) }, uniquingKeysWith: { a, _ in a })
+        vmJoins = vms.map(\.joined)
     }
 
     /// The position of host `id`'s record, if the state has one.
     public func host(_ id: HostID) -> Int? { hostSlots[id] }
 
     /// The position of VM `id`'s record, if HA manages it.
-    public func vm(_ id: VMID) -> Int? { vmSlots[id] }
+    public func vm(_ id: VMID) -> Int? {
+        guard let joined = vmSlots[id] else { return nil }
+        var lo = 0
+        var hi = vmJoins.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if vmJoins[mid] < joined { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < vmJoins.count && vmJoins[lo] == joined ? lo : nil
+    }
 
     /// The record of host `id`.
     public subscript(host id: HostID) -> HAHostRecord? { hostSlots[id].map { hosts[$0] } }
 
     /// The record of VM `id`.
-    public subscript(vm id: VMID) -> HAVMRecord? { vmSlots[id].map { vms[$0] } }
+    public subscript(vm id: VMID) -> HAVMRecord? { vm(id).map { vms[$0] } }
 
     /// Appends a host record (its ID must be new).
     mutating func insertHost(_ record: HAHostRecord) {
@@ -229,7 +246,8 @@ public struct HAState: Sendable, Codable {
     /// Appends a VM record (its ID must be new).
     mutating func insertVM(_ record: HAVMRecord) {
         precondition(vmSlots[record.id] == nil, "VM '\(record.id)' added twice")
-        vmSlots[record.id] = vms.count
+        vmSlots[record.id] = nextJoin
+        vmJoins.append(nextJoin)
         vms.append(record)
         vms[vms.count - 1].joined = nextJoin
         nextJoin += 1
@@ -239,7 +257,7 @@ public struct HAState: Sendable, Codable {
     mutating func removeVM(at slot: Int) {
         vmSlots[vms[slot].id] = nil
         vms.remove(at: slot)
-        for i in slot..<vms.count { vmSlots[vms[i].id] = i }
+        vmJoins.remove(at: slot)
     }
 
     /// Removes the host record at `slot`.

@@ -59,6 +59,7 @@ extension ControlPlaneHost where Self: ~Copyable {
         }
         let inputs = control.inbox
         control.inbox = []
+        control.step = nil  // the round's step holds the only reference: its state changes in place
         let before = control.store
         let persist = placeRound(
             &step, now: now, epoch: control.epoch, observations: hostObservations(agents: control.agents),

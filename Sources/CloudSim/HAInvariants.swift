@@ -68,11 +68,15 @@ extension Simulation {
     mutating func checkPersisted(_ c: HACommand) {
         guard checkers else { return }
         let s = control.store
-        let known =
-            s.vms.contains { $0.command?.id == c.id }
-            || s.hosts.contains {
-                $0.hostCommand?.id == c.id || ($0.fence?.outstanding.contains { $0.id == c.id } ?? false)
-            }
+        var known = false
+        for r in s.vms where r.command?.id == c.id {
+            known = true
+            break
+        }
+        for h in s.hosts.indices where !known {
+            let fence = s.hosts[h].fence?.outstanding ?? []
+            known = s.hosts[h].hostCommand?.id == c.id || fence.contains { $0.id == c.id }
+        }
         if !known { violate("S13_persist_before_act", "command \(c.id) sent without being persisted") }
     }
 

@@ -98,6 +98,7 @@ extension Simulation {
                 id: VMID(id), name: inst.name, priority: inst.haPriority, node: world.hostID(h),
                 claim: world.haClaim(ofInstance: v))
             if var step = control.step, !step.awaitingPersist {
+                control.step = nil  // the only reference: the state grows in place
                 if step.manager.state.vm(VMID(id)) == nil { step.updateManager { $0.addVM(rec) } }
                 control.step = step
             }
@@ -112,6 +113,8 @@ extension Simulation {
         guard let v = world.instance(VMID(id)) else { return .failure(SimulationError("unknown instance '\(id)'")) }
         if var step = control.step, step.manager.state.vm(VMID(id)) != nil {
             guard !step.awaitingPersist else { return .failure(SimulationError("HA is writing a round; retry")) }
+            control.step = nil  // the only reference: the state shrinks in place
+            defer { control.step = step }
             do {
                 try step.updateManager { (m: inout HAManager) throws in try m.removeVM(VMID(id)) }
             } catch {
