@@ -103,8 +103,8 @@ package struct StoredHAState {
 
     /// Writes the records that changed and deletes those that are gone. Both lists are in join
     /// order, so one merge pass finds the differences.
-    static func writeChanged<R: Codable & Equatable & Sendable, C: Collection<R> & Sendable>(
-        _ t: any StoreTransaction, _ table: String, _ records: C, previous: C, joined: KeyPath<R, UInt64>,
+    static func writeChanged<R: Codable & Equatable & Sendable>(
+        _ t: any StoreTransaction, _ table: String, _ records: [R], previous: [R], joined: KeyPath<R, UInt64>,
         key: KeyPath<R, String>
     ) async throws -> Int {
         var n = 0

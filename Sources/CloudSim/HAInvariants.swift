@@ -94,11 +94,7 @@ extension Simulation {
         }
         let aligned = before.vms.count == after.vms.count
         // a round that changed no VM record leaves the records' storage shared with `before`
-        let untouched =
-            aligned
-            && before.vms.withUnsafeBufferPointer { b in
-                after.vms.withUnsafeBufferPointer { b.baseAddress == $0.baseAddress }
-            }
+        let untouched = Self.sameStorage(before.vms, after.vms)
         for v in untouched ? 0..<0 : after.vms.indices {
             // most records do not change in a round: compare in place before copying any
             if aligned && before.vms[v].state == after.vms[v].state
@@ -139,16 +135,18 @@ extension Simulation {
         }
     }
 
+    /// True when `a` and `b` still share their storage: neither was changed since one was copied
+    /// from the other (a change to either copies the records first).
+    static func sameStorage<T>(_ a: [T], _ b: [T]) -> Bool {
+        a.count == b.count
+            && a.withUnsafeBufferPointer { x in b.withUnsafeBufferPointer { x.baseAddress == $0.baseAddress } }
+    }
+
     mutating func checkHostTransitions(before: HAState, after: HAState) {
         let now = kernel.now
         // a round that changed no host record leaves the records' storage shared with `before`
         // (every check below compares a record with its previous self, or was made on these records)
-        guard
-            before.hosts.count != after.hosts.count
-                || before.hosts.withUnsafeBufferPointer({ b in
-                    after.hosts.withUnsafeBufferPointer { b.baseAddress != $0.baseAddress }
-                })
-        else { return }
+        guard !Self.sameStorage(before.hosts, after.hosts) else { return }
         for (slot, b) in after.hosts.enumerated() {
             guard let h = world.host(b.id),
                 let a = slot < before.hosts.count && before.hosts[slot].id == b.id
